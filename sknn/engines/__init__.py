@@ -1,0 +1,37 @@
+"""Engines: interchangeable implementations of forward, backward and update.
+
+An engine is built from a :class:`~sknn.spec.NetworkSpec`, an optimizer and
+initial weights, and is driven by :func:`sknn.training.fit_loop`. Weights
+cross the boundary as NumPy arrays: ``[{"kernel": W, "bias": b}, ...]`` per
+dense layer, so every fitted model is engine-independent.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Protocol
+
+import numpy as np
+
+from sknn._registry import Registry
+
+ENGINES = Registry("backend")
+ENGINES.register("numpy")("sknn.engines.numpy_engine:NumpyEngine")
+
+
+class Engine(Protocol):
+    def prepare(self, X, Y, sample_weight=None): ...  # move data once
+    def train_step(self, data, idx, lr) -> float: ...  # fwd, loss+penalty, bwd, update
+    def loss(self, data) -> float: ...  # inference mode, no update
+    def forward(self, X) -> np.ndarray: ...  # raw outputs as NumPy
+    def get_weights(self) -> list: ...
+    def set_weights(self, weights) -> None: ...
+    def flat_parameters(self) -> np.ndarray: ...  # for L-BFGS
+    def set_flat_parameters(self, flat) -> None: ...
+    def loss_and_gradient(self, data) -> tuple: ...
+
+
+def get_engine(name):
+    """Return the engine class registered as ``name``, importing it lazily."""
+    module_name, class_name = ENGINES.get(name).split(":")
+    return getattr(importlib.import_module(module_name), class_name)

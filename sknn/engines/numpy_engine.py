@@ -1,0 +1,187 @@
+"""The reference engine: the hand-written NumPy core with manual backprop."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from sknn.nn.initializers import INITIALIZERS
+from sknn.nn.layers import ActivationLayer, Dense, Sequential
+from sknn.nn.losses import LOSSES
+from sknn.spec import Activation
+from sknn.spec import Dense as DenseSpec
+
+
+@dataclass
+class NumpyData:
+    """Training data in the engine's dtype; ``Y`` is 2-D float."""
+
+    X: object
+    Y: np.ndarray
+    sample_weight: np.ndarray | None
+
+    @property
+    def n_samples(self):
+        return self.X.shape[0]
+
+
+def build_network(spec):
+    """Translate a spec into NumPy layers sharing one flat parameter vector."""
+    layers, fan_in, first = [], spec.n_inputs, True
+    for layer in spec.layers:
+        if isinstance(layer, DenseSpec):
+            layers.append(Dense(fan_in, layer.units, needs_input_grad=not first))
+            fan_in, first = layer.units, False
+        elif isinstance(layer, Activation):
+            layers.append(ActivationLayer(layer.name))
+        else:
+            raise TypeError(f"The NumPy engine cannot build a {type(layer).__name__} layer")
+    return Sequential(layers, dtype=spec.dtype)
+
+
+def initial_weights(spec, rng):
+    """Draw every dense layer's kernel then bias, in layer order, from ``rng``."""
+    weights, fan_in = [], spec.n_inputs
+    for layer in spec.dense_layers:
+        init = INITIALIZERS.get(layer.initializer)
+        kernel, bias = init(fan_in, layer.units, rng, spec.dtype, gain=layer.init_gain)
+        weights.append({"kernel": kernel, "bias": bias})
+        fan_in = layer.units
+    return weights
+
+
+class NumpyEngine:
+    """Forward, backward and update on NumPy arrays (CPU, BLAS).
+
+    Parameters
+    ----------
+    spec : NetworkSpec
+    weights : list of dict
+        Initial ``{"kernel", "bias"}`` per dense layer; copied in.
+    optimizer : sknn.nn.optimizers.Optimizer or None
+        Needed for :meth:`train_step` only.
+    alpha : float
+        L2 penalty ``alpha / 2 * ||kernels||^2``, divided by the batch's
+        total sample weight as in scikit-learn.
+    """
+
+    def __init__(self, spec, weights, optimizer=None, alpha=0.0):
+        self.spec = spec
+        self.dtype = np.dtype(spec.dtype)
+        self.loss_fn = LOSSES.get(spec.loss)
+        self.network = build_network(spec)
+        self.optimizer = optimizer
+        self.alpha = alpha
+        self.set_weights(weights)
+        self._penalty_scratch = np.empty_like(self.network.kernels)
+
+    # -- data -------------------------------------------------------------
+    def prepare(self, X, Y, sample_weight=None):
+        if sp.issparse(X):
+            X = X.astype(self.dtype).tocsr()
+        else:
+            X = np.ascontiguousarray(X, dtype=self.dtype)
+        Y = np.asarray(Y, dtype=self.dtype)
+        if Y.ndim == 1:
+            Y = Y.reshape(-1, 1)
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight, dtype=self.dtype)
+        return NumpyData(X, Y, sample_weight)
+
+    @staticmethod
+    def _batch(data, idx):
+        weight = None if data.sample_weight is None else data.sample_weight[idx]
+        return data.X[idx], data.Y[idx], weight
+
+    # -- training ---------------------------------------------------------
+    def _penalized_loss_and_backward(self, X, Y, sample_weight):
+        raw, backward = self.network.forward(X, training=True)
+        loss = self.loss_fn.value(raw, Y, sample_weight)
+        backward(self.loss_fn.gradient(raw, Y, sample_weight))
+        if self.alpha:
+            weight_sum = X.shape[0] if sample_weight is None else float(sample_weight.sum())
+            kernels = self.network.kernels
+            loss += 0.5 * self.alpha * float(np.dot(kernels, kernels)) / weight_sum
+            scaled = np.multiply(kernels, self.alpha / weight_sum, out=self._penalty_scratch)
+            kernel_grads = self.network.kernel_grads
+            kernel_grads += scaled
+        return loss
+
+    def train_step(self, data, idx, lr):
+        loss = self._penalized_loss_and_backward(*self._batch(data, idx))
+        self.optimizer.step(self.network.params, self.network.grads, lr)
+        return loss
+
+    def loss_and_gradient(self, data):
+        loss = self._penalized_loss_and_backward(data.X, data.Y, data.sample_weight)
+        return loss, self.network.grads
+
+    def loss(self, data):
+        raw = self.forward(data.X)
+        return self.loss_fn.value(raw, data.Y, data.sample_weight)
+
+    # -- inference and weights --------------------------------------------
+    def forward(self, X):
+        raw, _ = self.network.forward(X, training=False)
+        return raw
+
+    def get_weights(self):
+        return [{key: value.copy() for key, value in params.items()}
+                for params in self.network.layer_params() if params]
+
+    def set_weights(self, weights):
+        dense = [params for params in self.network.layer_params() if params]
+        if len(weights) != len(dense):
+            raise ValueError(f"Expected weights for {len(dense)} layers, got {len(weights)}")
+        for target, source in zip(dense, weights):
+            for key, view in target.items():
+                if np.shape(source[key]) != view.shape:
+                    raise ValueError(
+                        f"Weight {key!r} has shape {np.shape(source[key])}, "
+                        f"expected {view.shape}")
+                view[...] = source[key]
+
+    def flat_parameters(self):
+        return self.network.params
+
+    def set_flat_parameters(self, flat):
+        self.network.params[...] = flat
+
+
+def predict_raw(spec, weights, X):
+    """Raw outputs of a fitted network, straight from its weight arrays.
+
+    The inference path allocates one array per layer and nothing else, so
+    a fitted model predicts without building an engine or copying weights.
+    """
+    from sknn.nn.activations import ACTIVATIONS
+
+    dense = iter(weights)
+    out = X
+    for layer in spec.layers:
+        if isinstance(layer, DenseSpec):
+            params = next(dense)
+            out = out @ params["kernel"]
+            out = np.asarray(out)
+            out += params["bias"]
+        else:
+            out = ACTIVATIONS.get(layer.name).forward(out)
+    return out
+
+
+def blas_thread_limit(spec, batch_size):
+    """Threads worth giving BLAS for this network's per-batch matrix products.
+
+    On small products thread start-up and cache traffic cost more than they
+    save: a 40-100-2 network trains many times slower with two BLAS threads
+    than with one on a 2-core machine. Returns 1 below the measured
+    break-even size, None (leave BLAS alone) above it.
+    """
+    widths = [spec.n_inputs] + [layer.units for layer in spec.dense_layers]
+    largest = max(a * b for a, b in zip(widths, widths[1:])) * batch_size
+    return 1 if largest < _PARALLEL_GEMM_MIN_FLOPS else None
+
+
+_PARALLEL_GEMM_MIN_FLOPS = 2_000_000

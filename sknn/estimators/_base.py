@@ -1,0 +1,317 @@
+"""Shared machinery of the network estimators: params -> spec -> engine -> fit."""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+from abc import ABC, abstractmethod
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, is_classifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+from threadpoolctl import threadpool_limits
+
+from sknn._sklearn_compat import _check_sample_weight, _fit_context, check_lbfgs_result
+from sknn.engines import get_engine
+from sknn.engines.numpy_engine import blas_thread_limit, initial_weights, predict_raw
+from sknn.nn.activations import ACTIVATIONS
+from sknn.nn.losses import LOSSES
+from sknn.nn.optimizers import OPTIMIZERS, make_optimizer
+from sknn.schedules import SCHEDULES
+from sknn.spec import TrainConfig, mlp_spec
+from sknn.training import TrainState, Validation, fit_lbfgs, fit_loop, resolve_batch_size
+
+STOCHASTIC_SOLVERS = tuple(OPTIMIZERS.names())
+
+
+class BaseMultilayerPerceptron(BaseEstimator, ABC):
+    """Base of :class:`~sknn.MLPClassifier` and :class:`~sknn.MLPRegressor`.
+
+    Validation is derived from the registries: a new activation, optimizer or
+    schedule is a valid constructor value as soon as it is registered.
+    """
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS.names()))],
+        "solver": [StrOptions({"lbfgs", *OPTIMIZERS.names()})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({*SCHEDULES.names(), "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    @abstractmethod
+    def __init__(self, hidden_layer_sizes, activation, solver, alpha, batch_size,
+                 learning_rate, learning_rate_init, power_t, max_iter, loss, shuffle,
+                 random_state, tol, verbose, warm_start, momentum, nesterovs_momentum,
+                 early_stopping, validation_fraction, beta_1, beta_2, epsilon,
+                 n_iter_no_change, max_fun):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.loss = loss
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+
+    # -- hooks for the subclasses -------------------------------------------
+    @abstractmethod
+    def _validate_input(self, X, y, incremental, reset):
+        """Return validated ``X`` and the encoded target ``y``."""
+
+    @abstractmethod
+    def _loss_name(self):
+        """Registry name of the training loss (decides the output link)."""
+
+    @abstractmethod
+    def _score_outputs(self, outputs, y, sample_weight):
+        """Score link-space ``outputs`` against original targets ``y``."""
+
+    # -- params -> spec and config ------------------------------------------
+    def _hidden_sizes(self):
+        sizes = self.hidden_layer_sizes
+        sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
+        if np.any(np.array(sizes) <= 0):
+            raise ValueError("hidden_layer_sizes must be > 0, got %s." % sizes)
+        return sizes
+
+    def _build_spec(self, n_features, dtype):
+        # scikit-learn draws logistic units' weights with a third of the
+        # Glorot variance (bound sqrt(2 / fan_sum) instead of sqrt(6 / fan_sum)).
+        gain = 1.0 / 3.0 if self.activation == "logistic" else 1.0
+        return mlp_spec(n_features, self._hidden_sizes(), self.n_outputs_, self.activation,
+                        self._loss_name(), initializer="sklearn", init_gain=gain,
+                        dtype=np.dtype(dtype).name)
+
+    def _train_config(self):
+        is_sgd = self.solver == "sgd"
+        schedule = self.learning_rate if is_sgd and self.learning_rate != "adaptive" \
+            else "constant"
+        return TrainConfig(
+            solver=self.solver, learning_rate_init=self.learning_rate_init,
+            schedule=schedule, schedule_params={"power_t": self.power_t},
+            plateau=is_sgd and self.learning_rate == "adaptive", alpha=self.alpha,
+            batch_size=self.batch_size, max_iter=self.max_iter, shuffle=self.shuffle,
+            tol=self.tol, n_iter_no_change=self.n_iter_no_change, verbose=self.verbose,
+            max_fun=self.max_fun, optimizer_params=self._optimizer_params(),
+        )
+
+    def _optimizer_params(self):
+        if self.solver == "sgd":
+            return {"momentum": self.momentum, "nesterov": self.nesterovs_momentum}
+        if self.solver == "adam":
+            return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+        return {}
+
+    # -- fitting ------------------------------------------------------------
+    def _initialize(self, spec):
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.n_layers_ = len(spec.dense_layers) + 1
+        self.out_activation_ = LOSSES.get(spec.loss).out_activation
+        self._set_weights(initial_weights(spec, self._random_state))
+        self._train_state = TrainState.fresh(self.early_stopping, self._weights())
+        for name in ("_optimizer", "loss_curve_", "best_loss_"):
+            self.__dict__.pop(name, None)
+
+    def _weights(self):
+        return [{"kernel": W, "bias": b} for W, b in zip(self.coefs_, self.intercepts_)]
+
+    def _set_weights(self, weights):
+        self.coefs_ = [layer["kernel"] for layer in weights]
+        self.intercepts_ = [layer["bias"] for layer in weights]
+
+    def _fit(self, X, y, sample_weight=None, incremental=False):
+        self._hidden_sizes()
+        first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+        X, y = self._validate_input(X, y, incremental, reset=first_pass)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X)
+        y = y.reshape(-1, 1) if y.ndim == 1 else y
+        self.n_outputs_ = y.shape[1]
+        self._random_state = check_random_state(self.random_state)
+        spec = self._build_spec(X.shape[1], X.dtype)
+        if first_pass:
+            self._initialize(spec)
+        weights = [{key: np.asarray(value, dtype=X.dtype) for key, value in layer.items()}
+                   for layer in self._weights()]
+        engine = get_engine("numpy")(spec, weights, alpha=self.alpha)
+        if self.solver in STOCHASTIC_SOLVERS:
+            self._fit_stochastic(engine, X, y, sample_weight, incremental)
+        else:
+            self._fit_lbfgs(engine, X, y, sample_weight)
+        self._set_weights(engine.get_weights())
+        self._network_spec = spec
+        if not all(np.isfinite(w).all() for w in (*self.coefs_, *self.intercepts_)):
+            raise ValueError(
+                "Solver produced non-finite parameter weights. The input data may"
+                " contain large values and need to be preprocessed."
+            )
+        return self
+
+    def _optimizer_for(self, config, incremental):
+        """Reuse the optimizer (and its moments) unless its rule changed."""
+        optimizer = getattr(self, "_optimizer", None)
+        if (optimizer is None or optimizer.name != config.solver
+                or optimizer.config() != config.optimizer_params):
+            return make_optimizer(config.solver, learning_rate=config.learning_rate_init,
+                                  **config.optimizer_params), config.learning_rate_init
+        # partial_fit continues the schedule; a new fit() starts from learning_rate_init
+        return optimizer, optimizer.learning_rate if incremental else config.learning_rate_init
+
+    def _fit_stochastic(self, engine, X, y, sample_weight, incremental):
+        config = self._train_config()
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        engine.optimizer, lr = self._optimizer_for(config, incremental)
+        self._optimizer = engine.optimizer
+        state = getattr(self, "_train_state", None) or TrainState.fresh(
+            self.early_stopping, self._weights())
+        if not incremental:
+            state.no_improvement_count = 0
+        X_train, y_train, sw_train, validation = self._split_validation(engine, X, y, sample_weight)
+        state.t = getattr(self, "t_", state.t)
+        data = engine.prepare(X_train, y_train, sw_train)
+        batch_size = resolve_batch_size(self.batch_size, data.n_samples)
+        threads = blas_thread_limit(engine.spec, batch_size)
+        limit = threadpool_limits(threads) if threads else contextlib.nullcontext()
+        with limit:
+            state, converged = fit_loop(engine, data, config, rng=self._random_state,
+                                        state=state, learning_rate=lr,
+                                        validation=validation, incremental=incremental)
+        self._sync_state(state)
+        if not converged:
+            warnings.warn(
+                "Stochastic Optimizer: Maximum iterations (%d) reached and the "
+                "optimization hasn't converged yet." % self.max_iter, ConvergenceWarning)
+
+    def _split_validation(self, engine, X, y, sample_weight):
+        if not self.early_stopping:
+            return X, y, sample_weight, None
+        stratify = y if is_classifier(self) and self.n_outputs_ == 1 else None
+        arrays = (X, y) if sample_weight is None else (X, y, sample_weight)
+        parts = train_test_split(*arrays, random_state=self._random_state,
+                                 test_size=self.validation_fraction, stratify=stratify)
+        X_train, X_val, y_train, y_val = parts[:4]
+        sw_train, sw_val = parts[4:] if sample_weight is not None else (None, None)
+        if X_val.shape[0] < 2:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' "
+                "or the size of your dataset."
+            )
+        y_val_original = self._decode_targets(y_val)
+        link = LOSSES.get(engine.spec.loss).link
+
+        def score(current_engine):
+            outputs = link(current_engine.forward(X_val))
+            if not np.isfinite(outputs).all():
+                return np.nan
+            return self._score_outputs(outputs, y_val_original, sw_val)
+
+        validation = Validation(engine.prepare(X_val, y_val, sw_val), score)
+        return X_train, y_train, sw_train, validation
+
+    def _decode_targets(self, y):
+        return y
+
+    def _sync_state(self, state):
+        self._train_state = state
+        self.n_iter_ = state.n_iter
+        self.t_ = state.t
+        self.loss_ = state.loss
+        self.loss_curve_ = state.loss_curve
+        self.best_loss_ = state.best_loss
+        self.validation_scores_ = state.validation_scores
+        self.best_validation_score_ = state.best_validation_score
+        self._no_improvement_count = state.no_improvement_count
+        self.history_ = state.history
+
+    def _fit_lbfgs(self, engine, X, y, sample_weight):
+        data = engine.prepare(X, y, sample_weight)
+        result = fit_lbfgs(engine, data, self._train_config())
+        self.n_iter_ = check_lbfgs_result(result, self.max_iter)
+        self.loss_ = float(result.fun)
+
+    # -- prediction -----------------------------------------------------------
+    def _forward(self, X, check_input=True):
+        """Link-space outputs (probabilities, predictions) of the fitted network."""
+        check_is_fitted(self)
+        if check_input:
+            X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
+                              dtype=(np.float64, np.float32))
+        spec = getattr(self, "_network_spec", None) or self._build_spec(
+            self.n_features_in_, self.coefs_[0].dtype)
+        raw = predict_raw(spec, self._weights(), X)
+        return LOSSES.get(spec.loss).link(raw)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data matrix ``X`` and targets ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Class labels (classification) or real targets (regression).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights in the loss.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+
+    def _check_solver(self):
+        if self.solver not in STOCHASTIC_SOLVERS:
+            raise AttributeError(
+                "partial_fit is only available for stochastic optimizers. "
+                "%s is not stochastic." % self.solver
+            )
+        return True
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags

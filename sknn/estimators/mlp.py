@@ -1,0 +1,393 @@
+"""Drop-in supersets of scikit-learn's ``MLPClassifier`` and ``MLPRegressor``."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import type_of_target, unique_labels
+from sklearn.utils.validation import column_or_1d, validate_data
+
+from sknn._sklearn_compat import _check_partial_fit_first_call, _fit_context
+from sknn.estimators._base import BaseMultilayerPerceptron
+from sknn.nn.losses import LOSSES
+
+_REGRESSION_LOSSES = {name for name in LOSSES.names()
+                      if LOSSES.get(name).out_activation in ("identity", "exp")}
+
+_SHARED_PARAMETERS = """
+    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
+        Number of units of each hidden layer.
+
+    activation : str, default='relu'
+        Hidden-layer activation: 'identity', 'logistic', 'tanh', 'relu' (as in
+        scikit-learn), or any other registered name ('leaky_relu', 'elu',
+        'selu', 'softplus').
+
+    solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
+        'lbfgs' minimizes the full-batch loss with SciPy's L-BFGS-B; 'sgd'
+        and 'adam' take minibatch gradient steps.
+
+    alpha : float, default=0.0001
+        Strength of the L2 penalty ``alpha / 2 * ||W||^2``, divided by the
+        (weighted) number of samples of each batch.
+
+    batch_size : int or 'auto', default='auto'
+        Minibatch size for 'sgd' and 'adam'; 'auto' is ``min(200, n_samples)``.
+
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        Schedule for 'sgd': constant; ``learning_rate_init / (t + 1) ** power_t``
+        with ``t`` the samples seen, updated after each epoch; or divide by 5
+        whenever ``n_iter_no_change`` epochs bring no improvement of ``tol``.
+
+    learning_rate_init : float, default=0.001
+        Initial step size of 'sgd' and 'adam'.
+
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule.
+
+    max_iter : int, default=200
+        Epochs for 'sgd'/'adam'; iterations for 'lbfgs'.
+
+    shuffle : bool, default=True
+        Reshuffle the samples before each epoch.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weight initialization, the validation split and the
+        shuffling, drawn in that order from one generator (as scikit-learn).
+
+    tol : float, default=1e-4
+        Minimum improvement of the loss (or validation score) that counts as
+        progress; also L-BFGS's gradient tolerance.
+
+    verbose : bool or int, default=False
+        Print the loss of each epoch.
+
+    warm_start : bool, default=False
+        Continue from the previous fit's weights and optimizer state.
+
+    momentum : float, default=0.9
+        Momentum of 'sgd'.
+
+    nesterovs_momentum : bool, default=True
+        Use Nesterov's momentum with 'sgd'.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data, stop when its score stalls
+        and restore the best weights.
+
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Decay rates of Adam's first and second moment estimates.
+
+    epsilon : float, default=1e-8
+        Adam's numerical-stability constant.
+
+    n_iter_no_change : int or np.inf, default=10
+        Epochs without ``tol`` improvement before stopping (or lowering the rate).
+
+    max_fun : int, default=15000
+        Maximum loss evaluations of 'lbfgs'.
+"""
+
+_SHARED_ATTRIBUTES = """
+    loss_ : float
+        Loss (with penalty) after the last epoch or at the L-BFGS solution.
+
+    best_loss_ : float or None
+        Lowest training loss seen; None with early stopping.
+
+    loss_curve_ : list of float
+        Training loss of each epoch ('sgd' and 'adam').
+
+    validation_scores_ : list of float or None
+        Validation score of each epoch with early stopping, else None.
+
+    best_validation_score_ : float or None
+        Best validation score with early stopping, else None.
+
+    t_ : int
+        Number of training samples seen (across epochs and calls).
+
+    coefs_ : list of ndarray
+        Kernel of each layer, shape ``(fan_in, fan_out)``.
+
+    intercepts_ : list of ndarray
+        Bias of each layer.
+
+    n_features_in_ : int
+
+    feature_names_in_ : ndarray of str
+        Only when ``X`` had string column names.
+
+    n_iter_ : int
+        Epochs (or L-BFGS iterations) run by the last call.
+
+    n_layers_ : int
+        Number of layers including input and output.
+
+    n_outputs_ : int
+
+    out_activation_ : str
+        Output link: 'identity', 'exp', 'logistic' or 'softmax'.
+
+    history_ : dict of lists
+        Per epoch: 'loss', 'val_loss', 'val_score' (None without a validation
+        split), 'learning_rate' and 'seconds' ('sgd' and 'adam').
+"""
+
+
+def _docstring(summary, extra_parameters, extra_attributes, examples):
+    return (summary + "\n    Parameters\n    ----------" + extra_parameters + _SHARED_PARAMETERS
+            + "\n    Attributes\n    ----------" + extra_attributes + _SHARED_ATTRIBUTES
+            + examples)
+
+
+class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
+                 alpha=0.0001, batch_size="auto", learning_rate="constant",
+                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
+                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
+                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
+            alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
+            loss="log_loss", shuffle=shuffle, random_state=random_state, tol=tol,
+            verbose=verbose, warm_start=warm_start, momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
+            validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
+            epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun)
+
+    def _loss_name(self):
+        # Softmax + cross-entropy for one-of-K; independent sigmoids for
+        # binary and multilabel targets.
+        return "log_loss" if self._label_binarizer.y_type_ == "multiclass" else "binary_log_loss"
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
+                             dtype=(np.float64, np.float32), reset=reset)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
+            self._label_binarizer = LabelBinarizer().fit(y)
+            self.classes_ = self._label_binarizer.classes_
+        else:
+            classes = unique_labels(y)
+            if self.warm_start:
+                if set(classes) != set(self.classes_):
+                    raise ValueError(
+                        "warm_start can only be used where `y` has the same classes as in "
+                        f"the previous call to fit. Previously got {self.classes_}, "
+                        f"`y` has {classes}")
+            elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
+                raise ValueError(
+                    "`y` has classes not in `self.classes_`. "
+                    f"`self.classes_` has {self.classes_}. 'y' has {classes}.")
+        # bool keeps float32 data float32 once the engine casts the targets
+        return X, self._label_binarizer.transform(y).astype(bool)
+
+    def _decode_targets(self, y):
+        return self._label_binarizer.inverse_transform(y)
+
+    def _decode_outputs(self, outputs):
+        if self.n_outputs_ == 1:
+            outputs = outputs.ravel()
+        return self._label_binarizer.inverse_transform(outputs)
+
+    def _score_outputs(self, outputs, y, sample_weight):
+        return accuracy_score(y, self._decode_outputs(outputs), sample_weight=sample_weight)
+
+    def predict(self, X):
+        """Predict class labels (or a label indicator matrix for multilabel ``y``).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        """
+        return self._decode_outputs(self._forward(X))
+
+    def predict_proba(self, X):
+        """Class probabilities, columns ordered as :attr:`classes_`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        proba = self._forward(X)
+        if self.n_outputs_ == 1:
+            proba = proba.ravel()
+            return np.vstack([1 - proba, proba]).T
+        return proba
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        proba = self.predict_proba(X)
+        return np.log(proba, out=proba)
+
+    @available_if(lambda est: est._check_solver())
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Run one epoch over ``(X, y)``, continuing from the current state.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+        sample_weight : array-like of shape (n_samples,), default=None
+        classes : array of shape (n_classes,), default=None
+            All classes that will ever be seen; required on the first call.
+
+        Returns
+        -------
+        self : object
+        """
+        if _check_partial_fit_first_call(self, classes):
+            self._label_binarizer = LabelBinarizer()
+            if type_of_target(y).startswith("multilabel"):
+                self._label_binarizer.fit(y)
+            else:
+                self._label_binarizer.fit(classes)
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
+    _parameter_constraints: dict = {
+        **BaseMultilayerPerceptron._parameter_constraints,
+        "loss": [StrOptions(_REGRESSION_LOSSES)],
+    }
+
+    def __init__(self, loss="squared_error", hidden_layer_sizes=(100,), activation="relu", *,
+                 solver="adam", alpha=0.0001, batch_size="auto", learning_rate="constant",
+                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
+                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
+                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
+            alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
+            loss=loss, shuffle=shuffle, random_state=random_state, tol=tol,
+            verbose=verbose, warm_start=warm_start, momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
+            validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
+            epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun)
+
+    def _loss_name(self):
+        return self.loss
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
+                             y_numeric=True, dtype=(np.float64, np.float32), reset=reset)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        return X, y
+
+    def _score_outputs(self, outputs, y, sample_weight):
+        if outputs.shape[1] == 1:
+            outputs, y = outputs.ravel(), np.ravel(y)
+        return r2_score(y, outputs, sample_weight=sample_weight)
+
+    def predict(self, X):
+        """Predict targets.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        """
+        outputs = self._forward(X)
+        return outputs.ravel() if outputs.shape[1] == 1 else outputs
+
+    @available_if(lambda est: est._check_solver())
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Run one epoch over ``(X, y)``, continuing from the current state.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : object
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+
+
+MLPClassifier.__doc__ = _docstring(
+    """Multi-layer perceptron classifier, a drop-in superset of scikit-learn's.
+
+    Minimizes the cross-entropy of softmax (multiclass) or sigmoid (binary,
+    multilabel) outputs with L-BFGS, SGD or Adam on sknn's NumPy engine.
+    Every constructor parameter, fitted attribute and method of
+    :class:`sklearn.neural_network.MLPClassifier` works the same way.
+""", "", """
+    classes_ : ndarray or list of ndarray
+        Class labels seen in ``fit``.
+""", """
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sknn import MLPClassifier
+    >>> X, y = make_classification(n_samples=200, random_state=0)
+    >>> clf = MLPClassifier(max_iter=300, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 2)
+    >>> clf.score(X, y) > 0.9
+    True
+""")
+
+MLPRegressor.__doc__ = _docstring(
+    """Multi-layer perceptron regressor, a drop-in superset of scikit-learn's.
+
+    Minimizes half the squared error (identity output) or half the Poisson
+    deviance (exponential output) with L-BFGS, SGD or Adam on sknn's NumPy
+    engine. Every constructor parameter, fitted attribute and method of
+    :class:`sklearn.neural_network.MLPRegressor` works the same way.
+""", """
+    loss : {'squared_error', 'poisson'}, default='squared_error'
+        Training loss; 'poisson' uses an exponential output.
+""", "", """
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from sknn import MLPRegressor
+    >>> X, y = make_regression(n_samples=200, n_features=5, noise=1.0, random_state=0)
+    >>> reg = MLPRegressor(solver="lbfgs", max_iter=500, random_state=0).fit(X, y)
+    >>> reg.score(X, y) > 0.95
+    True
+""")

@@ -1,0 +1,1 @@
+"""The hand-written NumPy core: no scikit-learn imports below this package."""

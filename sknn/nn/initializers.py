@@ -1,0 +1,95 @@
+"""Weight initializers: one variance-scaling rule behind the named schemes.
+
+An :class:`Initializer` draws a kernel of shape ``(fan_in, fan_out)`` and a
+bias of shape ``(fan_out,)`` from a random generator (``numpy.random.Generator``
+or ``RandomState``; both provide ``uniform`` and ``normal``). Kernels are drawn
+before biases, layer by layer, so a seed fixes every weight of a network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sknn._registry import Registry
+
+INITIALIZERS: Registry["Initializer"] = Registry("initializer")
+
+_FAN_MODES = ("fan_in", "fan_out", "fan_avg")
+
+
+def variance_scaling(fan_in, fan_out, scale=1.0, mode="fan_avg", distribution="uniform"):
+    """Return ``(distribution, parameter)`` giving weights variance ``scale / fan``.
+
+    ``parameter`` is the half-width of the uniform distribution or the
+    standard deviation of the normal one.
+    """
+    if mode not in _FAN_MODES:
+        raise ValueError(f"mode must be one of {_FAN_MODES}, got {mode!r}")
+    fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
+    variance = scale / max(fan, 1.0)
+    if distribution == "uniform":
+        return "uniform", np.sqrt(3.0 * variance)
+    if distribution == "normal":
+        return "normal", np.sqrt(variance)
+    raise ValueError(f"distribution must be 'uniform' or 'normal', got {distribution!r}")
+
+
+def _draw(rng, kind, parameter, shape, dtype):
+    if kind == "uniform":
+        values = rng.uniform(-parameter, parameter, shape)
+    else:
+        values = rng.normal(0.0, parameter, shape)
+    return values.astype(dtype, copy=False)
+
+
+@dataclass(frozen=True)
+class Initializer:
+    """A variance-scaling scheme for a dense layer.
+
+    Attributes
+    ----------
+    name : str
+    scale, mode, distribution :
+        Passed to :func:`variance_scaling`.
+    bias : {'zeros', 'same'}
+        'same' draws the bias from the kernel's distribution, which is what
+        scikit-learn's MLP does; 'zeros' is the modern default.
+    """
+
+    name: str
+    scale: float = 1.0
+    mode: str = "fan_avg"
+    distribution: str = "uniform"
+    bias: str = "zeros"
+
+    def __call__(self, fan_in, fan_out, rng, dtype=np.float64, gain=1.0):
+        """Draw ``(kernel, bias)``; ``gain`` multiplies the variance scale."""
+        kind, parameter = variance_scaling(
+            fan_in, fan_out, self.scale * gain, self.mode, self.distribution
+        )
+        kernel = _draw(rng, kind, parameter, (fan_in, fan_out), dtype)
+        if self.bias == "same":
+            bias = _draw(rng, kind, parameter, fan_out, dtype)
+        else:
+            bias = np.zeros(fan_out, dtype=dtype)
+        return kernel, bias
+
+
+def _register(name, **kwargs):
+    INITIALIZERS.register(name)(Initializer(name, **kwargs))
+
+
+# scikit-learn's MLP: Glorot-uniform kernel and bias with the same bound
+# (and a third of the variance for logistic units, applied through ``gain``).
+_register("sklearn", scale=1.0, mode="fan_avg", distribution="uniform", bias="same")
+for _family, _scale, _mode in (
+    ("glorot", 1.0, "fan_avg"),
+    ("he", 2.0, "fan_in"),
+    ("lecun", 1.0, "fan_in"),
+):
+    for _distribution in ("uniform", "normal"):
+        _register(
+            f"{_family}_{_distribution}", scale=_scale, mode=_mode, distribution=_distribution
+        )
