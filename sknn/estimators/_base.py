@@ -218,6 +218,8 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             state, converged = fit_loop(engine, data, config, rng=self._random_state,
                                         state=state, learning_rate=lr,
                                         validation=validation, incremental=incremental)
+        # the rate the next epoch would use, as scikit-learn's optimizer reports it
+        self._optimizer.learning_rate = state.learning_rate
         self._sync_state(state)
         if not converged:
             warnings.warn(
@@ -270,6 +272,18 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         result = fit_lbfgs(engine, data, self._train_config())
         self.n_iter_ = check_lbfgs_result(result, self.max_iter)
         self.loss_ = float(result.fun)
+
+    def _loss_grad_lbfgs(self, packed_coef_inter, X, y, sample_weight, *workspace):
+        """scikit-learn's private L-BFGS objective ``(loss, packed gradient)``.
+
+        Kept so scikit-learn's shipped gradient test runs unchanged; sknn's
+        parameter vector has scikit-learn's packing order (kernels, then biases).
+        """
+        engine = get_engine("numpy")(self._build_spec(X.shape[1], X.dtype), self._weights(),
+                                     alpha=self.alpha)
+        engine.set_flat_parameters(packed_coef_inter)
+        loss, grad = engine.loss_and_gradient(engine.prepare(X, y, sample_weight))
+        return loss, grad.copy()
 
     # -- prediction -----------------------------------------------------------
     def _forward(self, X, check_input=True):
