@@ -29,6 +29,11 @@ from sknn.training import TrainState, Validation, fit_lbfgs, fit_loop, resolve_b
 STOCHASTIC_SOLVERS = tuple(OPTIMIZERS.names())
 
 
+def _blas_limit(spec, batch_size):
+    threads = blas_thread_limit(spec, batch_size)
+    return threadpool_limits(threads) if threads else contextlib.nullcontext()
+
+
 class BaseMultilayerPerceptron(BaseEstimator, ABC):
     """Base of :class:`~sknn.MLPClassifier` and :class:`~sknn.MLPRegressor`.
 
@@ -212,9 +217,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         state.t = getattr(self, "t_", state.t)
         data = engine.prepare(X_train, y_train, sw_train)
         batch_size = resolve_batch_size(self.batch_size, data.n_samples)
-        threads = blas_thread_limit(engine.spec, batch_size)
-        limit = threadpool_limits(threads) if threads else contextlib.nullcontext()
-        with limit:
+        with _blas_limit(engine.spec, batch_size):
             state, converged = fit_loop(engine, data, config, rng=self._random_state,
                                         state=state, learning_rate=lr,
                                         validation=validation, incremental=incremental)
@@ -269,7 +272,8 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
 
     def _fit_lbfgs(self, engine, X, y, sample_weight):
         data = engine.prepare(X, y, sample_weight)
-        result = fit_lbfgs(engine, data, self._train_config())
+        with _blas_limit(engine.spec, data.n_samples):
+            result = fit_lbfgs(engine, data, self._train_config())
         self.n_iter_ = check_lbfgs_result(result, self.max_iter)
         self.loss_ = float(result.fun)
 

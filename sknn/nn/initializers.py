@@ -28,11 +28,13 @@ def variance_scaling(fan_in, fan_out, scale=1.0, mode="fan_avg", distribution="u
     if mode not in _FAN_MODES:
         raise ValueError(f"mode must be one of {_FAN_MODES}, got {mode!r}")
     fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
-    variance = scale / max(fan, 1.0)
+    fan = max(fan, 1.0)
+    # One rounding per expression, so the 'sklearn' bound equals scikit-learn's
+    # sqrt(6 / (fan_in + fan_out)) bit for bit.
     if distribution == "uniform":
-        return "uniform", np.sqrt(3.0 * variance)
+        return "uniform", np.sqrt(3.0 * scale / fan)
     if distribution == "normal":
-        return "normal", np.sqrt(variance)
+        return "normal", np.sqrt(scale / fan)
     raise ValueError(f"distribution must be 'uniform' or 'normal', got {distribution!r}")
 
 

@@ -1,0 +1,346 @@
+"""The training loop (sknn.training) driven directly with a tiny NumpyEngine."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from sknn.engines.numpy_engine import NumpyEngine, initial_weights
+from sknn.nn.optimizers import make_optimizer
+from sknn.spec import TrainConfig, mlp_spec
+from sknn.training import (
+    HISTORY_KEYS,
+    TrainState,
+    Validation,
+    fit_lbfgs,
+    fit_loop,
+    resolve_batch_size,
+    run_epoch,
+)
+
+N_PER_CLASS = 20
+
+
+def _toy_data(seed=0):
+    """Two well separated blobs in 2-D, labels 0/1."""
+    rng = np.random.RandomState(seed)
+    X = np.vstack([rng.normal(-2.0, 0.5, (N_PER_CLASS, 2)),
+                   rng.normal(2.0, 0.5, (N_PER_CLASS, 2))])
+    y = np.repeat([0.0, 1.0], N_PER_CLASS)
+    return X, y
+
+
+def _engine(solver="sgd", seed=0, **optimizer_params):
+    spec = mlp_spec(2, (4,), 1, "tanh", "binary_log_loss", initializer="sklearn")
+    weights = initial_weights(spec, np.random.RandomState(seed))
+    return NumpyEngine(spec, weights, make_optimizer(solver, **optimizer_params))
+
+
+def _config(**overrides):
+    params = dict(solver="sgd", learning_rate_init=0.1, batch_size=10, max_iter=30,
+                  n_iter_no_change=10, tol=1e-4)
+    params.update(overrides)
+    return TrainConfig(**params)
+
+
+def _fit(engine, config, data=None, rng_seed=0, validation=None, state=None, incremental=False):
+    if data is None:
+        data = engine.prepare(*_toy_data())
+    if state is None:
+        state = TrainState.fresh(validation is not None, engine.get_weights())
+    return fit_loop(engine, data, config, rng=np.random.RandomState(rng_seed), state=state,
+                    learning_rate=config.learning_rate_init, validation=validation,
+                    incremental=incremental)
+
+
+def _assert_weights_equal(actual, expected):
+    assert len(actual) == len(expected)
+    for got, want in zip(actual, expected):
+        np.testing.assert_array_equal(got["kernel"], want["kernel"])
+        np.testing.assert_array_equal(got["bias"], want["bias"])
+
+
+def _weights_differ(first, second):
+    return any(not np.array_equal(a[key], b[key]) for a, b in zip(first, second) for key in a)
+
+
+def _constant_loss_step(engine, monkeypatch, loss=0.7):
+    """Replace train_step by a stub that records the rates and never improves."""
+    rates = []
+
+    def train_step(data, idx, lr):
+        rates.append(lr)
+        return loss
+
+    monkeypatch.setattr(engine, "train_step", train_step)
+    return rates
+
+
+# -- learning -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_loss_decreases_on_a_separable_toy_problem(solver):
+    engine = _engine(solver)
+    X, y = _toy_data()
+    lr = 0.1 if solver == "sgd" else 0.02
+    state, _ = _fit(engine, _config(solver=solver, learning_rate_init=lr))
+    curve = state.loss_curve
+    assert curve[-1] < 0.2 * curve[0]
+    assert np.mean(np.diff(curve) < 0) > 0.8  # mostly monotone
+    predictions = engine.forward(engine.prepare(X, y).X).ravel() > 0
+    np.testing.assert_array_equal(predictions, y.astype(bool))
+
+
+def test_epoch_loss_is_the_batch_size_weighted_mean_of_batch_losses(monkeypatch):
+    engine = _engine()
+    data = engine.prepare(*_toy_data())
+    batches = []
+
+    def train_step(data, idx, lr):
+        batches.append(idx)
+        return float(len(batches))  # batch k reports loss k
+
+    monkeypatch.setattr(engine, "train_step", train_step)
+    config = _config(shuffle=False)
+    loss, _ = run_epoch(engine, data, config, np.random.RandomState(0),
+                        np.arange(data.n_samples), 16, 0.1)
+    # 40 samples in batches of 16, 16, 8.
+    assert batches == [slice(0, 16), slice(16, 32), slice(32, 40)]
+    assert loss == pytest.approx((1 * 16 + 2 * 16 + 3 * 8) / 40)
+
+
+def test_shuffled_epochs_visit_every_sample_once(monkeypatch):
+    engine = _engine()
+    data = engine.prepare(*_toy_data())
+    seen = []
+    monkeypatch.setattr(engine, "train_step",
+                        lambda data, idx, lr: seen.append(np.asarray(idx)) or 0.5)
+    _fit(engine, _config(max_iter=3, batch_size=7), data=data)
+    per_epoch = np.split(np.concatenate(seen), 3)
+    for order in per_epoch:
+        np.testing.assert_array_equal(np.sort(order), np.arange(data.n_samples))
+    assert not np.array_equal(per_epoch[0], per_epoch[1])
+
+
+def test_max_iter_exhausted_reports_not_converged():
+    engine = _engine()
+    state, converged = _fit(engine, _config(max_iter=3, tol=0.0, n_iter_no_change=100))
+    assert state.n_iter == 3
+    assert converged is False
+
+
+# -- incremental ----------------------------------------------------------
+
+
+def test_incremental_runs_exactly_one_epoch(monkeypatch):
+    engine = _engine()
+    data = engine.prepare(*_toy_data())
+    rates = _constant_loss_step(engine, monkeypatch)
+    state, converged = _fit(engine, _config(max_iter=50, batch_size=10), data=data,
+                            incremental=True)
+    assert state.n_iter == 1
+    assert len(state.loss_curve) == 1
+    assert len(rates) == 4  # 40 samples, batches of 10
+    assert state.t == data.n_samples
+    assert converged is True
+
+
+def test_incremental_calls_accumulate_in_the_carried_state():
+    engine = _engine()
+    data = engine.prepare(*_toy_data())
+    state = TrainState.fresh(False, engine.get_weights())
+    for _ in range(3):
+        state, _ = _fit(engine, _config(), data=data, state=state, incremental=True)
+    assert state.n_iter == 1  # n_iter counts the epochs of the latest call
+    assert state.t == 3 * data.n_samples
+    assert len(state.loss_curve) == 3
+    assert all(len(state.history[key]) == 3 for key in HISTORY_KEYS)
+
+
+# -- stopping rules and learning rate -------------------------------------
+
+
+def test_training_stops_after_n_iter_no_change_epochs_without_improvement(monkeypatch):
+    engine = _engine()
+    rates = _constant_loss_step(engine, monkeypatch)
+    config = _config(batch_size=40, n_iter_no_change=2, max_iter=100)
+    state, converged = _fit(engine, config)
+    # Epoch 1 sets the best loss; epochs 2, 3, 4 do not improve; 3 > 2 stops.
+    assert state.n_iter == 4
+    assert converged is True
+    assert rates == [0.1] * 4
+
+
+def test_plateau_divides_the_rate_by_five_and_stops_below_min_learning_rate(monkeypatch):
+    engine = _engine()
+    rates = _constant_loss_step(engine, monkeypatch)
+    config = _config(batch_size=40, n_iter_no_change=2, max_iter=1000, plateau=True,
+                     learning_rate_init=1e-3)
+    state, converged = _fit(engine, config)
+    # 4 epochs to the first plateau, then 3 per plateau (the counter restarts at 0).
+    expected, lr = [1e-3] * 4, 1e-3
+    while lr > 1e-6:
+        lr /= 5
+        expected += [lr] * 3
+    assert rates == pytest.approx(expected, rel=1e-12)
+    assert state.history["learning_rate"] == pytest.approx(expected, rel=1e-12)
+    assert state.n_iter == len(expected)
+    assert state.learning_rate == pytest.approx(lr, rel=1e-12)
+    assert state.learning_rate <= 1e-6 < 5 * state.learning_rate
+    assert converged is True
+
+
+def test_plateau_factor_and_min_learning_rate_come_from_the_config(monkeypatch):
+    engine = _engine()
+    rates = _constant_loss_step(engine, monkeypatch)
+    config = _config(batch_size=40, n_iter_no_change=1, plateau=True, plateau_factor=2.0,
+                     min_learning_rate=0.02, learning_rate_init=0.1)
+    _fit(engine, config)
+    assert rates == pytest.approx([0.1] * 3 + [0.05] * 2 + [0.025] * 2 + [0.0125] * 2)
+
+
+def test_invscaling_schedule_updates_the_rate_at_the_end_of_each_epoch(monkeypatch):
+    engine = _engine()
+    rates = _constant_loss_step(engine, monkeypatch)
+    config = _config(batch_size=40, max_iter=4, schedule="invscaling",
+                     schedule_params={"power_t": 0.5}, n_iter_no_change=100)
+    state, _ = _fit(engine, config)
+    n = 2 * N_PER_CLASS
+    expected = [0.1] + [0.1 / (k * n + 1) ** 0.5 for k in (1, 2, 3)]
+    assert rates == pytest.approx(expected, rel=1e-12)
+    assert state.learning_rate == pytest.approx(0.1 / (4 * n + 1) ** 0.5, rel=1e-12)
+
+
+def test_early_stopping_restores_the_weights_of_the_best_epoch():
+    engine = _engine()
+    X, y = _toy_data(seed=1)
+    validation_data = engine.prepare(X, y)
+    script = [0.5, 0.9, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]
+    snapshots = []
+
+    def score(scored_engine):
+        snapshots.append(scored_engine.get_weights())
+        return script[len(snapshots) - 1]
+
+    config = _config(n_iter_no_change=2, max_iter=len(script))
+    state, _ = _fit(engine, config, validation=Validation(validation_data, score))
+    # 0.9 at epoch 2 is the best; epochs 3-5 do not improve and 3 > 2 stops.
+    assert state.n_iter == 5
+    assert state.validation_scores == script[:5]
+    assert state.best_validation_score == 0.9
+    _assert_weights_equal(engine.get_weights(), snapshots[1])
+    assert _weights_differ(snapshots[1], snapshots[-1])
+    assert state.history["val_score"] == script[:5]
+    assert all(np.isfinite(value) for value in state.history["val_loss"])
+
+
+def test_without_validation_the_final_weights_are_kept():
+    engine = _engine()
+    state, _ = _fit(engine, _config(max_iter=5))
+    last = engine.get_weights()
+    assert _weights_differ(last, state.best_weights)  # best_weights: the initial ones
+
+
+# -- history --------------------------------------------------------------
+
+
+def test_history_has_one_entry_per_epoch_for_every_key():
+    engine = _engine()
+    state, _ = _fit(engine, _config(max_iter=6, tol=0.0, n_iter_no_change=100))
+    assert set(state.history) == set(HISTORY_KEYS)
+    for key in HISTORY_KEYS:
+        assert len(state.history[key]) == 6, key
+    assert state.history["loss"] == state.loss_curve
+    assert state.history["learning_rate"] == [0.1] * 6
+    assert state.history["val_loss"] == [None] * 6
+    assert state.history["val_score"] == [None] * 6
+    assert all(seconds >= 0 for seconds in state.history["seconds"])
+
+
+# -- interruption ---------------------------------------------------------
+
+
+def test_keyboard_interrupt_ends_training_with_a_warning_and_keeps_the_weights(monkeypatch):
+    engine = _engine()
+    initial = engine.get_weights()
+    real_step = engine.train_step
+    calls = []
+    at_interrupt = []
+
+    def train_step(data, idx, lr):
+        calls.append(lr)
+        if len(calls) == 7:  # second batch of the second epoch (4 batches per epoch)
+            at_interrupt.append(engine.get_weights())
+            raise KeyboardInterrupt
+        return real_step(data, idx, lr)
+
+    monkeypatch.setattr(engine, "train_step", train_step)
+    with pytest.warns(UserWarning, match="Training interrupted by user"):
+        state, _ = _fit(engine, _config(max_iter=20, batch_size=10))
+    assert len(calls) == 7
+    assert state.n_iter == 1
+    assert len(state.loss_curve) == 1
+    _assert_weights_equal(engine.get_weights(), at_interrupt[0])
+    assert _weights_differ(engine.get_weights(), initial)
+    assert state.learning_rate == 0.1
+
+
+# -- batch size and seeding -----------------------------------------------
+
+
+@pytest.mark.parametrize("batch_size, n_samples, expected", [
+    ("auto", 50, 50),
+    ("auto", 200, 200),
+    ("auto", 1000, 200),
+    (32, 100, 32),
+    (100, 100, 100),
+    (0, 100, 1),
+])
+def test_resolve_batch_size_follows_sklearn_rules(batch_size, n_samples, expected):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        resolved = resolve_batch_size(batch_size, n_samples)
+    assert resolved == expected
+    assert type(resolved) is int
+
+
+def test_resolve_batch_size_larger_than_the_data_warns_and_clips():
+    with pytest.warns(UserWarning, match="It is going to be clipped"):
+        assert resolve_batch_size(500, 40) == 40
+
+
+def test_same_shuffle_seed_gives_bit_identical_weights_and_different_seed_does_not():
+    config = _config(max_iter=5, batch_size=7)
+    runs = []
+    for seed in (3, 3, 4):
+        engine = _engine(seed=0)
+        state, _ = _fit(engine, config, rng_seed=seed)
+        runs.append((engine.get_weights(), state.loss_curve))
+    _assert_weights_equal(runs[0][0], runs[1][0])
+    assert runs[0][1] == runs[1][1]
+    assert _weights_differ(runs[0][0], runs[2][0])
+
+
+def test_unshuffled_training_does_not_consume_the_random_state():
+    engine = _engine()
+    rng = np.random.RandomState(0)
+    data = engine.prepare(*_toy_data())
+    fit_loop(engine, data, _config(max_iter=3, shuffle=False), rng=rng,
+             state=TrainState.fresh(False, engine.get_weights()), learning_rate=0.1)
+    assert rng.uniform() == np.random.RandomState(0).uniform()
+
+
+# -- L-BFGS ---------------------------------------------------------------
+
+
+def test_fit_lbfgs_leaves_the_minimizer_in_the_engine():
+    engine = _engine()
+    engine.alpha = 1e-2
+    data = engine.prepare(*_toy_data())
+    start = engine.loss_and_gradient(data)[0]
+    result = fit_lbfgs(engine, data, _config(max_iter=50))
+    end = engine.loss_and_gradient(data)[0]
+    assert end < 0.1 * start
+    assert end == pytest.approx(result.fun, rel=1e-10)
+    np.testing.assert_array_equal(engine.flat_parameters(), result.x)
