@@ -75,7 +75,6 @@ class NumpyEngine:
         self.optimizer = optimizer
         self.alpha = alpha
         self.set_weights(weights)
-        self._penalty_scratch = np.empty_like(self.network.kernels)
 
     # -- data -------------------------------------------------------------
     def prepare(self, X, Y, sample_weight=None):
@@ -96,26 +95,36 @@ class NumpyEngine:
         return data.X[idx], data.Y[idx], weight
 
     # -- training ---------------------------------------------------------
-    def _penalized_loss_and_backward(self, X, Y, sample_weight):
+    def _loss_and_backward(self, X, Y, sample_weight):
+        """Data loss of a batch; fills the network's gradients (without penalty)."""
         raw, backward = self.network.forward(X, training=True)
-        loss = self.loss_fn.value(raw, Y, sample_weight)
-        backward(self.loss_fn.gradient(raw, Y, sample_weight))
-        if self.alpha:
-            weight_sum = X.shape[0] if sample_weight is None else float(sample_weight.sum())
-            kernels = self.network.kernels
-            loss += 0.5 * self.alpha * float(np.dot(kernels, kernels)) / weight_sum
-            scaled = np.multiply(kernels, self.alpha / weight_sum, out=self._penalty_scratch)
-            kernel_grads = self.network.kernel_grads
-            kernel_grads += scaled
+        loss, grad = self.loss_fn.value_and_gradient(raw, Y, sample_weight)
+        backward(grad)
         return loss
+
+    def _l2_strength(self, n_samples, sample_weight):
+        # scikit-learn divides the penalty by the batch's total sample weight
+        weight_sum = n_samples if sample_weight is None else float(sample_weight.sum())
+        return self.alpha / weight_sum
 
     def train_step(self, data, idx, lr):
-        loss = self._penalized_loss_and_backward(*self._batch(data, idx))
-        self.optimizer.step(self.network.params, self.network.grads, lr)
-        return loss
+        X, Y, sample_weight = self._batch(data, idx)
+        loss = self._loss_and_backward(X, Y, sample_weight)
+        l2 = self._l2_strength(X.shape[0], sample_weight)
+        # the optimizer adds the penalty's gradient chunk by chunk, in cache
+        squared_norm = self.optimizer.step(self.network.params, self.network.grads, lr,
+                                           l2=l2, n_l2=self.network.n_kernel_params)
+        return loss + 0.5 * l2 * squared_norm
 
     def loss_and_gradient(self, data):
-        loss = self._penalized_loss_and_backward(data.X, data.Y, data.sample_weight)
+        """Full-batch penalized loss and its flat gradient (for L-BFGS)."""
+        loss = self._loss_and_backward(data.X, data.Y, data.sample_weight)
+        l2 = self._l2_strength(data.n_samples, data.sample_weight)
+        if l2:
+            kernels = self.network.kernels
+            loss += 0.5 * l2 * float(np.dot(kernels, kernels))
+            kernel_grads = self.network.kernel_grads
+            kernel_grads += l2 * kernels
         return loss, self.network.grads
 
     def loss(self, data):

@@ -38,6 +38,20 @@ class Loss:
     out_activation: str
     link: Callable[[np.ndarray], np.ndarray]
     pointwise: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    pointwise_and_link: Callable | None = None
+
+    def value_and_gradient(self, raw, y, sample_weight=None):
+        """``(value, gradient)`` in one pass where the loss shares work between them."""
+        if self.pointwise_and_link is None:
+            return self.value(raw, y, sample_weight), self.gradient(raw, y, sample_weight)
+        per_sample, grad = self.pointwise_and_link(raw, y)
+        grad -= y
+        if sample_weight is None:
+            grad /= raw.shape[0]
+            return float(per_sample.mean()), grad
+        weights = sample_weight / sample_weight.sum()
+        grad *= weights[:, None].astype(grad.dtype)
+        return float(np.dot(per_sample, weights)), grad
 
     def value(self, raw, y, sample_weight=None):
         """Weighted mean loss over samples."""
@@ -78,16 +92,27 @@ def _softmax_pointwise(z, y):
     return -(y * log_softmax(z, axis=1)).sum(axis=1)
 
 
+def _softmax_pointwise_and_link(z, y):
+    # One exp for both the cross-entropy and the softmax probabilities.
+    shifted = z - z.max(axis=1, keepdims=True)
+    probabilities = np.exp(shifted)
+    normalizer = probabilities.sum(axis=1, keepdims=True)
+    probabilities /= normalizer
+    per_sample = np.log(normalizer[:, 0]) * y.sum(axis=1) - np.einsum("ij,ij->i", y, shifted)
+    return per_sample, probabilities
+
+
 def _sigmoid_pointwise(z, y):
     # -[y log s(z) + (1 - y) log(1 - s(z))] = softplus(z) - y z, computed stably.
     return (np.logaddexp(0, z) - y * z).sum(axis=1)
 
 
-def _register(name, out_activation, link, pointwise):
-    LOSSES.register(name)(Loss(name, out_activation, link, pointwise))
+def _register(name, out_activation, link, pointwise, pointwise_and_link=None):
+    LOSSES.register(name)(Loss(name, out_activation, link, pointwise, pointwise_and_link))
 
 
 _register("squared_error", "identity", lambda z: z.copy(), _squared_pointwise)
 _register("poisson", "exp", np.exp, _poisson_pointwise)
-_register("log_loss", "softmax", lambda z: softmax(z, axis=1), _softmax_pointwise)
+_register("log_loss", "softmax", lambda z: softmax(z, axis=1), _softmax_pointwise,
+          _softmax_pointwise_and_link)
 _register("binary_log_loss", "logistic", expit, _sigmoid_pointwise)

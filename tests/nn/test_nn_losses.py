@@ -188,3 +188,15 @@ def test_loss_gradient_keeps_float32(name, n_outputs):
     assert grad.dtype == np.float32
     np.testing.assert_allclose(grad, LOSSES.get(name).gradient(raw, y, weights),
                                rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("name, n_outputs", CASES)
+def test_fused_value_and_gradient_equal_the_separate_computations(name, n_outputs, weighted):
+    loss = LOSSES.get(name)
+    raw, y, weights = _problem(name, n_outputs, seed=3)
+    sample_weight = weights if weighted else None
+    value, grad = loss.value_and_gradient(raw.copy(), y, sample_weight)
+    np.testing.assert_allclose(value, loss.value(raw, y, sample_weight), rtol=1e-12)
+    np.testing.assert_allclose(grad, loss.gradient(raw, y, sample_weight), rtol=1e-12,
+                               atol=1e-15)
