@@ -15,6 +15,8 @@ added inside the same chunk loop, while the slice is in cache.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sknn._registry import Registry
@@ -75,6 +77,7 @@ class Optimizer:
             for the penalty term of the reported loss.
         """
         self._ensure_state(params)
+        lr, l2 = float(lr), float(l2)
         self.learning_rate = lr
         self.n_steps += 1
         self._prepare_step(lr)
@@ -181,10 +184,12 @@ class Adam(Optimizer):
     def _prepare_step(self, lr):
         t = self.n_steps
         b1, b2 = self.beta_1, self.beta_2
-        root = np.sqrt(1 - b2)
-        # lr * sqrt(1 - b2^t) / (1 - b1^t) * (1 - b1) m' / (sqrt(1 - b2) sqrt(v') + eps)
-        self._step_size = lr * np.sqrt(1 - b2**t) / (1 - b1**t) * (1 - b1) / root
-        self._scaled_epsilon = self.epsilon / root
+        root = math.sqrt(1 - b2)
+        # lr * sqrt(1 - b2^t) / (1 - b1^t) * (1 - b1) m' / (sqrt(1 - b2) sqrt(v') + eps).
+        # Python floats on purpose: a NumPy float64 scalar would make every
+        # in-place float32 operation compute in float64 (NEP 50), ~1.6x slower.
+        self._step_size = float(lr * math.sqrt(1 - b2**t) / (1 - b1**t) * (1 - b1) / root)
+        self._scaled_epsilon = float(self.epsilon / root)
 
     def _update(self, chunk, params, grads):
         m, v = self._m_scaled[chunk], self._v_scaled[chunk]
