@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import warnings
 from abc import ABC, abstractmethod
 from numbers import Integral, Real
@@ -14,11 +13,10 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
-from threadpoolctl import threadpool_limits
 
 from sknn._sklearn_compat import _check_sample_weight, _fit_context, check_lbfgs_result
 from sknn.engines import get_engine
-from sknn.engines.numpy_engine import blas_thread_limit, initial_weights, predict_raw
+from sknn.engines.numpy_engine import compute_threads, initial_weights, predict_raw
 from sknn.nn.activations import ACTIVATIONS
 from sknn.nn.losses import LOSSES
 from sknn.nn.optimizers import OPTIMIZERS, make_optimizer
@@ -27,11 +25,6 @@ from sknn.spec import TrainConfig, mlp_spec
 from sknn.training import TrainState, Validation, fit_lbfgs, fit_loop, resolve_batch_size
 
 STOCHASTIC_SOLVERS = tuple(OPTIMIZERS.names())
-
-
-def _blas_limit(spec, batch_size):
-    threads = blas_thread_limit(spec, batch_size)
-    return threadpool_limits(threads) if threads else contextlib.nullcontext()
 
 
 class BaseMultilayerPerceptron(BaseEstimator, ABC):
@@ -217,7 +210,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         state.t = getattr(self, "t_", state.t)
         data = engine.prepare(X_train, y_train, sw_train)
         batch_size = resolve_batch_size(self.batch_size, data.n_samples)
-        with _blas_limit(engine.spec, batch_size):
+        with compute_threads(engine.spec, batch_size):
             state, converged = fit_loop(engine, data, config, rng=self._random_state,
                                         state=state, learning_rate=lr,
                                         validation=validation, incremental=incremental)
@@ -272,7 +265,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
 
     def _fit_lbfgs(self, engine, X, y, sample_weight):
         data = engine.prepare(X, y, sample_weight)
-        with _blas_limit(engine.spec, data.n_samples):
+        with compute_threads(engine.spec, data.n_samples):
             result = fit_lbfgs(engine, data, self._train_config())
         self.n_iter_ = check_lbfgs_result(result, self.max_iter)
         self.loss_ = float(result.fun)

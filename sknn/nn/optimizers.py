@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy.linalg.blas import get_blas_funcs
 
 from sknn._registry import Registry
 
@@ -25,6 +26,19 @@ OPTIMIZERS: Registry[type] = Registry("solver")
 
 #: Elements per chunk: six float32 arrays of this length fill ~1.5 MB of L2.
 CHUNK = 65536
+
+
+def _blas_axpy(dtype):
+    """BLAS ``y += a * x`` for ``dtype``; updates ``y`` in place (contiguous 1-D views)."""
+    axpy = get_blas_funcs("axpy", dtype=dtype)
+
+    def update(x, y, a):
+        result = axpy(x, y, a=a)
+        # f2py works in place on contiguous arrays of the routine's type; a
+        # silent copy would drop the update, so fail loudly instead.
+        assert result is y or np.shares_memory(result, y), "BLAS axpy did not work in place"
+
+    return update
 
 
 class Optimizer:
@@ -35,7 +49,7 @@ class Optimizer:
     """
 
     name = "base"
-    _workspace = ("_scratch", "_scratch2", "_chunks")
+    _workspace = ("_scratch", "_scratch2", "_chunks", "_axpy")
 
     def __init__(self, learning_rate=1e-3):
         self.learning_rate = learning_rate
@@ -54,15 +68,25 @@ class Optimizer:
             self._scratch2 = np.empty_like(params)
             self._allocate(params)
             self._chunks = [slice(start, start + CHUNK) for start in range(0, params.size, CHUNK)]
-        if any(isinstance(value, np.ndarray) and value.dtype != params.dtype
-               for value in vars(self).values()):
+            self._axpy = _blas_axpy(params.dtype)
+        if any(value.dtype != params.dtype for value in self._state_arrays()):
             self.astype(params.dtype)
+            self._axpy = _blas_axpy(params.dtype)
+
+    def _lazy_states(self):
+        return [value for value in vars(self).values() if isinstance(value, _LazyDecay)]
+
+    def _state_arrays(self):
+        arrays = [value for value in vars(self).values() if isinstance(value, np.ndarray)]
+        return arrays + [state.values for state in self._lazy_states()]
 
     def astype(self, dtype):
-        """Cast the state (moments, velocities) to ``dtype``."""
+        """Cast the state (moments, velocities) and workspace to ``dtype``."""
         for key, value in vars(self).items():
             if isinstance(value, np.ndarray):
                 setattr(self, key, value.astype(dtype))
+        for state in self._lazy_states():
+            state.values = state.values.astype(dtype)
 
     def step(self, params, grads, lr, l2=0.0, n_l2=0):
         """Update ``params`` in place from ``grads`` at learning rate ``lr``.
@@ -87,7 +111,7 @@ class Optimizer:
             if l2 and chunk.start < n_l2:
                 decayed = slice(0, min(chunk.stop, n_l2) - chunk.start)
                 squared_norm += float(np.dot(p[decayed], p[decayed]))
-                g[decayed] += np.multiply(p[decayed], l2, out=self._scratch[chunk][decayed])
+                self._axpy(p[decayed], g[decayed], a=l2)
             self._update(chunk, p, g)
         return squared_norm
 
@@ -104,6 +128,40 @@ class Optimizer:
         return state
 
 
+class _LazyDecay:
+    """An exponential moving state ``x <- beta * x + c * g`` kept as ``scale * x_hat``.
+
+    Decaying a buffer costs a full pass per step; folding the decay into a
+    scalar ``scale`` (``scale <- beta * scale``) turns the update into one
+    BLAS ``axpy`` (``x_hat += c / scale * g``). ``x_hat`` is renormalized
+    (one pass) when ``1 / scale`` grows past :attr:`RENORMALIZE`, about every
+    130 steps for ``beta = 0.9``, so float32 never overflows.
+    """
+
+    RENORMALIZE = 1e6
+
+    def __init__(self, params, beta):
+        self.values = np.zeros_like(params)
+        self.scale = 1.0
+        self.beta = float(beta)
+
+    def decay(self):
+        if self.beta == 0.0:  # no memory: the state is the latest input
+            self.values[...] = 0.0
+            return
+        self.scale *= self.beta
+        if self.scale < 1.0 / self.RENORMALIZE:
+            self.values *= self.scale
+            self.scale = 1.0
+
+    def add(self, axpy, chunk, x, coefficient):
+        """``state[chunk] += coefficient * x`` (after :meth:`decay`)."""
+        axpy(x, self.values[chunk], a=coefficient / self.scale)
+
+    def value(self):
+        return self.values * self.scale
+
+
 @OPTIMIZERS.register("sgd")
 class SGD(Optimizer):
     """Stochastic gradient descent with (Nesterov) momentum.
@@ -118,28 +176,36 @@ class SGD(Optimizer):
         super().__init__(learning_rate)
         self.momentum = momentum
         self.nesterov = nesterov
-        self.velocity = None
+        self._velocity = None
 
     def config(self):
         return {"momentum": self.momentum, "nesterov": self.nesterov}
 
+    @property
+    def velocity(self):
+        """The momentum buffer ``v`` (``None`` before the first step)."""
+        return None if self._velocity is None else self._velocity.value()
+
     def _allocate(self, params):
-        if self.velocity is None or self.velocity.shape != params.shape:
-            self.velocity = np.zeros_like(params)
+        if self._velocity is None or self._velocity.values.shape != params.shape:
+            self._velocity = _LazyDecay(params, self.momentum)
+
+    def _prepare_step(self, lr):
+        if self.momentum:
+            self._velocity.decay()
 
     def _update(self, chunk, params, grads):
-        scaled_grad = np.multiply(grads, self.learning_rate, out=self._scratch[chunk])
+        lr, axpy = self.learning_rate, self._axpy
         if self.momentum == 0:
-            params -= scaled_grad
+            axpy(grads, params, a=-lr)
             return
-        velocity = self.velocity[chunk]
-        velocity *= self.momentum
-        velocity -= scaled_grad
+        velocity = self._velocity
+        velocity.add(axpy, chunk, grads, -lr)
         if self.nesterov:
-            params -= scaled_grad
-            params += np.multiply(velocity, self.momentum, out=self._scratch[chunk])
+            axpy(velocity.values[chunk], params, a=self.momentum * velocity.scale)
+            axpy(grads, params, a=-lr)
         else:
-            params += velocity
+            axpy(velocity.values[chunk], params, a=velocity.scale)
 
 
 @OPTIMIZERS.register("adam")
@@ -149,9 +215,9 @@ class Adam(Optimizer):
     ``m <- b1 m + (1 - b1) g``, ``v <- b2 v + (1 - b2) g^2``,
     ``p <- p - lr sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)``.
 
-    The moments are stored divided by ``1 - b1`` and ``1 - b2``, which turns
-    each moving average into two in-place passes (``m' <- b1 m' + g``) and
-    moves the constants into the final scalar step size.
+    Both moments decay lazily (:class:`_LazyDecay`), so a step is seven
+    passes: two ``axpy`` for the moments, one square, ``sqrt``, ``+ eps``,
+    a division and the ``axpy`` into the parameters.
     """
 
     name = "adam"
@@ -161,7 +227,7 @@ class Adam(Optimizer):
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
-        self._m_scaled = self._v_scaled = None
+        self._m = self._v = None
 
     def config(self):
         return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
@@ -169,41 +235,41 @@ class Adam(Optimizer):
     @property
     def m(self):
         """First-moment estimate (``None`` before the first step)."""
-        return None if self._m_scaled is None else self._m_scaled * (1 - self.beta_1)
+        return None if self._m is None else self._m.value()
 
     @property
     def v(self):
         """Second-moment estimate (``None`` before the first step)."""
-        return None if self._v_scaled is None else self._v_scaled * (1 - self.beta_2)
+        return None if self._v is None else self._v.value()
 
     def _allocate(self, params):
-        if self._m_scaled is None or self._m_scaled.shape != params.shape:
-            self._m_scaled = np.zeros_like(params)
-            self._v_scaled = np.zeros_like(params)
+        if self._m is None or self._m.values.shape != params.shape:
+            self._m = _LazyDecay(params, self.beta_1)
+            self._v = _LazyDecay(params, self.beta_2)
 
     def _prepare_step(self, lr):
         t = self.n_steps
         b1, b2 = self.beta_1, self.beta_2
-        root = math.sqrt(1 - b2)
-        # lr * sqrt(1 - b2^t) / (1 - b1^t) * (1 - b1) m' / (sqrt(1 - b2) sqrt(v') + eps).
-        # Python floats on purpose: a NumPy float64 scalar would make every
-        # in-place float32 operation compute in float64 (NEP 50), ~1.6x slower.
-        self._step_size = float(lr * math.sqrt(1 - b2**t) / (1 - b1**t) * (1 - b1) / root)
+        self._m.decay()
+        self._v.decay()
+        # m = m.scale * m_hat, v = v.scale * v_hat; fold the scales and the
+        # bias correction into one step size and one epsilon. Python floats on
+        # purpose: a NumPy float64 scalar would make in-place float32
+        # operations compute in float64 (NEP 50), ~1.6x slower.
+        root = math.sqrt(self._v.scale)
+        bias_corrected = lr * math.sqrt(1 - b2**t) / (1 - b1**t)
+        self._step_size = float(bias_corrected * self._m.scale / root)
         self._scaled_epsilon = float(self.epsilon / root)
 
     def _update(self, chunk, params, grads):
-        m, v = self._m_scaled[chunk], self._v_scaled[chunk]
-        tmp, tmp2 = self._scratch[chunk], self._scratch2[chunk]
-        m *= self.beta_1
-        m += grads
+        tmp = self._scratch[chunk]
+        self._m.add(self._axpy, chunk, grads, 1 - self.beta_1)
         np.multiply(grads, grads, out=tmp)
-        v *= self.beta_2
-        v += tmp
-        np.sqrt(v, out=tmp)
+        self._v.add(self._axpy, chunk, tmp, 1 - self.beta_2)
+        np.sqrt(self._v.values[chunk], out=tmp)
         tmp += self._scaled_epsilon
-        np.divide(m, tmp, out=tmp2)
-        tmp2 *= self._step_size
-        params -= tmp2
+        np.divide(self._m.values[chunk], tmp, out=tmp)
+        self._axpy(tmp, params, a=-self._step_size)
 
 
 def make_optimizer(name, **params) -> Optimizer:
