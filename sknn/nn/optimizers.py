@@ -29,16 +29,18 @@ CHUNK = 65536
 
 
 def _blas_axpy(dtype):
-    """BLAS ``y += a * x`` for ``dtype``; updates ``y`` in place (contiguous 1-D views)."""
+    """BLAS ``y += a * x`` for ``dtype``, updating ``y`` in place.
+
+    f2py works in place on a contiguous array of the routine's type and
+    silently copies anything else, which would drop the update; that is
+    checked once here rather than on every call.
+    """
     axpy = get_blas_funcs("axpy", dtype=dtype)
-
-    def update(x, y, a):
-        result = axpy(x, y, a=a)
-        # f2py works in place on contiguous arrays of the routine's type; a
-        # silent copy would drop the update, so fail loudly instead.
-        assert result is y or np.shares_memory(result, y), "BLAS axpy did not work in place"
-
-    return update
+    probe = np.zeros(4, dtype=dtype)
+    view = probe[1:3]
+    if axpy(np.ones(2, dtype=dtype), view, a=1.0) is not view or probe[1] != 1:
+        raise RuntimeError(f"SciPy's BLAS axpy does not update {dtype} views in place")
+    return axpy
 
 
 class Optimizer:
