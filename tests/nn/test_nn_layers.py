@@ -15,6 +15,20 @@ def _dense_network(fan_in=4, fan_out=3, needs_input_grad=True, seed=0):
     return layer, net
 
 
+
+def _numeric_param_grad(net, objective, h=1e-6):
+    """Central differences of ``objective()`` over every entry of ``net.params``."""
+    numeric = np.empty_like(net.params)
+    for i in range(net.params.size):
+        saved = net.params[i]
+        net.params[i] = saved + h
+        plus = objective()
+        net.params[i] = saved - h
+        minus = objective()
+        net.params[i] = saved
+        numeric[i] = (plus - minus) / (2 * h)
+    return numeric
+
 def test_dense_forward_is_x_times_kernel_plus_bias():
     layer, net = _dense_network()
     X = np.random.RandomState(1).normal(size=(5, 4))
@@ -33,18 +47,10 @@ def test_dense_backward_matches_finite_differences():
 
     _, backward = net.forward(X)
     input_grad = backward(R.copy())
-    h = 1e-6
-    numeric = np.empty_like(net.params)
-    for i in range(net.params.size):
-        saved = net.params[i]
-        net.params[i] = saved + h
-        plus = objective()
-        net.params[i] = saved - h
-        minus = objective()
-        net.params[i] = saved
-        numeric[i] = (plus - minus) / (2 * h)
-    np.testing.assert_allclose(net.grads, numeric, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(net.grads, _numeric_param_grad(net, objective),
+                               rtol=1e-7, atol=1e-9)
 
+    h = 1e-6
     numeric_input = np.empty_like(X)
     for index in np.ndindex(X.shape):
         plus, minus = X.copy(), X.copy()
@@ -139,17 +145,8 @@ def test_sequential_backward_matches_finite_differences(activation):
     _, backward = net.forward(X, training=True)
     assert backward(R.copy()) is None
     analytic = net.grads.copy()
-    h = 1e-6
-    numeric = np.empty_like(analytic)
-    for i in range(net.params.size):
-        saved = net.params[i]
-        net.params[i] = saved + h
-        plus = objective()
-        net.params[i] = saved - h
-        minus = objective()
-        net.params[i] = saved
-        numeric[i] = (plus - minus) / (2 * h)
-    np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(analytic, _numeric_param_grad(net, objective),
+                               rtol=1e-5, atol=1e-7)
 
 
 def test_activation_layer_has_no_parameters_and_applies_in_place():
