@@ -28,6 +28,13 @@ OPTIMIZERS: Registry[type] = Registry("solver")
 CHUNK = 65536
 
 
+def _balanced_chunks(size):
+    """At most :data:`CHUNK`-long slices of equal length (no short tail chunk)."""
+    count = max(1, -(-size // CHUNK))
+    length = -(-size // count)
+    return [slice(start, start + length) for start in range(0, size, length)]
+
+
 def _blas_axpy(dtype):
     """BLAS ``y += a * x`` for ``dtype``, updating ``y`` in place.
 
@@ -51,7 +58,7 @@ class Optimizer:
     """
 
     name = "base"
-    _workspace = ("_scratch", "_scratch2", "_chunks", "_axpy")
+    _workspace = ("_scratch", "_size", "_chunks", "_axpy")
 
     def __init__(self, learning_rate=1e-3):
         self.learning_rate = learning_rate
@@ -65,12 +72,14 @@ class Optimizer:
         """Create state buffers shaped like ``params`` (keeping existing ones)."""
 
     def _ensure_state(self, params):
-        if getattr(self, "_scratch", None) is None or self._scratch.shape != params.shape:
-            self._scratch = np.empty_like(params)
-            self._scratch2 = np.empty_like(params)
+        if getattr(self, "_size", None) != params.size:
             self._allocate(params)
-            self._chunks = [slice(start, start + CHUNK) for start in range(0, params.size, CHUNK)]
+            self._chunks = _balanced_chunks(params.size)
+            # One chunk-sized scratch reused by every chunk stays in cache and
+            # is never written back to memory; a full-size one would be.
+            self._scratch = np.empty(self._chunks[0].stop, dtype=params.dtype)
             self._axpy = _blas_axpy(params.dtype)
+            self._size = params.size
         if any(value.dtype != params.dtype for value in self._state_arrays()):
             self.astype(params.dtype)
             self._axpy = _blas_axpy(params.dtype)
@@ -264,7 +273,7 @@ class Adam(Optimizer):
         self._scaled_epsilon = float(self.epsilon / root)
 
     def _update(self, chunk, params, grads):
-        tmp = self._scratch[chunk]
+        tmp = self._scratch[: params.shape[0]]
         self._m.add(self._axpy, chunk, grads, 1 - self.beta_1)
         np.multiply(grads, grads, out=tmp)
         self._v.add(self._axpy, chunk, tmp, 1 - self.beta_2)
