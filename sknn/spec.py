@@ -21,9 +21,52 @@ class Dense:
 
 @dataclass(frozen=True)
 class Activation:
-    """An elementwise activation from the activation registry."""
+    """An elementwise activation from the activation registry.
+
+    ``alpha`` is the activation's own constant (leak slope of leaky_relu,
+    ELU's alpha, PReLU's initial slope); None means the registry default.
+    """
 
     name: str
+    alpha: float | None = None
+
+
+@dataclass(frozen=True)
+class BatchNorm:
+    """Batch normalization over the features of the previous layer.
+
+    ``momentum`` weighs the old running statistics: ``running <- momentum *
+    running + (1 - momentum) * batch`` (Keras's convention).
+    """
+
+    momentum: float = 0.99
+    epsilon: float = 1e-3
+
+
+@dataclass(frozen=True)
+class Dropout:
+    """Dropout of rate ``rate`` in training only; ``kind`` 'standard' or 'alpha'."""
+
+    rate: float
+    kind: str = "standard"
+
+
+@dataclass(frozen=True)
+class Regularization:
+    """Penalties and constraints applied by the engine around each update.
+
+    ``alpha`` is the L2 strength and ``l1`` the L1 strength, both on kernels
+    and divided by the batch's total sample weight as scikit-learn does;
+    ``max_norm`` bounds each unit's incoming weight vector after every update;
+    ``clip_value`` / ``clip_norm`` clip gradients elementwise / by global norm
+    before it.
+    """
+
+    alpha: float = 0.0
+    l1: float = 0.0
+    max_norm: float | None = None
+    clip_value: float | None = None
+    clip_norm: float | None = None
 
 
 @dataclass(frozen=True)

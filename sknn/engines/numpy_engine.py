@@ -16,7 +16,7 @@ from threadpoolctl import ThreadpoolController, threadpool_limits
 from sknn.nn.initializers import INITIALIZERS
 from sknn.nn.layers import ActivationLayer, Dense, Sequential
 from sknn.nn.losses import LOSSES
-from sknn.spec import Activation
+from sknn.spec import Activation, Regularization
 from sknn.spec import Dense as DenseSpec
 
 
@@ -33,7 +33,7 @@ class NumpyData:
         return self.X.shape[0]
 
 
-def build_network(spec):
+def build_network(spec, rng=None):
     """Translate a spec into NumPy layers sharing one flat parameter vector."""
     layers, fan_in, first = [], spec.n_inputs, True
     for layer in spec.layers:
@@ -68,18 +68,23 @@ class NumpyEngine:
         Initial ``{"kernel", "bias"}`` per dense layer; copied in.
     optimizer : sknn.nn.optimizers.Optimizer or None
         Needed for :meth:`train_step` only.
-    alpha : float
-        L2 penalty ``alpha / 2 * ||kernels||^2``, divided by the batch's
-        total sample weight as in scikit-learn.
+    regularization : Regularization
+        Penalties and constraints; its ``alpha`` is the L2 penalty
+        ``alpha / 2 * ||kernels||^2``, divided by the batch's total sample
+        weight as in scikit-learn.
+    rng : numpy.random.Generator or None
+        Randomness of training-mode layers (dropout masks).
     """
 
-    def __init__(self, spec, weights, optimizer=None, alpha=0.0):
+    def __init__(self, spec, weights, optimizer=None, regularization=None, rng=None):
         self.spec = spec
         self.dtype = np.dtype(spec.dtype)
         self.loss_fn = LOSSES.get(spec.loss)
-        self.network = build_network(spec)
+        self.rng = np.random.default_rng(rng)
+        self.network = build_network(spec, self.rng)
         self.optimizer = optimizer
-        self.alpha = alpha
+        self.regularization = regularization or Regularization()
+        self.alpha = self.regularization.alpha
         self.set_weights(weights)
 
     # -- data -------------------------------------------------------------

@@ -21,7 +21,7 @@ from sknn.nn.activations import ACTIVATIONS
 from sknn.nn.losses import LOSSES
 from sknn.nn.optimizers import OPTIMIZERS, make_optimizer
 from sknn.schedules import SCHEDULES
-from sknn.spec import TrainConfig, mlp_spec
+from sknn.spec import Regularization, TrainConfig, mlp_spec
 from sknn.training import TrainState, Validation, fit_lbfgs, fit_loop, resolve_batch_size
 
 STOCHASTIC_SOLVERS = tuple(OPTIMIZERS.names())
@@ -120,6 +120,9 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                         self._loss_name(), initializer="sklearn", init_gain=gain,
                         dtype=np.dtype(dtype).name)
 
+    def _regularization(self):
+        return Regularization(alpha=self.alpha)
+
     def _train_config(self):
         is_sgd = self.solver == "sgd"
         schedule = self.learning_rate if is_sgd and self.learning_rate != "adaptive" \
@@ -172,7 +175,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             self._initialize(spec)
         weights = [{key: np.asarray(value, dtype=X.dtype) for key, value in layer.items()}
                    for layer in self._weights()]
-        engine = get_engine("numpy")(spec, weights, alpha=self.alpha)
+        engine = get_engine("numpy")(spec, weights, regularization=self._regularization())
         if self.solver in STOCHASTIC_SOLVERS:
             self._fit_stochastic(engine, X, y, sample_weight, incremental)
         else:
@@ -277,7 +280,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         parameter vector has scikit-learn's packing order (kernels, then biases).
         """
         engine = get_engine("numpy")(self._build_spec(X.shape[1], X.dtype), self._weights(),
-                                     alpha=self.alpha)
+                                     regularization=self._regularization())
         engine.set_flat_parameters(packed_coef_inter)
         loss, grad = engine.loss_and_gradient(engine.prepare(X, y, sample_weight))
         return loss, grad.copy()

@@ -7,7 +7,7 @@ import scipy.sparse as sp
 from sknn.engines.numpy_engine import NumpyEngine, initial_weights
 from sknn.nn.activations import ACTIVATIONS
 from sknn.nn.losses import LOSSES
-from sknn.spec import mlp_spec
+from sknn.spec import Regularization, mlp_spec
 
 N_SAMPLES, N_FEATURES, N_OUTPUTS = 8, 4, 3
 HIDDEN = (5, 3)
@@ -29,7 +29,7 @@ def _problem(activation, loss, seed=0):
     spec = mlp_spec(N_FEATURES, HIDDEN, N_OUTPUTS, activation, loss,
                     initializer="sklearn", dtype="float64")
     weights = initial_weights(spec, np.random.RandomState(0))
-    engine = NumpyEngine(spec, weights, alpha=1e-3)
+    engine = NumpyEngine(spec, weights, regularization=Regularization(alpha=1e-3))
     rng = np.random.RandomState(seed)
     X = rng.normal(size=(N_SAMPLES, N_FEATURES))
     X[rng.uniform(size=X.shape) < 0.4] = 0.0  # some structure for the sparse case
@@ -117,7 +117,7 @@ def test_engine_loss_matches_loss_of_training_pass():
 def test_float32_engine_gradient_is_float32_and_close_to_float64(loss):
     engine64, weights, X, Y, sample_weight = _problem("tanh", loss)
     spec32 = mlp_spec(N_FEATURES, HIDDEN, N_OUTPUTS, "tanh", loss, dtype="float32")
-    engine32 = NumpyEngine(spec32, weights, alpha=1e-3)
+    engine32 = NumpyEngine(spec32, weights, regularization=Regularization(alpha=1e-3))
     loss64, grad64 = engine64.loss_and_gradient(engine64.prepare(X, Y, sample_weight))
     loss32, grad32 = engine32.loss_and_gradient(engine32.prepare(X, Y, sample_weight))
     assert engine32.flat_parameters().dtype == np.float32
