@@ -199,3 +199,66 @@ def test_poisson_rejects_negative_targets():
 def test_partial_fit_is_unavailable_with_lbfgs():
     for Estimator in (MLPClassifier, MLPRegressor):
         assert not hasattr(Estimator(solver="lbfgs"), "partial_fit")
+
+
+def _imbalanced_problem():
+    rng = np.random.RandomState(0)
+    X = rng.randn(400, 4)
+    y = (X[:, 0] + 0.3 * rng.randn(400) > 1.2).astype(int)
+    return X, y
+
+
+@pytest.mark.parametrize("class_weight", ["balanced", {0: 1.0, 1: 8.0}])
+def test_class_weight_equals_the_matching_sample_weight(class_weight):
+    from sklearn.utils.class_weight import compute_sample_weight
+    X, y = _imbalanced_problem()
+    params = dict(hidden_layer_sizes=(8,), max_iter=20, random_state=0)
+    weighted = MLPClassifier(class_weight=class_weight, **params).fit(X, y)
+    explicit = MLPClassifier(**params).fit(
+        X, y, sample_weight=compute_sample_weight(class_weight, y))
+    np.testing.assert_allclose(weighted.predict_proba(X), explicit.predict_proba(X), rtol=1e-12)
+
+
+def test_class_weight_shifts_predictions_toward_the_rare_class():
+    X, y = _imbalanced_problem()
+    params = dict(hidden_layer_sizes=(8,), max_iter=300, random_state=0)
+    plain = MLPClassifier(**params).fit(X, y).predict(X).sum()
+    balanced = MLPClassifier(class_weight="balanced", **params).fit(X, y).predict(X).sum()
+    assert balanced > plain + 20
+
+
+def test_balanced_class_weight_is_refused_by_partial_fit():
+    X, y = _imbalanced_problem()
+    with pytest.raises(ValueError, match="balanced"):
+        MLPClassifier(class_weight="balanced").partial_fit(X, y, classes=[0, 1])
+
+
+def test_zeros_initializer_shows_the_symmetry_problem():
+    X, y = _imbalanced_problem()
+    clf = MLPClassifier(kernel_initializer="zeros", hidden_layer_sizes=(6,), max_iter=30,
+                        random_state=0).fit(X, y)
+    hidden_units = clf.coefs_[0].T
+    assert np.allclose(hidden_units, hidden_units[0])
+
+
+@pytest.mark.parametrize("initializer", ["auto", "he_normal", "glorot_normal", "lecun_uniform"])
+def test_named_initializers_set_the_initial_weight_scale(initializer):
+    clf = MLPClassifier(kernel_initializer=initializer, hidden_layer_sizes=(300,), max_iter=1,
+                        learning_rate_init=1e-12, random_state=0)
+    X = np.random.RandomState(0).randn(50, 400)
+    clf.fit(X, np.arange(50) % 2)
+    expected = {"auto": 2 / 400, "he_normal": 2 / 400, "glorot_normal": 2 / 700,
+                "lecun_uniform": 1 / 400}[initializer]
+    assert clf.coefs_[0].var() == pytest.approx(expected, rel=0.05)
+    assert np.abs(clf.intercepts_[0]).max() < 1e-10  # zero biases, moved by one tiny step
+
+
+def test_variance_scaling_object_is_a_valid_initializer_and_clones():
+    from sklearn.base import clone
+
+    from sknn.nn.initializers import VarianceScaling
+    clf = MLPClassifier(kernel_initializer=VarianceScaling(4.0, "fan_in", "normal"),
+                        hidden_layer_sizes=(300,), max_iter=1, learning_rate_init=1e-12,
+                        random_state=0)
+    X = np.random.RandomState(0).randn(50, 400)
+    assert clone(clf).fit(X, np.arange(50) % 2).coefs_[0].var() == pytest.approx(0.01, rel=0.05)

@@ -18,6 +18,7 @@ from sknn._sklearn_compat import _check_sample_weight, _fit_context, check_lbfgs
 from sknn.engines import get_engine
 from sknn.engines.numpy_engine import compute_threads, initial_weights, predict_raw
 from sknn.nn.activations import ACTIVATIONS
+from sknn.nn.initializers import INITIALIZERS, Initializer, auto_initializer
 from sknn.nn.losses import LOSSES
 from sknn.nn.optimizers import OPTIMIZERS, make_optimizer
 from sknn.schedules import SCHEDULES
@@ -58,6 +59,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "kernel_initializer": [StrOptions({*INITIALIZERS.names(), "auto"}), Initializer],
     }
 
     @abstractmethod
@@ -65,7 +67,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                  learning_rate, learning_rate_init, power_t, max_iter, loss, shuffle,
                  random_state, tol, verbose, warm_start, momentum, nesterovs_momentum,
                  early_stopping, validation_fraction, beta_1, beta_2, epsilon,
-                 n_iter_no_change, max_fun):
+                 n_iter_no_change, max_fun, kernel_initializer):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -90,6 +92,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
+        self.kernel_initializer = kernel_initializer
 
     # -- hooks for the subclasses -------------------------------------------
     @abstractmethod
@@ -112,12 +115,20 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             raise ValueError("hidden_layer_sizes must be > 0, got %s." % sizes)
         return sizes
 
-    def _build_spec(self, n_features, dtype):
+    def _initializer(self):
+        """``(initializer, gain)`` for the dense layers."""
+        initializer = self.kernel_initializer
+        if initializer == "auto":
+            initializer = auto_initializer(self.activation)
         # scikit-learn draws logistic units' weights with a third of the
         # Glorot variance (bound sqrt(2 / fan_sum) instead of sqrt(6 / fan_sum)).
-        gain = 1.0 / 3.0 if self.activation == "logistic" else 1.0
+        logistic_sklearn = initializer == "sklearn" and self.activation == "logistic"
+        return initializer, 1.0 / 3.0 if logistic_sklearn else 1.0
+
+    def _build_spec(self, n_features, dtype):
+        initializer, gain = self._initializer()
         return mlp_spec(n_features, self._hidden_sizes(), self.n_outputs_, self.activation,
-                        self._loss_name(), initializer="sklearn", init_gain=gain,
+                        self._loss_name(), initializer=initializer, init_gain=gain,
                         dtype=np.dtype(dtype).name)
 
     def _regularization(self):
@@ -167,6 +178,9 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
+        target_weight = self._target_weight(y, incremental)
+        if target_weight is not None:
+            sample_weight = target_weight if sample_weight is None else sample_weight * target_weight
         y = y.reshape(-1, 1) if y.ndim == 1 else y
         self.n_outputs_ = y.shape[1]
         self._random_state = check_random_state(self.random_state)
@@ -253,6 +267,10 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
 
     def _decode_targets(self, y):
         return y
+
+    def _target_weight(self, y, incremental):
+        """Per-sample weights implied by the encoded targets (class_weight), or None."""
+        return None
 
     def _sync_state(self, state):
         self._train_state = state

@@ -79,6 +79,49 @@ class Initializer:
         return kernel, bias
 
 
+def VarianceScaling(scale=1.0, mode="fan_in", distribution="normal"):
+    """A general variance-scaling initializer: weight variance ``scale / fan``.
+
+    Pass it as ``kernel_initializer`` for schemes the named entries do not
+    cover. Biases start at zero.
+
+    Parameters
+    ----------
+    scale : float, default=1.0
+    mode : {'fan_in', 'fan_out', 'fan_avg'}, default='fan_in'
+    distribution : {'normal', 'uniform'}, default='normal'
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> init = VarianceScaling(scale=2.0, mode="fan_in", distribution="uniform")
+    >>> kernel, bias = init(400, 300, np.random.default_rng(0))
+    >>> round(float(kernel.var() * 400), 1), float(abs(bias).max())
+    (2.0, 0.0)
+    """
+    variance_scaling(1, 1, scale, mode, distribution)  # validate the arguments now
+    return Initializer("variance_scaling", float(scale), mode, distribution)
+
+
+def auto_initializer(activation):
+    """The initializer that keeps signal variance through ``activation`` units.
+
+    Glorot for symmetric saturating units (identity, logistic, tanh), LeCun
+    normal for SELU (self-normalization assumes it), He normal otherwise
+    (the ReLU family, ELU, GELU, swish, softplus).
+
+    Examples
+    --------
+    >>> auto_initializer("tanh"), auto_initializer("relu"), auto_initializer("selu")
+    ('glorot_uniform', 'he_normal', 'lecun_normal')
+    """
+    if activation in ("identity", "logistic", "tanh"):
+        return "glorot_uniform"
+    if activation == "selu":
+        return "lecun_normal"
+    return "he_normal"
+
+
 def _register(name, **kwargs):
     INITIALIZERS.register(name)(Initializer(name, **kwargs))
 
@@ -95,3 +138,6 @@ for _family, _scale, _mode in (
         _register(
             f"{_family}_{_distribution}", scale=_scale, mode=_mode, distribution=_distribution
         )
+# All weights equal: every unit of a layer computes the same function and gets
+# the same update, so the network never breaks the symmetry (a teaching case).
+_register("zeros", scale=0.0)

@@ -3,9 +3,17 @@
 import numpy as np
 import pytest
 
-from sknn.nn.initializers import INITIALIZERS, Initializer, variance_scaling
+from sknn.nn.initializers import (
+    INITIALIZERS,
+    Initializer,
+    VarianceScaling,
+    auto_initializer,
+    variance_scaling,
+)
 
-NAMES = INITIALIZERS.names()
+ALL_NAMES = INITIALIZERS.names()
+# Random schemes; a zero-scale entry ('zeros') is covered by its own test.
+NAMES = [name for name in ALL_NAMES if INITIALIZERS.get(name).scale > 0]
 UNIFORM_NAMES = [name for name in NAMES if INITIALIZERS.get(name).distribution == "uniform"]
 FAN_IN, FAN_OUT = 400, 300
 
@@ -159,3 +167,31 @@ def test_named_initializers_have_their_textbook_scales():
         init = INITIALIZERS.get(name)
         assert isinstance(init, Initializer)
         assert (init.scale, init.mode, init.distribution) == (scale, mode, distribution)
+
+
+def test_zeros_initializer_gives_all_zero_weights():
+    kernel, bias = INITIALIZERS.get("zeros")(30, 20, np.random.RandomState(0))
+    assert not kernel.any() and not bias.any()
+
+
+@pytest.mark.parametrize("mode, fan", [("fan_in", 400), ("fan_out", 300), ("fan_avg", 350)])
+@pytest.mark.parametrize("distribution", ["normal", "uniform"])
+def test_variance_scaling_object_gives_scale_over_fan(mode, fan, distribution):
+    init = VarianceScaling(scale=3.0, mode=mode, distribution=distribution)
+    kernel, bias = init(400, 300, np.random.default_rng(0))
+    assert kernel.var() == pytest.approx(3.0 / fan, rel=0.03)
+    assert not bias.any()
+
+
+def test_variance_scaling_rejects_unknown_mode():
+    with pytest.raises(ValueError, match="mode"):
+        VarianceScaling(mode="fan_sum")
+
+
+@pytest.mark.parametrize("activation, expected", [
+    ("identity", "glorot_uniform"), ("logistic", "glorot_uniform"), ("tanh", "glorot_uniform"),
+    ("relu", "he_normal"), ("leaky_relu", "he_normal"), ("elu", "he_normal"),
+    ("selu", "lecun_normal"),
+])
+def test_auto_initializer_picks_by_activation(activation, expected):
+    assert auto_initializer(activation) == expected
