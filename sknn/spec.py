@@ -88,13 +88,43 @@ class NetworkSpec:
 
 
 def mlp_spec(n_inputs, hidden_layer_sizes, n_outputs, activation, loss, *,
-             initializer="glorot_uniform", init_gain=1.0, dtype="float64"):
-    """Spec of a plain MLP: ``Dense -> activation`` blocks, then a ``Dense`` output."""
-    layers = []
-    for units in hidden_layer_sizes:
-        layers += [Dense(int(units), initializer, init_gain), Activation(activation)]
+             initializer="glorot_uniform", init_gain=1.0, dtype="float64",
+             activation_alpha=None, batch_norm=None, batch_norm_position="before",
+             dropout=0.0, input_dropout=0.0, dropout_kind="standard"):
+    """Spec of an MLP: hidden blocks, then a ``Dense`` output of raw values.
+
+    A hidden block is ``Dense -> [BatchNorm] -> activation -> [Dropout]``
+    (``batch_norm_position='after'`` moves the normalization behind the
+    activation). ``batch_norm`` is a :class:`BatchNorm` or None; ``dropout`` a
+    rate for every hidden block or one per block; ``input_dropout`` drops
+    input features.
+
+    Examples
+    --------
+    >>> spec = mlp_spec(4, (8,), 1, "relu", "squared_error", batch_norm=BatchNorm(),
+    ...                 dropout=0.5)
+    >>> [type(layer).__name__ for layer in spec.layers]
+    ['Dense', 'BatchNorm', 'Activation', 'Dropout', 'Dense']
+    """
+    rates = _per_layer(dropout, len(hidden_layer_sizes), "dropout")
+    layers = [Dropout(float(input_dropout), dropout_kind)] if input_dropout else []
+    for units, rate in zip(hidden_layer_sizes, rates):
+        block = [Dense(int(units), initializer, init_gain), Activation(activation, activation_alpha)]
+        if batch_norm is not None:
+            block.insert(1 if batch_norm_position == "before" else 2, batch_norm)
+        if rate:
+            block.append(Dropout(float(rate), dropout_kind))
+        layers += block
     layers.append(Dense(int(n_outputs), initializer, init_gain))
     return NetworkSpec(int(n_inputs), tuple(layers), loss, str(dtype))
+
+
+def _per_layer(value, n_layers, name):
+    values = list(value) if hasattr(value, "__iter__") else [value] * n_layers
+    if len(values) != n_layers:
+        raise ValueError(f"{name} has {len(values)} values for {n_layers} hidden layers; "
+                         f"give one value or one per hidden layer.")
+    return values
 
 
 @dataclass(frozen=True)
