@@ -22,7 +22,13 @@ from sknn.nn.initializers import INITIALIZERS, Initializer, auto_initializer
 from sknn.nn.losses import LOSSES
 from sknn.nn.optimizers import OPTIMIZERS, make_optimizer
 from sknn.schedules import SCHEDULES
-from sknn.spec import Regularization, TrainConfig, mlp_spec
+from sknn.estimators._techniques import (
+    TECHNIQUE_CONSTRAINTS,
+    network_options,
+    optimizer_params,
+    regularization,
+)
+from sknn.spec import TrainConfig, mlp_spec
 from sknn.training import TrainState, Validation, fit_lbfgs, fit_loop, resolve_batch_size
 
 STOCHASTIC_SOLVERS = tuple(OPTIMIZERS.names())
@@ -60,6 +66,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "kernel_initializer": [StrOptions({*INITIALIZERS.names(), "auto"}), Initializer],
+        **TECHNIQUE_CONSTRAINTS,
     }
 
     @abstractmethod
@@ -67,7 +74,9 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                  learning_rate, learning_rate_init, power_t, max_iter, loss, shuffle,
                  random_state, tol, verbose, warm_start, momentum, nesterovs_momentum,
                  early_stopping, validation_fraction, beta_1, beta_2, epsilon,
-                 n_iter_no_change, max_fun, kernel_initializer):
+                 n_iter_no_change, max_fun, kernel_initializer, activation_alpha, batch_norm,
+                 batch_norm_position, bn_momentum, bn_epsilon, dropout, input_dropout,
+                 dropout_kind, l1, max_norm, clip_value, clip_norm, rho, weight_decay):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -93,6 +102,20 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
         self.kernel_initializer = kernel_initializer
+        self.activation_alpha = activation_alpha
+        self.batch_norm = batch_norm
+        self.batch_norm_position = batch_norm_position
+        self.bn_momentum = bn_momentum
+        self.bn_epsilon = bn_epsilon
+        self.dropout = dropout
+        self.input_dropout = input_dropout
+        self.dropout_kind = dropout_kind
+        self.l1 = l1
+        self.max_norm = max_norm
+        self.clip_value = clip_value
+        self.clip_norm = clip_norm
+        self.rho = rho
+        self.weight_decay = weight_decay
 
     # -- hooks for the subclasses -------------------------------------------
     @abstractmethod
@@ -129,10 +152,10 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         initializer, gain = self._initializer()
         return mlp_spec(n_features, self._hidden_sizes(), self.n_outputs_, self.activation,
                         self._loss_name(), initializer=initializer, init_gain=gain,
-                        dtype=np.dtype(dtype).name)
+                        dtype=np.dtype(dtype).name, **network_options(self))
 
     def _regularization(self):
-        return Regularization(alpha=self.alpha)
+        return regularization(self)
 
     def _train_config(self):
         is_sgd = self.solver == "sgd"
@@ -148,11 +171,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         )
 
     def _optimizer_params(self):
-        if self.solver == "sgd":
-            return {"momentum": self.momentum, "nesterov": self.nesterovs_momentum}
-        if self.solver == "adam":
-            return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
-        return {}
+        return optimizer_params(self)
 
     # -- fitting ------------------------------------------------------------
     def _initialize(self, spec):
@@ -166,11 +185,20 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             self.__dict__.pop(name, None)
 
     def _weights(self):
-        return [{"kernel": W, "bias": b} for W, b in zip(self.coefs_, self.intercepts_)]
+        """Per-layer weight dicts in layer order: dense layers from ``coefs_`` and
+        ``intercepts_`` (the public source of truth), others (batch norm
+        statistics, PReLU slopes) from ``_aux_weights``."""
+        layout = getattr(self, "_weight_layout", None) or [True] * len(self.coefs_)
+        dense = iter(zip(self.coefs_, self.intercepts_))
+        aux = iter(getattr(self, "_aux_weights", ()))
+        return [dict(zip(("kernel", "bias"), next(dense))) if is_dense else next(aux)
+                for is_dense in layout]
 
     def _set_weights(self, weights):
-        self.coefs_ = [layer["kernel"] for layer in weights]
-        self.intercepts_ = [layer["bias"] for layer in weights]
+        self._weight_layout = ["kernel" in layer for layer in weights]
+        self.coefs_ = [layer["kernel"] for layer in weights if "kernel" in layer]
+        self.intercepts_ = [layer["bias"] for layer in weights if "kernel" in layer]
+        self._aux_weights = [layer for layer in weights if "kernel" not in layer]
 
     def _fit(self, X, y, sample_weight=None, incremental=False):
         self._hidden_sizes()
@@ -196,7 +224,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             self._fit_lbfgs(engine, X, y, sample_weight)
         self._set_weights(engine.get_weights())
         self._network_spec = spec
-        if not all(np.isfinite(w).all() for w in (*self.coefs_, *self.intercepts_)):
+        if not all(np.isfinite(w).all() for layer in self._weights() for w in layer.values()):
             raise ValueError(
                 "Solver produced non-finite parameter weights. The input data may"
                 " contain large values and need to be preprocessed."

@@ -94,6 +94,60 @@ _SHARED_PARAMETERS = """
 
     max_fun : int, default=15000
         Maximum loss evaluations of 'lbfgs'.
+
+    kernel_initializer : str or Initializer, default='sklearn'
+        Initial weights: 'sklearn' (scikit-learn's Glorot-uniform kernels and
+        biases), 'glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal',
+        'lecun_uniform', 'lecun_normal' (zero biases), 'zeros' (shows the
+        symmetry problem), 'auto' (Glorot for identity/logistic/tanh, LeCun
+        normal for selu, He normal otherwise) or a
+        :func:`sknn.nn.initializers.VarianceScaling` object.
+
+    activation_alpha : float or None, default=None
+        The activation's constant: leaky_relu's slope (0.01), elu's alpha
+        (1.0), prelu's initial slope; None keeps the default.
+
+    batch_norm : bool, default=False
+        Add batch normalization to every hidden block.
+
+    batch_norm_position : {'before', 'after'}, default='before'
+        Normalize the dense output before the activation, or after it.
+
+    bn_momentum : float, default=0.99
+        Weight of the old running statistics in each update.
+
+    bn_epsilon : float, default=1e-3
+        Added to the variance before normalizing.
+
+    dropout : float or list of float, default=0.0
+        Dropout rate after every hidden block, or one rate per block; active
+        in training only.
+
+    input_dropout : float, default=0.0
+        Dropout rate on the input features.
+
+    dropout_kind : {'auto', 'standard', 'alpha'}, default='auto'
+        'alpha' dropout keeps the mean and variance of SELU activations;
+        'auto' picks it when ``activation='selu'``.
+
+    l1 : float, default=0.0
+        L1 penalty on the kernels, scaled like ``alpha``.
+
+    max_norm : float or None, default=None
+        After every update, rescale each unit's incoming weight vector to at
+        most this norm.
+
+    clip_value : float or None, default=None
+        Clip every gradient component to ``[-clip_value, clip_value]``.
+
+    clip_norm : float or None, default=None
+        Rescale the gradient so its global L2 norm is at most ``clip_norm``.
+
+    rho : float, default=0.9
+        Decay of RMSProp's squared-gradient average.
+
+    weight_decay : float, default=0.01
+        AdamW's decoupled weight decay.
 """
 
 _SHARED_ATTRIBUTES = """
@@ -161,7 +215,11 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
                  random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
                  nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
                  beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
-                 kernel_initializer="sklearn", class_weight=None):
+                 kernel_initializer="sklearn", activation_alpha=None, batch_norm=False,
+                 batch_norm_position="before", bn_momentum=0.99, bn_epsilon=1e-3, dropout=0.0,
+                 input_dropout=0.0, dropout_kind="auto", l1=0.0, max_norm=None,
+                 clip_value=None, clip_norm=None, rho=0.9, weight_decay=0.01,
+                 class_weight=None):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
             alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
@@ -171,7 +229,11 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
             nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
             validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
             epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
-            kernel_initializer=kernel_initializer)
+            kernel_initializer=kernel_initializer, activation_alpha=activation_alpha,
+            batch_norm=batch_norm, batch_norm_position=batch_norm_position,
+            bn_momentum=bn_momentum, bn_epsilon=bn_epsilon, dropout=dropout,
+            input_dropout=input_dropout, dropout_kind=dropout_kind, l1=l1, max_norm=max_norm,
+            clip_value=clip_value, clip_norm=clip_norm, rho=rho, weight_decay=weight_decay)
         self.class_weight = class_weight
 
     def _loss_name(self):
@@ -311,7 +373,10 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
                  random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
                  nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
                  beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
-                 kernel_initializer="sklearn"):
+                 kernel_initializer="sklearn", activation_alpha=None, batch_norm=False,
+                 batch_norm_position="before", bn_momentum=0.99, bn_epsilon=1e-3, dropout=0.0,
+                 input_dropout=0.0, dropout_kind="auto", l1=0.0, max_norm=None,
+                 clip_value=None, clip_norm=None, rho=0.9, weight_decay=0.01):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
             alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
@@ -321,7 +386,11 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
             nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
             validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
             epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
-            kernel_initializer=kernel_initializer)
+            kernel_initializer=kernel_initializer, activation_alpha=activation_alpha,
+            batch_norm=batch_norm, batch_norm_position=batch_norm_position,
+            bn_momentum=bn_momentum, bn_epsilon=bn_epsilon, dropout=dropout,
+            input_dropout=input_dropout, dropout_kind=dropout_kind, l1=l1, max_norm=max_norm,
+            clip_value=clip_value, clip_norm=clip_norm, rho=rho, weight_decay=weight_decay)
 
     def _loss_name(self):
         return self.loss

@@ -1,0 +1,88 @@
+"""Constructor parameters of the training-technique catalog, shared by the estimators.
+
+Each technique is one constructor parameter (so searches can tune it); this
+module turns those parameters into spec layers, the engine's regularization
+and the optimizer's keyword arguments. Valid values come from the registries.
+"""
+
+from __future__ import annotations
+
+import inspect
+from numbers import Real
+
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from sknn.nn.optimizers import OPTIMIZERS
+from sknn.spec import BatchNorm, Regularization
+
+_POSITIVE_OR_NONE = [Interval(Real, 0, None, closed="neither"), None]
+
+TECHNIQUE_CONSTRAINTS = {
+    "activation_alpha": [Interval(Real, None, None, closed="neither"), None],
+    "batch_norm": ["boolean"],
+    "batch_norm_position": [StrOptions({"before", "after"})],
+    "bn_momentum": [Interval(Real, 0, 1, closed="both")],
+    "bn_epsilon": [Interval(Real, 0, None, closed="neither")],
+    "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
+    "input_dropout": [Interval(Real, 0, 1, closed="left")],
+    "dropout_kind": [StrOptions({"auto", "standard", "alpha"})],
+    "l1": [Interval(Real, 0, None, closed="left")],
+    "max_norm": _POSITIVE_OR_NONE,
+    "clip_value": _POSITIVE_OR_NONE,
+    "clip_norm": _POSITIVE_OR_NONE,
+    "rho": [Interval(Real, 0, 1, closed="left")],
+    "weight_decay": [Interval(Real, 0, None, closed="left")],
+}
+
+#: Default value of every technique parameter: each default leaves the
+#: network exactly as scikit-learn's MLP would be.
+TECHNIQUE_DEFAULTS = {
+    "activation_alpha": None, "batch_norm": False, "batch_norm_position": "before",
+    "bn_momentum": 0.99, "bn_epsilon": 1e-3, "dropout": 0.0, "input_dropout": 0.0,
+    "dropout_kind": "auto", "l1": 0.0, "max_norm": None, "clip_value": None,
+    "clip_norm": None, "rho": 0.9, "weight_decay": 0.01,
+}
+
+# Optimizer constructor argument -> estimator parameter, where the names differ.
+_OPTIMIZER_ARGUMENT_SOURCES = {"nesterov": "nesterovs_momentum"}
+
+
+def network_options(estimator):
+    """Keyword arguments of :func:`sknn.spec.mlp_spec` from the estimator's parameters."""
+    for name, value in (("dropout", estimator.dropout), ("input_dropout",
+                                                         estimator.input_dropout)):
+        rates = value if hasattr(value, "__iter__") else [value]
+        if any(not 0 <= rate < 1 for rate in rates):
+            raise ValueError(f"{name} rates must be in [0, 1), got {value!r}.")
+    kind = estimator.dropout_kind
+    if kind == "auto":
+        # alpha dropout keeps SELU's self-normalizing mean and variance
+        kind = "alpha" if estimator.activation == "selu" else "standard"
+    batch_norm = (BatchNorm(float(estimator.bn_momentum), float(estimator.bn_epsilon))
+                  if estimator.batch_norm else None)
+    return {
+        "activation_alpha": estimator.activation_alpha, "batch_norm": batch_norm,
+        "batch_norm_position": estimator.batch_norm_position, "dropout": estimator.dropout,
+        "input_dropout": estimator.input_dropout, "dropout_kind": kind,
+    }
+
+
+def regularization(estimator):
+    """The engine's :class:`~sknn.spec.Regularization` from the estimator's parameters."""
+    return Regularization(alpha=float(estimator.alpha), l1=float(estimator.l1),
+                          max_norm=estimator.max_norm, clip_value=estimator.clip_value,
+                          clip_norm=estimator.clip_norm)
+
+
+def optimizer_params(estimator):
+    """Constructor arguments of the solver's optimizer, read from estimator parameters.
+
+    Derived from the optimizer's signature, so a registered optimizer gets
+    its hyperparameters from the same-named estimator parameters.
+    """
+    if estimator.solver not in OPTIMIZERS:
+        return {}
+    signature = inspect.signature(OPTIMIZERS.get(estimator.solver))
+    names = [name for name in signature.parameters if name != "learning_rate"]
+    return {name: getattr(estimator, _OPTIMIZER_ARGUMENT_SOURCES.get(name, name))
+            for name in names}
