@@ -13,11 +13,16 @@ import scipy.linalg.blas  # noqa: F401  (load SciPy's BLAS so threadpoolctl sees
 import scipy.sparse as sp
 from threadpoolctl import ThreadpoolController, threadpool_limits
 
+from sknn.nn import regularizers
 from sknn.nn.initializers import INITIALIZERS
-from sknn.nn.layers import ActivationLayer, Dense, Sequential
+from sknn.nn.layers import BatchNorm, Dense, Dropout, Sequential
+from sknn.nn.layers.activation import make_activation_layer
+from sknn.nn.layers.sequential import initial_state
 from sknn.nn.losses import LOSSES
 from sknn.spec import Activation, Regularization
+from sknn.spec import BatchNorm as BatchNormSpec
 from sknn.spec import Dense as DenseSpec
+from sknn.spec import Dropout as DropoutSpec
 
 
 @dataclass
@@ -33,28 +38,72 @@ class NumpyData:
         return self.X.shape[0]
 
 
-def build_network(spec, rng=None):
-    """Translate a spec into NumPy layers sharing one flat parameter vector."""
-    layers, fan_in, first = [], spec.n_inputs, True
+def build_layers(spec, rng=None):
+    """The NumPy layers of ``spec``, one per spec layer, in order.
+
+    Two flags are decided here, from the neighbours of each layer:
+
+    - ``needs_input_grad`` is False until some earlier layer has parameters:
+      nothing upstream of the first parameterized layer wants ``dL/dX``
+      (the first dense layer skips a matrix product; input dropout keeps
+      no mask). A dense layer after an input BatchNorm does need it.
+    - ``inplace`` (BatchNorm, Dropout) is True when the previous layer's
+      output is reusable: nobody keeps it for a backward pass and it is not
+      the caller's ``X``. Dense outputs are; activation outputs are not (the
+      activation's backward reads them).
+    """
+    layers, width = [], spec.n_inputs
+    has_params, reusable = False, False
     for layer in spec.layers:
         if isinstance(layer, DenseSpec):
-            layers.append(Dense(fan_in, layer.units, needs_input_grad=not first))
-            fan_in, first = layer.units, False
+            built = Dense(width, layer.units, needs_input_grad=has_params)
+            width, reusable = layer.units, True
+        elif isinstance(layer, BatchNormSpec):
+            built = BatchNorm(width, layer.momentum, layer.epsilon,
+                              needs_input_grad=has_params, inplace=reusable)
+            reusable = True
+        elif isinstance(layer, DropoutSpec):
+            built = Dropout(layer.rate, layer.kind, rng=rng,
+                            needs_input_grad=has_params, inplace=reusable)
+            reusable = built.output_reusable
         elif isinstance(layer, Activation):
-            layers.append(ActivationLayer(layer.name))
+            built = make_activation_layer(layer, width, rng)
+            reusable = False
         else:
             raise TypeError(f"The NumPy engine cannot build a {type(layer).__name__} layer")
-    return Sequential(layers, dtype=spec.dtype)
+        has_params = has_params or bool(built.param_shapes)
+        layers.append(built)
+    return layers
+
+
+def build_network(spec, rng=None):
+    """Translate a spec into NumPy layers sharing one flat parameter vector."""
+    return Sequential(build_layers(spec, rng), dtype=spec.dtype)
 
 
 def initial_weights(spec, rng):
-    """Draw every dense layer's kernel then bias, in layer order, from ``rng``."""
+    """Initial weights: one dict per layer with parameters or buffers, in layer order.
+
+    Dense layers draw their kernel then their bias from ``rng``, layer by
+    layer, and nothing else draws from it (scikit-learn's sequence of draws).
+    Other layers start from their constant initial values (BatchNorm:
+    gamma 1, beta 0, moving mean 0, moving variance 1; PReLU: its slope).
+    """
     weights, fan_in = [], spec.n_inputs
-    for layer in spec.dense_layers:
-        init = INITIALIZERS.get(layer.initializer)
-        kernel, bias = init(fan_in, layer.units, rng, spec.dtype, gain=layer.init_gain)
-        weights.append({"kernel": kernel, "bias": bias})
-        fan_in = layer.units
+    # built with a throwaway generator: building draws nothing, and ``rng``
+    # must see the dense layers' draws only
+    layers = build_layers(spec, np.random.default_rng(0))
+    for spec_layer, layer in zip(spec.layers, layers):
+        if isinstance(spec_layer, DenseSpec):
+            init = INITIALIZERS.get(spec_layer.initializer)
+            kernel, bias = init(fan_in, spec_layer.units, rng, spec.dtype,
+                                gain=spec_layer.init_gain)
+            weights.append({"kernel": kernel, "bias": bias})
+            fan_in = spec_layer.units
+        else:
+            state = initial_state(layer, spec.dtype)
+            if state:
+                weights.append(state)
     return weights
 
 
@@ -65,14 +114,20 @@ class NumpyEngine:
     ----------
     spec : NetworkSpec
     weights : list of dict
-        Initial ``{"kernel", "bias"}`` per dense layer; copied in.
+        Initial weights, copied in: one dict per layer that has parameters
+        or buffers, in layer order (see :func:`initial_weights`).
     optimizer : sknn.nn.optimizers.Optimizer or None
         Needed for :meth:`train_step` only.
     regularization : Regularization
-        Penalties and constraints; its ``alpha`` is the L2 penalty
-        ``alpha / 2 * ||kernels||^2``, divided by the batch's total sample
-        weight as in scikit-learn.
-    rng : numpy.random.Generator or None
+        Penalties and constraints. ``alpha`` is the L2 penalty
+        ``alpha / 2 * ||kernels||^2`` and ``l1`` the L1 penalty
+        ``l1 * ||kernels||_1``, both divided by the batch's total sample
+        weight as in scikit-learn. ``clip_value`` / ``clip_norm`` clip the
+        gradient of the penalized loss (data, L1 and L2 terms: what Keras
+        clips) before each update, and ``max_norm`` rescales each unit's
+        incoming weights after it. L-BFGS (:meth:`loss_and_gradient`) uses
+        the penalties only.
+    rng : int, numpy.random.Generator or None
         Randomness of training-mode layers (dropout masks).
     """
 
@@ -85,6 +140,9 @@ class NumpyEngine:
         self.optimizer = optimizer
         self.regularization = regularization or Regularization()
         self.alpha = self.regularization.alpha
+        self.l1 = self.regularization.l1
+        self._dense_kernels = [layer.kernel for layer in self.network.layers
+                               if isinstance(layer, Dense)]
         self.set_weights(weights)
 
     # -- data -------------------------------------------------------------
@@ -113,30 +171,64 @@ class NumpyEngine:
         backward(grad)
         return loss
 
-    def _l2_strength(self, n_samples, sample_weight):
+    @staticmethod
+    def _weight_sum(n_samples, sample_weight):
         # scikit-learn divides the penalty by the batch's total sample weight
-        weight_sum = n_samples if sample_weight is None else float(sample_weight.sum())
-        return self.alpha / weight_sum
+        return n_samples if sample_weight is None else float(sample_weight.sum())
+
+    def _add_penalty_gradients(self, n_samples, sample_weight, include_l2):
+        """Add the L1 (and, if asked, L2) gradients to the kernels' gradients.
+
+        Returns ``(penalty, l2)``: the penalty added so far and the L2
+        strength (per unit of sample weight).
+        """
+        weight_sum = self._weight_sum(n_samples, sample_weight)
+        l2 = self.alpha / weight_sum
+        kernels, kernel_grads = self.network.kernels, self.network.kernel_grads
+        penalty = 0.0
+        if self.l1:
+            penalty += regularizers.add_l1_gradient(kernels, kernel_grads,
+                                                    self.l1 / weight_sum)
+        if include_l2:
+            penalty += regularizers.add_l2_gradient(kernels, kernel_grads, l2)
+        return penalty, l2
 
     def train_step(self, data, idx, lr):
+        """One update: backward, L1, clipping, optimizer (with L2), max-norm.
+
+        Without clipping the optimizer adds the L2 gradient inside its
+        chunked pass (cheapest); with clipping it is added first, so the
+        clipped gradient is the penalized loss's, as in Keras.
+        """
         X, Y, sample_weight = self._batch(data, idx)
         loss = self._loss_and_backward(X, Y, sample_weight)
-        l2 = self._l2_strength(X.shape[0], sample_weight)
-        # the optimizer adds the penalty's gradient chunk by chunk, in cache
-        squared_norm = self.optimizer.step(self.network.params, self.network.grads, lr,
-                                           l2=l2, n_l2=self.network.n_kernel_params)
-        return loss + 0.5 * l2 * squared_norm
+        reg = self.regularization
+        clipping = reg.clip_value is not None or reg.clip_norm is not None
+        penalty, l2 = self._add_penalty_gradients(X.shape[0], sample_weight,
+                                                  include_l2=clipping)
+        grads = self.network.grads
+        if reg.clip_value is not None:
+            regularizers.clip_by_value(grads, reg.clip_value)
+        if reg.clip_norm is not None:
+            regularizers.clip_by_global_norm(grads, reg.clip_norm)
+        # without clipping the optimizer adds the L2 gradient chunk by chunk, in cache
+        inner_l2 = 0.0 if clipping else l2
+        squared_norm = self.optimizer.step(self.network.params, grads, lr,
+                                           l2=inner_l2, n_l2=self.network.n_kernel_params)
+        if reg.max_norm is not None:
+            for kernel in self._dense_kernels:
+                regularizers.apply_max_norm(kernel, reg.max_norm)
+        return loss + penalty + 0.5 * inner_l2 * squared_norm
 
     def loss_and_gradient(self, data):
-        """Full-batch penalized loss and its flat gradient (for L-BFGS)."""
+        """Full-batch penalized loss and its flat gradient (for L-BFGS).
+
+        Uses the training-mode forward pass (batch statistics, dropout).
+        """
         loss = self._loss_and_backward(data.X, data.Y, data.sample_weight)
-        l2 = self._l2_strength(data.n_samples, data.sample_weight)
-        if l2:
-            kernels = self.network.kernels
-            loss += 0.5 * l2 * float(np.dot(kernels, kernels))
-            kernel_grads = self.network.kernel_grads
-            kernel_grads += l2 * kernels
-        return loss, self.network.grads
+        penalty, _ = self._add_penalty_gradients(data.n_samples, data.sample_weight,
+                                                 include_l2=True)
+        return loss + penalty, self.network.grads
 
     def loss(self, data):
         raw = self.forward(data.X)
@@ -148,20 +240,12 @@ class NumpyEngine:
         return raw
 
     def get_weights(self):
-        return [{key: value.copy() for key, value in params.items()}
-                for params in self.network.layer_params() if params]
+        """Copies of the weights: one dict per layer with parameters or buffers."""
+        return [{key: value.copy() for key, value in state.items()}
+                for state in self.network.layer_weights() if state]
 
     def set_weights(self, weights):
-        dense = [params for params in self.network.layer_params() if params]
-        if len(weights) != len(dense):
-            raise ValueError(f"Expected weights for {len(dense)} layers, got {len(weights)}")
-        for target, source in zip(dense, weights):
-            for key, view in target.items():
-                if np.shape(source[key]) != view.shape:
-                    raise ValueError(
-                        f"Weight {key!r} has shape {np.shape(source[key])}, "
-                        f"expected {view.shape}")
-                view[...] = source[key]
+        _assign_weights([state for state in self.network.layer_weights() if state], weights)
 
     def flat_parameters(self):
         return self.network.params
@@ -170,25 +254,51 @@ class NumpyEngine:
         self.network.params[...] = flat
 
 
+def _assign_weights(targets, weights):
+    if len(weights) != len(targets):
+        raise ValueError(f"Expected weights for {len(targets)} layers, got {len(weights)}")
+    for target, source in zip(targets, weights):
+        if set(source) != set(target):
+            raise ValueError(f"Expected weights {sorted(target)}, got {sorted(source)}")
+        for key, view in target.items():
+            if np.shape(source[key]) != view.shape:
+                raise ValueError(
+                    f"Weight {key!r} has shape {np.shape(source[key])}, "
+                    f"expected {view.shape}")
+            view[...] = source[key]
+
+
 def predict_raw(spec, weights, X):
     """Raw outputs of a fitted network, straight from its weight arrays.
 
-    The inference path allocates one array per layer and nothing else, so
-    a fitted model predicts without building an engine or copying weights.
+    Dense layers are bound to the stored kernels and biases themselves
+    (``Dense.bind`` only keeps views), so a fitted model predicts without
+    building an engine or copying its big arrays; other layers get copies
+    of their small vectors (a layer's ``bind`` may write initial values,
+    as PReLU's does). The pass allocates about one array per layer.
     """
-    from sknn.nn.activations import ACTIVATIONS
-
-    dense = iter(weights)
+    stored = iter(weights)
     out = X
-    for layer in spec.layers:
-        if isinstance(layer, DenseSpec):
-            params = next(dense)
-            out = out @ params["kernel"]
-            out = np.asarray(out)
-            out += params["bias"]
-        else:
-            out = ACTIVATIONS.get(layer.name).forward(out)
+    for layer in build_layers(spec):
+        params, buffers = layer.param_shapes, getattr(layer, "buffer_shapes", {})
+        if params or buffers:
+            state = next(stored)
+            if isinstance(layer, Dense):
+                layer.bind(state, dict.fromkeys(params))
+            else:
+                _bind_copies(layer, state)
+        out, _ = layer.forward(out, training=False)
     return out
+
+
+def _bind_copies(layer, state):
+    params = {key: np.array(state[key]) for key in layer.param_shapes}
+    layer.bind(params, dict.fromkeys(params))
+    for key, view in params.items():
+        view[...] = state[key]
+    buffers = getattr(layer, "buffer_shapes", {})
+    if buffers:
+        layer.bind_buffers({key: np.array(state[key]) for key in buffers})
 
 
 def blas_thread_limit(spec, batch_size):

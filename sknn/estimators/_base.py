@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from sknn._sklearn_compat import _check_sample_weight, _fit_context, check_lbfgs_result
 from sknn.engines import get_engine
 from sknn.engines.numpy_engine import compute_threads, initial_weights, predict_raw
-from sknn.nn.activations import ACTIVATIONS
+from sknn.nn.activations import ACTIVATIONS, check_trainable, resolve_activation
 from sknn.nn.initializers import INITIALIZERS, Initializer, auto_initializer
 from sknn.nn.losses import LOSSES
 from sknn.nn.optimizers import OPTIMIZERS, make_optimizer
@@ -28,7 +28,7 @@ from sknn.estimators._techniques import (
     optimizer_params,
     regularization,
 )
-from sknn.spec import TrainConfig, mlp_spec
+from sknn.spec import Dropout, TrainConfig, mlp_spec
 from sknn.training import TrainState, Validation, fit_lbfgs, fit_loop, resolve_batch_size
 
 STOCHASTIC_SOLVERS = tuple(OPTIMIZERS.names())
@@ -202,6 +202,8 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
 
     def _fit(self, X, y, sample_weight=None, incremental=False):
         self._hidden_sizes()
+        check_trainable(self.activation)
+        resolve_activation(self.activation, self.activation_alpha)
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
         if sample_weight is not None:
@@ -217,7 +219,8 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             self._initialize(spec)
         weights = [{key: np.asarray(value, dtype=X.dtype) for key, value in layer.items()}
                    for layer in self._weights()]
-        engine = get_engine("numpy")(spec, weights, regularization=self._regularization())
+        engine = get_engine("numpy")(spec, weights, regularization=self._regularization(),
+                                     rng=self._layer_rng(spec))
         if self.solver in STOCHASTIC_SOLVERS:
             self._fit_stochastic(engine, X, y, sample_weight, incremental)
         else:
@@ -312,7 +315,35 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         self._no_improvement_count = state.no_improvement_count
         self.history_ = state.history
 
+    def _layer_rng(self, spec):
+        """Generator for dropout masks and rrelu slopes, or None when no layer draws.
+
+        Seeded from ``random_state`` only when needed, so networks without
+        random layers consume scikit-learn's exact random sequence.
+        """
+        random_layers = [layer for layer in spec.layers
+                         if isinstance(layer, Dropout) or getattr(layer, "name", "") == "rrelu"]
+        if not random_layers:
+            return None
+        return np.random.default_rng(self._random_state.randint(np.iinfo(np.int32).max))
+
+    def _check_lbfgs_compatible(self):
+        conflicts = {"dropout": self.dropout, "input_dropout": self.input_dropout,
+                     "max_norm": self.max_norm, "clip_value": self.clip_value,
+                     "clip_norm": self.clip_norm}
+        conflicts = {name: value for name, value in conflicts.items()
+                     if value is not None and np.any(np.asarray(value) != 0)}
+        if self.activation == "rrelu":
+            conflicts["activation"] = "rrelu"
+        if conflicts:
+            raise ValueError(
+                f"solver='lbfgs' minimizes one deterministic full-batch objective, so it "
+                f"cannot use {conflicts}: random layers change the objective between "
+                f"evaluations and clipping/max-norm act on minibatch updates. Use a "
+                f"stochastic solver such as 'adam', or drop these parameters.")
+
     def _fit_lbfgs(self, engine, X, y, sample_weight):
+        self._check_lbfgs_compatible()
         data = engine.prepare(X, y, sample_weight)
         with compute_threads(engine.spec, data.n_samples):
             result = fit_lbfgs(engine, data, self._train_config())

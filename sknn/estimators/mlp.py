@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
@@ -14,7 +16,7 @@ from sklearn.utils.validation import column_or_1d, validate_data
 
 from sknn._sklearn_compat import _check_partial_fit_first_call, _fit_context
 from sknn.estimators._base import BaseMultilayerPerceptron
-from sknn.nn.losses import LOSSES
+from sknn.nn.losses import LOSSES, OUTPUT_ACTIVATIONS, check_targets_in_range, make_loss
 
 _REGRESSION_LOSSES = {name for name in LOSSES.names()
                       if LOSSES.get(name).out_activation in ("identity", "exp")}
@@ -365,6 +367,9 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
     _parameter_constraints: dict = {
         **BaseMultilayerPerceptron._parameter_constraints,
         "loss": [StrOptions(_REGRESSION_LOSSES)],
+        "huber_delta": [Interval(Real, 0, None, closed="neither")],
+        "output_activation": [StrOptions(set(OUTPUT_ACTIVATIONS.names())), None],
+        "output_bounds": [tuple, list, None],
     }
 
     def __init__(self, loss="squared_error", hidden_layer_sizes=(100,), activation="relu", *,
@@ -376,7 +381,11 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
                  kernel_initializer="sklearn", activation_alpha=None, batch_norm=False,
                  batch_norm_position="before", bn_momentum=0.99, bn_epsilon=1e-3, dropout=0.0,
                  input_dropout=0.0, dropout_kind="auto", l1=0.0, max_norm=None,
-                 clip_value=None, clip_norm=None, rho=0.9, weight_decay=0.01):
+                 clip_value=None, clip_norm=None, rho=0.9, weight_decay=0.01,
+                 huber_delta=1.0, output_activation=None, output_bounds=None):
+        self.huber_delta = huber_delta
+        self.output_activation = output_activation
+        self.output_bounds = output_bounds
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
             alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
@@ -393,21 +402,23 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
             clip_value=clip_value, clip_norm=clip_norm, rho=rho, weight_decay=weight_decay)
 
     def _loss_name(self):
-        return self.loss
+        # The loss, the output activation, its bounds and Huber's delta travel
+        # in the spec as one name ("huber[delta=0.5]|tanh[-1,3]").
+        bounds = None if self.output_bounds is None else tuple(self.output_bounds)
+        return make_loss(self.loss, self.output_activation, bounds, self.huber_delta).name
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
                              y_numeric=True, dtype=(np.float64, np.float32), reset=reset)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        if self.loss == "poisson" and np.any(y < 0):
-            raise ValueError("Some value(s) of y are negative which is not allowed for "
-                             "Poisson regression (loss='poisson').")
+        check_targets_in_range(self._loss_name(), y)
         return X, y
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.target_tags.positive_only = self.loss == "poisson"
+        tags.target_tags.positive_only = self.loss == "poisson" or (
+            self.output_activation in ("relu", "softplus", "exp"))
         return tags
 
     def _score_outputs(self, outputs, y, sample_weight):
@@ -478,8 +489,22 @@ MLPRegressor.__doc__ = _docstring(
     engine. Every constructor parameter, fitted attribute and method of
     :class:`sklearn.neural_network.MLPRegressor` works the same way.
 """, """
-    loss : {'squared_error', 'poisson'}, default='squared_error'
-        Training loss; 'poisson' uses an exponential output.
+    loss : {'squared_error', 'absolute_error', 'huber', 'poisson'}, default='squared_error'
+        Training loss: half squared error, absolute error, Huber (quadratic
+        within ``huber_delta``, linear beyond) or half Poisson deviance.
+
+    huber_delta : float, default=1.0
+        Where the Huber loss turns from quadratic to linear.
+
+    output_activation : {'identity', 'relu', 'softplus', 'exp', 'logistic', 'tanh'} or None, \
+default=None
+        The output layer's activation; None is identity (exp for 'poisson').
+        relu/softplus/exp give nonnegative predictions; logistic/tanh bounded
+        ones, rescaled to ``output_bounds``.
+
+    output_bounds : (float, float) or None, default=None
+        ``(low, high)`` range of a logistic or tanh output; targets outside
+        the range the output can produce raise a ValueError.
 """, "", """
     Examples
     --------

@@ -4,19 +4,63 @@ Pairing every loss with its canonical link (identity, logistic, softmax,
 exp) makes the gradient with respect to the raw output ``link(z) - y``, so the
 backward pass never differentiates the link separately. Values and gradients
 are sample-weighted means: ``sum_i w_i l_i / sum_i w_i``.
+
+Any other (loss, output activation) pair is a :class:`ComposedLoss`: the
+pointwise loss of the prediction ``pred = f(z)``, differentiated by the chain
+rule ``dL/dz = dL/dpred * f'(z)``. :func:`make_loss` builds either kind.
+
+Loss names
+----------
+A loss travels in ``NetworkSpec.loss`` as a string, so every loss has a name
+that :data:`LOSSES` resolves (``LOSSES.get(name)``)::
+
+    <loss>[delta=<d>]|<output>[<low>,<high>]
+
+- ``<loss>``: squared_error, absolute_error, huber, poisson (and the
+  classification losses log_loss, binary_log_loss, which take no output).
+- ``[delta=<d>]``: the Huber threshold, written only for huber with d != 1.
+- ``|<output>``: an entry of :data:`OUTPUT_ACTIVATIONS` (identity, relu,
+  softplus, exp, logistic, tanh), written only when it differs from the
+  loss's canonical link (identity; exp for poisson).
+- ``[<low>,<high>]``: the range logistic / tanh outputs are rescaled to,
+  written only when it differs from the natural (0, 1) / (-1, 1).
+
+Numbers are written with ``repr`` (shortest round trip, a trailing ``.0``
+dropped), e.g. ``"huber[delta=0.5]|tanh[-1,3]"``, ``"poisson|softplus"``.
+:func:`parse_loss_name` reads any such string, canonical or not.
 """
 
 from __future__ import annotations
 
+import functools
+import math
+import re
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 from scipy.special import expit, log_softmax, softmax, xlogy
 
 from sknn._registry import Registry
 
-LOSSES: Registry["Loss"] = Registry("loss")
+_FULL_RANGE = (-math.inf, math.inf)
+_POSITIVE = (0.0, math.inf)
+_UNIT = (0.0, 1.0)
+
+
+class _LossRegistry(Registry):
+    """A registry whose :meth:`get` also builds composed losses from their names."""
+
+    def get(self, name_or_obj):
+        """Look up a registered loss, or build one named ``loss|output`` (cached)."""
+        if isinstance(name_or_obj, str) and name_or_obj not in self \
+                and ("|" in name_or_obj or "[" in name_or_obj):
+            return make_loss(*parse_loss_name(name_or_obj))
+        return super().get(name_or_obj)
+
+
+LOSSES: Registry["Loss"] = _LossRegistry("loss")
+OUTPUT_ACTIVATIONS: Registry["OutputActivation"] = Registry("output activation")
 
 
 @dataclass(frozen=True)
@@ -32,6 +76,8 @@ class Loss:
         ``link(z) -> prediction`` (a new array).
     pointwise : callable
         ``pointwise(z, y) -> per-sample loss`` summed over outputs.
+    output_range : tuple of float
+        Closed hull ``(low, high)`` of the predictions the link can produce.
     """
 
     name: str
@@ -39,6 +85,7 @@ class Loss:
     link: Callable[[np.ndarray], np.ndarray]
     pointwise: Callable[[np.ndarray, np.ndarray], np.ndarray]
     pointwise_and_link: Callable | None = None
+    output_range: tuple[float, float] = _FULL_RANGE
 
     def value_and_gradient(self, raw, y, sample_weight=None):
         """``(value, gradient)`` in one pass where the loss shares work between them."""
@@ -78,6 +125,38 @@ class Loss:
         return out
 
 
+@dataclass(frozen=True)
+class ComposedLoss(Loss):
+    """A pointwise loss of ``link(z)`` whose gradient goes through the link.
+
+    Attributes
+    ----------
+    pointwise_and_grad : callable
+        ``(z, y) -> (per-sample loss, dL/dz elementwise)``, unweighted.
+    """
+
+    pointwise_and_grad: Callable | None = None
+
+    def value_and_gradient(self, raw, y, sample_weight=None):
+        """``(value, gradient)`` sharing the link and the residual between them."""
+        per_sample, grad = self.pointwise_and_grad(raw, y)
+        if sample_weight is None:
+            grad /= raw.shape[0]
+            return float(per_sample.mean()), grad
+        weights = sample_weight / sample_weight.sum()
+        grad *= weights[:, None].astype(grad.dtype)
+        return float(np.dot(per_sample, weights)), grad
+
+    def gradient(self, raw, y, sample_weight=None, out=None):
+        """Gradient of :meth:`value` with respect to ``raw``."""
+        grad = self.value_and_gradient(raw, y, sample_weight)[1]
+        if out is None:
+            return grad
+        np.copyto(out, grad)
+        return out
+
+
+# -- canonical losses ----------------------------------------------------------
 def _squared_pointwise(z, y):
     diff = z - y
     return 0.5 * np.einsum("ij,ij->i", diff, diff)
@@ -107,12 +186,414 @@ def _sigmoid_pointwise(z, y):
     return (np.logaddexp(0, z) - y * z).sum(axis=1)
 
 
-def _register(name, out_activation, link, pointwise, pointwise_and_link=None):
-    LOSSES.register(name)(Loss(name, out_activation, link, pointwise, pointwise_and_link))
+# -- pointwise losses of a prediction: (pred, y, delta) -> (per sample, dL/dpred) --
+def _squared_on_prediction(pred, y, delta):
+    residual = pred - y
+    return 0.5 * np.einsum("ij,ij->i", residual, residual), residual
+
+
+def _absolute_on_prediction(pred, y, delta):
+    residual = pred - y
+    return np.abs(residual).sum(axis=1), np.sign(residual, out=residual)
+
+
+def _huber_on_prediction(pred, y, delta):
+    # q (|r| - q / 2) with q = min(|r|, delta): 0.5 r^2 inside, delta (|r| - delta/2) outside.
+    residual = pred - y
+    size = np.abs(residual)
+    quadratic = np.minimum(size, delta)
+    size -= 0.5 * quadratic
+    size *= quadratic
+    return size.sum(axis=1), np.clip(residual, -delta, delta, out=residual)
+
+
+def _poisson_on_prediction(pred, y, delta):
+    # Half Poisson deviance: pred - y log pred + (y log y - y); dL/dpred = 1 - y / pred.
+    per_sample = (pred - xlogy(y, pred) + xlogy(y, y) - y).sum(axis=1)
+    grad = y / pred
+    np.subtract(1, grad, out=grad)
+    return per_sample, grad
+
+
+_ON_PREDICTION = {
+    "squared_error": _squared_on_prediction,
+    "absolute_error": _absolute_on_prediction,
+    "huber": _huber_on_prediction,
+    "poisson": _poisson_on_prediction,
+}
+
+# Each loss's canonical output; log_loss and binary_log_loss accept no other.
+_CANONICAL_OUTPUT = {"squared_error": "identity", "absolute_error": "identity",
+                     "huber": "identity", "poisson": "exp", "log_loss": "softmax",
+                     "binary_log_loss": "logistic"}
+_LINK_ONLY = ("log_loss", "binary_log_loss")
+
+
+# -- output activations: (z, low, high) -> pred, and -> (pred, dpred/dz) --------
+@dataclass(frozen=True)
+class OutputActivation:
+    """An output link ``pred = f(z)`` usable with any pointwise regression loss.
+
+    Attributes
+    ----------
+    name : str
+    forward : callable
+        ``forward(z, low, high) -> pred`` (a new array).
+    forward_and_derivative : callable
+        ``(z, low, high) -> (pred, f'(z))``; ``f'`` is None when it is 1.
+    natural_range : tuple of float
+        Closed hull of the outputs without rescaling.
+    rescalable : bool
+        Whether ``output_bounds`` maps the natural range onto ``[low, high]``.
+    """
+
+    name: str
+    forward: Callable
+    forward_and_derivative: Callable
+    natural_range: tuple[float, float]
+    rescalable: bool = False
+
+
+def _identity_output(z, low, high):
+    return z.copy()
+
+
+def _relu_output(z, low, high):
+    return np.maximum(z, 0)
+
+
+def _relu_output_and_derivative(z, low, high):
+    return np.maximum(z, 0), z > 0
+
+
+def _softplus_output(z, low, high):
+    # max(z, 0) + log1p(exp(-|z|)): stable, and ~6x faster than np.logaddexp(0, z).
+    pred = np.abs(z)
+    np.negative(pred, out=pred)
+    np.exp(pred, out=pred)
+    np.log1p(pred, out=pred)
+    pred += np.maximum(z, 0)
+    return pred
+
+
+def _softplus_output_and_derivative(z, low, high):
+    pred = _softplus_output(z, low, high)
+    # f'(z) = sigmoid(z) = 1 - exp(-softplus(z)), accurate at both ends.
+    derivative = np.negative(pred)
+    np.expm1(derivative, out=derivative)
+    np.negative(derivative, out=derivative)
+    return pred, derivative
+
+
+def _exp_output_and_derivative(z, low, high):
+    pred = np.exp(z)
+    return pred, pred
+
+
+def _logistic_output(z, low, high):
+    pred = expit(z)
+    pred *= high - low
+    pred += low
+    return pred
+
+
+def _logistic_output_and_derivative(z, low, high):
+    unit = expit(z)
+    derivative = unit * (1 - unit)
+    derivative *= high - low
+    unit *= high - low
+    unit += low
+    return unit, derivative
+
+
+def _rescale_tanh(tanh, low, high):
+    # low + (high - low) (tanh(z) + 1) / 2, in place
+    tanh += 1
+    tanh *= 0.5 * (high - low)
+    tanh += low
+    return tanh
+
+
+def _tanh_output(z, low, high):
+    return _rescale_tanh(np.tanh(z), low, high)
+
+
+def _tanh_output_and_derivative(z, low, high):
+    tanh = np.tanh(z)
+    derivative = 1 - tanh * tanh
+    derivative *= 0.5 * (high - low)
+    return _rescale_tanh(tanh, low, high), derivative
+
+
+def _register_output(name, forward, forward_and_derivative, natural_range, rescalable=False):
+    OUTPUT_ACTIVATIONS.register(name)(
+        OutputActivation(name, forward, forward_and_derivative, natural_range, rescalable))
+
+
+# The identity hands z itself to the pointwise losses, which never write to pred.
+_register_output("identity", _identity_output, lambda z, low, high: (z, None), _FULL_RANGE)
+_register_output("relu", _relu_output, _relu_output_and_derivative, _POSITIVE)
+_register_output("softplus", _softplus_output, _softplus_output_and_derivative, _POSITIVE)
+_register_output("exp", lambda z, low, high: np.exp(z), _exp_output_and_derivative, _POSITIVE)
+_register_output("logistic", _logistic_output, _logistic_output_and_derivative, _UNIT,
+                 rescalable=True)
+_register_output("tanh", _tanh_output, _tanh_output_and_derivative, (-1.0, 1.0),
+                 rescalable=True)
+
+
+# -- names and construction ----------------------------------------------------
+class LossParts(NamedTuple):
+    """The plain-data description of a loss: ``make_loss(*parts)`` rebuilds it.
+
+    ``output_bounds`` is ``(low, high)`` for logistic / tanh outputs of a
+    composed loss and None otherwise; ``huber_delta`` is None except for huber.
+    """
+
+    loss: str
+    output_activation: str
+    output_bounds: tuple[float, float] | None
+    huber_delta: float | None
+
+
+_NAME = re.compile(r"(?P<loss>\w+)(?:\[delta=(?P<delta>[^\]]+)\])?"
+                   r"(?:\|(?P<output>\w+)(?:\[(?P<low>[^,\]]+),(?P<high>[^\]]+)\])?)?")
+
+
+def parse_loss_name(name):
+    """Split a loss name (see the module docstring) into validated :class:`LossParts`.
+
+    Examples
+    --------
+    >>> parse_loss_name("huber[delta=0.5]|tanh[-1,3]")
+    LossParts(loss='huber', output_activation='tanh', output_bounds=(-1.0, 3.0), huber_delta=0.5)
+    >>> parse_loss_name("poisson")
+    LossParts(loss='poisson', output_activation='exp', output_bounds=None, huber_delta=None)
+    """
+    match = _NAME.fullmatch(name)
+    if match is None:
+        raise ValueError(f"Cannot parse the loss name {name!r}; expected "
+                         "'<loss>[delta=<d>]|<output>[<low>,<high>]' with optional parts.")
+    parts = match.groupdict()
+    if parts["delta"] is not None and parts["loss"] != "huber":
+        raise ValueError(f"Only huber takes [delta=...], got the loss name {name!r}.")
+    bounds = None if parts["low"] is None else (_number(parts["low"]), _number(parts["high"]))
+    delta = 1.0 if parts["delta"] is None else _number(parts["delta"])
+    return _normalize(parts["loss"], parts["output"], bounds, delta)
+
+
+def _number(text):
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"Expected a number in a loss name, got {text!r}") from None
+
+
+def _format_number(value):
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def format_loss_name(parts):
+    """The canonical name of :class:`LossParts`: default parts are left out.
+
+    Examples
+    --------
+    >>> format_loss_name(LossParts("huber", "tanh", (-1.0, 3.0), 0.5))
+    'huber[delta=0.5]|tanh[-1,3]'
+    >>> format_loss_name(LossParts("squared_error", "logistic", (0.0, 1.0), None))
+    'squared_error|logistic'
+    """
+    name = parts.loss
+    if parts.huber_delta is not None and parts.huber_delta != 1.0:
+        name += f"[delta={_format_number(parts.huber_delta)}]"
+    if parts.output_activation != _CANONICAL_OUTPUT[parts.loss]:
+        name += "|" + parts.output_activation
+    bounds = parts.output_bounds
+    if bounds is not None and \
+            tuple(bounds) != OUTPUT_ACTIVATIONS.get(parts.output_activation).natural_range:
+        name += f"[{_format_number(bounds[0])},{_format_number(bounds[1])}]"
+    return name
+
+
+def make_loss(loss_name, output_activation=None, output_bounds=None, huber_delta=1.0):
+    """The loss ``loss_name`` measured on the output ``output_activation``.
+
+    Parameters
+    ----------
+    loss_name : str
+        'squared_error', 'absolute_error', 'huber', 'poisson' (or the
+        classification losses 'log_loss', 'binary_log_loss').
+    output_activation : str or None
+        A name in :data:`OUTPUT_ACTIVATIONS`; None means the loss's canonical
+        link (identity; exp for poisson). Poisson needs a positive output:
+        exp, softplus, or logistic / tanh with ``output_bounds`` low >= 0.
+    output_bounds : (low, high) or None
+        Rescale logistic / tanh outputs onto ``[low, high]``; None keeps
+        (0, 1) / (-1, 1). Only logistic and tanh accept bounds.
+    huber_delta : float
+        Threshold between Huber's quadratic and linear parts; used by huber only.
+
+    Returns
+    -------
+    Loss
+        The registered loss for a canonical pair (``loss.name`` is then a
+        registry name), otherwise a cached :class:`ComposedLoss` whose
+        ``name`` :data:`LOSSES` resolves back to it.
+
+    Examples
+    --------
+    >>> make_loss("squared_error", "identity") is LOSSES.get("squared_error")
+    True
+    >>> loss = make_loss("huber", "tanh", output_bounds=(-1, 3), huber_delta=0.5)
+    >>> loss.name, loss.out_activation
+    ('huber[delta=0.5]|tanh[-1,3]', 'tanh')
+    >>> LOSSES.get(loss.name) is loss
+    True
+    >>> loss.link(np.array([[0.0]]))
+    array([[1.]])
+    """
+    parts = _normalize(loss_name, output_activation, output_bounds, huber_delta)
+    name = format_loss_name(parts)
+    if name in LOSSES:
+        return LOSSES.get(name)
+    return _composed(parts, name)
+
+
+def _normalize(loss, output_activation, output_bounds, huber_delta):
+    """Validated :class:`LossParts` with the defaults filled in."""
+    if loss not in _CANONICAL_OUTPUT:
+        raise ValueError(f"Unknown loss {loss!r}. Valid choices are: "
+                         f"{', '.join(sorted(_CANONICAL_OUTPUT))}.")
+    canonical = _CANONICAL_OUTPUT[loss]
+    activation = canonical if output_activation is None else output_activation
+    if loss in _LINK_ONLY:
+        if activation != canonical or output_bounds is not None:
+            raise ValueError(f"loss={loss!r} only supports its canonical output "
+                             f"{canonical!r} without output_bounds.")
+        return LossParts(loss, activation, None, None)
+    bounds = _normalize_bounds(OUTPUT_ACTIVATIONS.get(activation), output_bounds)
+    if loss == "poisson":
+        _check_positive_output(activation, bounds)
+    delta = _normalize_delta(huber_delta) if loss == "huber" else None
+    return LossParts(loss, activation, bounds, delta)
+
+
+def _normalize_bounds(output, bounds):
+    if not output.rescalable:
+        if bounds is not None:
+            raise ValueError(f"output_bounds applies to output_activation 'logistic' or "
+                             f"'tanh' only, got output_activation={output.name!r}.")
+        return None
+    if bounds is None:
+        return output.natural_range
+    try:
+        low, high = (float(bound) for bound in bounds)
+    except (TypeError, ValueError):
+        low = high = math.nan
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
+        raise ValueError("output_bounds must be two finite numbers (low, high) with "
+                         f"low < high, got {bounds!r}.")
+    return low, high
+
+
+def _check_positive_output(activation, bounds):
+    low = OUTPUT_ACTIVATIONS.get(activation).natural_range[0] if bounds is None else bounds[0]
+    if activation in ("identity", "relu") or low < 0:
+        raise ValueError(
+            "loss='poisson' needs a strictly positive output: use output_activation "
+            "'exp', 'softplus', or 'logistic' / 'tanh' with output_bounds low >= 0; "
+            f"got output_activation={activation!r}"
+            + ("" if bounds is None else f" with output_bounds={bounds}") + ".")
+
+
+def _normalize_delta(delta):
+    try:
+        delta = float(delta)
+    except (TypeError, ValueError):
+        delta = math.nan
+    if not (math.isfinite(delta) and delta > 0):
+        raise ValueError(f"huber_delta must be a positive finite number, got {delta!r}.")
+    return delta
+
+
+@functools.lru_cache(maxsize=256)
+def _composed(parts, name):
+    """The :class:`ComposedLoss` of validated ``parts``, built once per name."""
+    on_prediction = functools.partial(_ON_PREDICTION[parts.loss], delta=parts.huber_delta)
+    output = OUTPUT_ACTIVATIONS.get(parts.output_activation)
+    low, high = parts.output_bounds or (None, None)
+
+    def link(z):
+        return output.forward(z, low, high)
+
+    def pointwise(z, y):
+        return on_prediction(link(z), y)[0]
+
+    def pointwise_and_grad(z, y):
+        pred, derivative = output.forward_and_derivative(z, low, high)
+        per_sample, grad = on_prediction(pred, y)
+        if derivative is not None:
+            grad *= derivative
+        return per_sample, grad
+
+    output_range = parts.output_bounds or output.natural_range
+    return ComposedLoss(name, output.name, link, pointwise, output_range=output_range,
+                        pointwise_and_grad=pointwise_and_grad)
+
+
+def check_targets_in_range(loss, y):
+    """Raise a ValueError when targets ``y`` lie where ``loss``'s output cannot reach.
+
+    Parameters
+    ----------
+    loss : Loss or str
+        A loss or a name :data:`LOSSES` resolves.
+    y : array-like
+        Regression targets in the space of the loss's predictions.
+
+    Examples
+    --------
+    >>> check_targets_in_range("squared_error|relu", np.array([0.0, 2.0]))
+    >>> check_targets_in_range("squared_error|tanh[0,1]", np.array([0.5, 2.0]))
+    Traceback (most recent call last):
+    ...
+    ValueError: Some value(s) of y lie outside [0, 1], the range of output_activation='tanh' ...
+    """
+    loss = LOSSES.get(loss)
+    low, high = loss.output_range
+    y = np.asarray(y)
+    if y.size == 0 or (low == -math.inf and high == math.inf):
+        return
+    y_min, y_max = float(y.min()), float(y.max())
+    if y_min < 0 and (loss.name == "poisson" or loss.name.startswith("poisson|")):
+        raise ValueError("Some value(s) of y are negative which is not allowed for "
+                         "Poisson regression (loss='poisson').")
+    if y_min < low or y_max > high:
+        raise ValueError(_range_message(loss, y_min, y_max))
+
+
+def _range_message(loss, y_min, y_max):
+    low, high = loss.output_range
+    interval = f"[{low:g}, {high:g}]" if high < math.inf else f"[{low:g}, inf)"
+    rescaled = isinstance(loss, ComposedLoss) and \
+        OUTPUT_ACTIVATIONS.get(loss.out_activation).rescalable
+    bounds = f" with output_bounds=({low:g}, {high:g})" if rescaled else ""
+    advice = "Widen output_bounds or rescale y." if rescaled else \
+        "Choose another output_activation or shift y."
+    return (f"Some value(s) of y lie outside {interval}, the range of output_activation="
+            f"{loss.out_activation!r}{bounds}: got y in [{y_min:g}, {y_max:g}]. {advice}")
+
+
+def _register(name, out_activation, link, pointwise, pointwise_and_link=None,
+              output_range=_FULL_RANGE):
+    LOSSES.register(name)(Loss(name, out_activation, link, pointwise, pointwise_and_link,
+                               output_range))
 
 
 _register("squared_error", "identity", lambda z: z.copy(), _squared_pointwise)
-_register("poisson", "exp", np.exp, _poisson_pointwise)
+_register("poisson", "exp", np.exp, _poisson_pointwise, output_range=_POSITIVE)
 _register("log_loss", "softmax", lambda z: softmax(z, axis=1), _softmax_pointwise,
-          _softmax_pointwise_and_link)
-_register("binary_log_loss", "logistic", expit, _sigmoid_pointwise)
+          _softmax_pointwise_and_link, output_range=_UNIT)
+_register("binary_log_loss", "logistic", expit, _sigmoid_pointwise, output_range=_UNIT)
+for _name in ("absolute_error", "huber"):
+    LOSSES.register(_name)(_composed(_normalize(_name, None, None, 1.0), _name))

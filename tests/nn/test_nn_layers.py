@@ -162,3 +162,57 @@ def test_activation_layer_has_no_parameters_and_applies_in_place():
 def test_activation_layer_rejects_unknown_activation():
     with pytest.raises(ValueError, match="Unknown activation"):
         ActivationLayer("swish-ish")
+
+
+class _Buffered:
+    """A parameter-free layer with a buffer, for the Sequential protocol tests."""
+
+    param_shapes: dict = {}
+    buffer_shapes = {"count": (2,)}
+
+    def initial_buffers(self, dtype):
+        return {"count": np.full(2, 5.0, dtype=dtype)}
+
+    def bind(self, params, grads):
+        pass
+
+    def bind_buffers(self, buffers):
+        self.count = buffers["count"]
+
+    def forward(self, X, training=False):
+        if training:
+            self.count += 1
+        return X, lambda dY: dY
+
+
+def test_sequential_keeps_buffers_outside_the_flat_parameter_vector():
+    layer = _Buffered()
+    net = Sequential([Dense(2, 2), layer], dtype=np.float32)
+    assert net.params.size == 6
+    assert not np.shares_memory(layer.count, net.params)
+    np.testing.assert_array_equal(layer.count, [5.0, 5.0])
+    assert layer.count.dtype == np.float32
+    net.forward(np.ones((1, 2)), training=True)
+    assert net.layer_buffers()[1]["count"] is layer.count
+    assert list(net.layer_weights()[1]) == ["count"]
+    np.testing.assert_array_equal(net.layer_weights()[1]["count"], [6.0, 6.0])
+    assert list(net.layer_weights()[0]) == ["kernel", "bias"]
+
+
+def test_sequential_writes_layers_initial_parameters():
+    from sknn.nn.layers import BatchNorm
+
+    bn = BatchNorm(3)
+    net = Sequential([Dense(2, 3), bn])
+    np.testing.assert_array_equal(bn.gamma, np.ones(3))
+    assert np.count_nonzero(net.params) == 3  # everything else starts at zero
+
+
+def test_sequential_backward_stops_at_the_first_layer_without_input_gradient():
+    from sknn.nn.layers import Dropout
+
+    dropout = Dropout(0.5, rng=np.random.default_rng(0), needs_input_grad=False)
+    net = Sequential([dropout, Dense(4, 2, needs_input_grad=False)])
+    X = np.ones((3, 4))
+    _, backward = net.forward(X, training=True)
+    assert backward(np.ones((3, 2))) is None

@@ -1,4 +1,10 @@
-"""Whole-network gradient check of the NumPy engine (backprop + L2 penalty)."""
+"""Whole-network gradient check of the NumPy engine (backprop + L2 penalty).
+
+The network comes from the engine's ``build_network``, which builds
+activations with ``make_activation_layer``: PReLU's slopes are among the
+checked parameters, and rrelu's random training slopes are held fixed by
+reseeding every layer's generator before each pass.
+"""
 
 import numpy as np
 import pytest
@@ -13,6 +19,8 @@ N_SAMPLES, N_FEATURES, N_OUTPUTS = 8, 4, 3
 HIDDEN = (5, 3)
 EPS = 1e-6
 KINK_MARGIN = 1e-4  # finite differences move a pre-activation by ~EPS * |input|
+# step functions (heaviside, sign) have no useful gradient: see check_trainable
+DIFFERENTIABLE = [name for name in ACTIVATIONS.names() if ACTIVATIONS.get(name).differentiable]
 
 
 def _targets(loss, rng):
@@ -39,14 +47,26 @@ def _problem(activation, loss, seed=0):
 
 
 def _smallest_pre_activation(weights, X, activation):
-    """min |z| over all hidden pre-activations: must stay clear of activation kinks."""
+    """min |z| over all hidden pre-activations: must stay clear of activation kinks.
+
+    Uses the registered function (PReLU's initial slope, rrelu's mean slope).
+    """
     fn = ACTIVATIONS.get(activation)
     smallest, out = np.inf, X
-    for layer in weights[:-1]:
+    dense = [layer for layer in weights if "kernel" in layer]
+    for layer in dense[:-1]:
         z = out @ layer["kernel"] + layer["bias"]
         smallest = min(smallest, np.abs(z).min())
         out = fn.forward(z.copy())
     return smallest
+
+
+def _loss_and_gradient(engine, data):
+    """The engine's training pass with every random layer reseeded (same draws each call)."""
+    for layer in engine.network.layers:
+        if hasattr(layer, "rng"):
+            layer.rng = np.random.default_rng(0)
+    return engine.loss_and_gradient(data)
 
 
 def _numeric_gradient(engine, data):
@@ -56,10 +76,10 @@ def _numeric_gradient(engine, data):
         shifted = flat.copy()
         shifted[i] = flat[i] + EPS
         engine.set_flat_parameters(shifted)
-        plus = engine.loss_and_gradient(data)[0]
+        plus = _loss_and_gradient(engine, data)[0]
         shifted[i] = flat[i] - EPS
         engine.set_flat_parameters(shifted)
-        minus = engine.loss_and_gradient(data)[0]
+        minus = _loss_and_gradient(engine, data)[0]
         grad[i] = (plus - minus) / (2 * EPS)
     engine.set_flat_parameters(flat)
     return grad
@@ -67,12 +87,12 @@ def _numeric_gradient(engine, data):
 
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("loss", LOSSES.names())
-@pytest.mark.parametrize("activation", ACTIVATIONS.names())
+@pytest.mark.parametrize("activation", DIFFERENTIABLE)
 def test_network_gradient_matches_central_finite_differences(activation, loss, weighted):
     engine, weights, X, Y, sample_weight = _problem(activation, loss)
     assert _smallest_pre_activation(weights, X, activation) > KINK_MARGIN
     data = engine.prepare(X, Y, sample_weight if weighted else None)
-    _, grad = engine.loss_and_gradient(data)
+    _, grad = _loss_and_gradient(engine, data)
     analytic = grad.copy()
     numeric = _numeric_gradient(engine, data)
     np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-7)
@@ -82,10 +102,10 @@ def test_network_gradient_matches_central_finite_differences(activation, loss, w
 @pytest.mark.parametrize("activation", ACTIVATIONS.names())
 def test_sparse_input_gives_the_same_loss_and_gradient_as_dense(activation, loss):
     engine, _, X, Y, sample_weight = _problem(activation, loss)
-    dense_loss, dense_grad = engine.loss_and_gradient(engine.prepare(X, Y, sample_weight))
+    dense_loss, dense_grad = _loss_and_gradient(engine, engine.prepare(X, Y, sample_weight))
     dense_grad = dense_grad.copy()
-    sparse_loss, sparse_grad = engine.loss_and_gradient(
-        engine.prepare(sp.csr_matrix(X), Y, sample_weight))
+    sparse_loss, sparse_grad = _loss_and_gradient(
+        engine, engine.prepare(sp.csr_matrix(X), Y, sample_weight))
     assert sparse_loss == pytest.approx(dense_loss, rel=1e-12)
     np.testing.assert_allclose(sparse_grad, dense_grad, rtol=1e-10, atol=1e-13)
 
@@ -124,3 +144,17 @@ def test_float32_engine_gradient_is_float32_and_close_to_float64(loss):
     assert grad32.dtype == np.float32
     assert loss32 == pytest.approx(loss64, rel=1e-5)
     np.testing.assert_allclose(grad32, grad64, rtol=1e-3, atol=1e-5)
+
+
+def test_prelu_slopes_are_trained_parameters_outside_the_l2_penalty():
+    engine, weights, X, Y, sample_weight = _problem("prelu", "squared_error")
+    assert [sorted(w) for w in weights] == [["bias", "kernel"], ["slope"],
+                                            ["bias", "kernel"], ["slope"], ["bias", "kernel"]]
+    np.testing.assert_array_equal(weights[1]["slope"], np.full(HIDDEN[0], 0.25))
+    kernel_sizes = N_FEATURES * HIDDEN[0] + HIDDEN[0] * HIDDEN[1] + HIDDEN[1] * N_OUTPUTS
+    assert engine.network.n_kernel_params == kernel_sizes
+    _, grad = engine.loss_and_gradient(engine.prepare(X, Y, sample_weight))
+    slope_grads = [layer.slope_grad for layer in engine.network.layers
+                   if hasattr(layer, "slope_grad")]
+    assert len(slope_grads) == 2 and all(np.any(g != 0) for g in slope_grads)
+    assert all(np.shares_memory(g, grad) for g in slope_grads)

@@ -7,18 +7,46 @@ import math
 import numpy as np
 
 
+def initial_state(layer, dtype, params=True, buffers=True):
+    """A layer's deterministic starting parameters and/or buffers, as fresh arrays.
+
+    Uses the layer's ``initial_params(dtype)`` / ``initial_buffers(dtype)``
+    where it has them, zeros otherwise. Dense kernels and biases are drawn
+    by :func:`sknn.engines.numpy_engine.initial_weights`, not here.
+    """
+    state = {}
+    if params and layer.param_shapes:
+        make = getattr(layer, "initial_params", None)
+        state.update(make(dtype) if make else
+                     {key: np.zeros(shape, dtype) for key, shape in layer.param_shapes.items()})
+    shapes = getattr(layer, "buffer_shapes", {}) if buffers else {}
+    if shapes:
+        make = getattr(layer, "initial_buffers", None)
+        state.update(make(dtype) if make else
+                     {key: np.zeros(shape, dtype) for key, shape in shapes.items()})
+    return state
+
+
 class Sequential:
     """Chain layers and own their parameters as one contiguous vector.
 
-    Parameters are laid out all kernels first, then all biases (the order of
-    scikit-learn's packed vector), so the L2 penalty is one slice and
-    L-BFGS works on :attr:`params` directly.
+    Parameters are laid out all kernels first, then every other parameter
+    (biases, BatchNorm's gamma and beta, PReLU slopes) in layer order: for a
+    plain MLP that is scikit-learn's packed vector, the L2 penalty is one
+    slice and L-BFGS works on :attr:`params` directly.
+
+    Buffers (BatchNorm's running statistics) are not trained, so they stay
+    out of the flat vectors: a layer declares ``buffer_shapes`` and receives
+    its arrays through ``bind_buffers``.
 
     Parameters
     ----------
     layers : list
         Objects with ``param_shapes``, ``bind(params, grads)`` and
-        ``forward(X, training) -> (Y, backward)``.
+        ``forward(X, training) -> (Y, backward)``. Optional:
+        ``initial_params(dtype)`` (deterministic starting values written
+        into the flat vector; zeros otherwise), and ``buffer_shapes`` with
+        ``initial_buffers(dtype)`` and ``bind_buffers(buffers)``.
     dtype : numpy dtype
     """
 
@@ -38,8 +66,16 @@ class Sequential:
         for (i, key), size in zip(order, sizes):
             self._slices[(i, key)] = slice(offset, offset + size)
             offset += size
+        self._buffers = []
         for i, layer in enumerate(self.layers):
-            layer.bind(self._views(self.params, i), self._views(self.grads, i))
+            params = self._views(self.params, i)
+            for key, value in initial_state(layer, self.dtype, buffers=False).items():
+                params[key][...] = value
+            layer.bind(params, self._views(self.grads, i))
+            buffers = initial_state(layer, self.dtype, params=False)
+            if buffers:
+                layer.bind_buffers(buffers)
+            self._buffers.append(buffers)
 
     def _views(self, flat, i):
         layer = self.layers[i]
@@ -59,8 +95,22 @@ class Sequential:
         """Per-layer dicts of parameter views."""
         return [self._views(self.params, i) for i in range(len(self.layers))]
 
+    def layer_buffers(self):
+        """Per-layer dicts of buffers (the layers' own arrays)."""
+        return list(self._buffers)
+
+    def layer_weights(self):
+        """Per-layer dicts of parameter views, then buffers: the saved state."""
+        return [{**params, **buffers}
+                for params, buffers in zip(self.layer_params(), self._buffers)]
+
     def forward(self, X, training=False):
-        """Return ``(output, backward)``; ``backward(dOut)`` fills :attr:`grads`."""
+        """Return ``(output, backward)``; ``backward(dOut)`` fills :attr:`grads`.
+
+        ``backward`` returns the input gradient, or None: the layers before
+        the first one with parameters are not visited (nothing upstream
+        wants a gradient), so they never receive ``None``.
+        """
         backwards = []
         for layer in self.layers:
             X, backward = layer.forward(X, training)
@@ -69,6 +119,8 @@ class Sequential:
         def backward(dY):
             for step in reversed(backwards):
                 dY = step(dY)
+                if dY is None:
+                    break
             return dY
 
         return X, backward

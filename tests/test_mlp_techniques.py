@@ -1,0 +1,121 @@
+"""Every technique parameter value trains a small network, and bad values are refused."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_iris, make_regression
+from sklearn.utils._param_validation import InvalidParameterError
+
+from sknn import MLPClassifier, MLPRegressor
+from sknn.nn.activations import ACTIVATIONS
+from sknn.nn.initializers import INITIALIZERS
+from sknn.nn.losses import OUTPUT_ACTIVATIONS
+from sknn.nn.optimizers import OPTIMIZERS
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+X_iris, y_iris = load_iris(return_X_y=True)
+X_iris = (X_iris - X_iris.mean(axis=0)) / X_iris.std(axis=0)
+X_reg, y_reg = make_regression(n_samples=200, n_features=5, noise=5.0, random_state=0)
+y_reg = (y_reg - y_reg.mean()) / y_reg.std()
+
+TRAINABLE_ACTIVATIONS = [name for name in ACTIVATIONS.names()
+                         if ACTIVATIONS.get(name).differentiable]
+SMALL = dict(hidden_layer_sizes=(16,), max_iter=150, random_state=0,
+             learning_rate_init=0.01)
+
+# parameter -> values; each (parameter, value) pair must train better than chance
+CLASSIFIER_CASES = (
+    [("activation", name) for name in TRAINABLE_ACTIVATIONS]
+    + [("kernel_initializer", name) for name in [*INITIALIZERS.names(), "auto"]
+       if name != "zeros"]
+    + [("solver", name) for name in ["lbfgs", *OPTIMIZERS.names()]]
+    + [("batch_norm", True), ("batch_norm_position", "after"), ("dropout", 0.2),
+       ("dropout", [0.1]), ("input_dropout", 0.1), ("dropout_kind", "alpha"), ("l1", 1e-3),
+       ("max_norm", 2.0), ("clip_value", 0.5), ("clip_norm", 1.0), ("class_weight", "balanced"),
+       ("activation_alpha", 0.2)]
+)
+
+
+def _case_params(parameter, value):
+    params = dict(SMALL, **{parameter: value})
+    if parameter == "batch_norm_position":
+        params["batch_norm"] = True
+    if parameter == "activation_alpha":
+        params["activation"] = "leaky_relu"
+    return params
+
+
+@pytest.mark.parametrize("parameter, value", CLASSIFIER_CASES)
+def test_every_technique_value_trains_a_classifier(parameter, value):
+    clf = MLPClassifier(**_case_params(parameter, value)).fit(X_iris, y_iris)
+    assert clf.score(X_iris, y_iris) > 0.8  # chance is 1/3
+
+
+REGRESSION_CASES = (
+    [("loss", name) for name in ["squared_error", "absolute_error", "huber"]]
+    + [("huber_delta", 0.5)]
+    + [("output_activation", name) for name in OUTPUT_ACTIVATIONS.names()
+       if name in ("identity", "tanh", "logistic")]
+)
+
+
+@pytest.mark.parametrize("parameter, value", REGRESSION_CASES)
+def test_every_regression_loss_and_output_trains_a_regressor(parameter, value):
+    params = dict(SMALL, **{parameter: value})
+    y = y_reg
+    if value in ("tanh", "logistic"):
+        params["output_bounds"] = (y.min() - 0.1, y.max() + 0.1)
+    if parameter == "huber_delta":
+        params["loss"] = "huber"
+    reg = MLPRegressor(**params).fit(X_reg, y)
+    assert reg.score(X_reg, y) > 0.8
+
+
+@pytest.mark.parametrize("output_activation", ["relu", "softplus", "exp"])
+def test_nonnegative_outputs_fit_nonnegative_targets(output_activation):
+    y = np.exp(y_reg / 2)
+    reg = MLPRegressor(output_activation=output_activation, **SMALL).fit(X_reg, y)
+    assert reg.score(X_reg, y) > 0.7
+    assert (reg.predict(X_reg) >= 0).all()
+    assert reg.out_activation_ == output_activation
+
+
+def test_bounded_output_predicts_inside_its_bounds():
+    reg = MLPRegressor(output_activation="tanh", output_bounds=(-3, 4), **SMALL)
+    reg.fit(X_reg, y_reg)
+    assert reg.predict(X_reg * 100).min() >= -3 and reg.predict(X_reg * 100).max() <= 4
+
+
+def test_targets_outside_the_output_range_are_refused():
+    with pytest.raises(ValueError, match="y"):
+        MLPRegressor(output_activation="relu").fit(X_reg, y_reg)
+    with pytest.raises(ValueError, match="output_bounds"):
+        MLPRegressor(output_activation="logistic", output_bounds=(0, 1)).fit(X_reg, y_reg)
+
+
+@pytest.mark.parametrize("activation", ["heaviside", "sign"])
+def test_step_activations_are_refused_for_gradient_training(activation):
+    with pytest.raises(ValueError, match="PerceptronClassifier"):
+        MLPClassifier(activation=activation).fit(X_iris, y_iris)
+
+
+def test_activation_alpha_is_refused_where_it_means_nothing():
+    with pytest.raises(ValueError, match="alpha"):
+        MLPClassifier(activation="tanh", activation_alpha=0.3).fit(X_iris, y_iris)
+
+
+@pytest.mark.parametrize("parameter, value", [
+    ("activation", "sigmoid"), ("solver", "adamm"), ("kernel_initializer", "glorot"),
+    ("batch_norm_position", "middle"), ("dropout_kind", "gaussian"), ("l1", -1.0),
+    ("max_norm", 0.0), ("clip_norm", -1.0), ("bn_momentum", 1.5), ("dropout", 1.5),
+])
+def test_invalid_technique_values_raise_invalid_parameter_error(parameter, value):
+    with pytest.raises(InvalidParameterError, match=parameter):
+        MLPClassifier(**{parameter: value}).fit(X_iris, y_iris)
+
+
+def test_every_optimizer_argument_is_an_estimator_parameter():
+    from sknn.estimators._techniques import optimizer_params
+    for solver in OPTIMIZERS.names():
+        params = optimizer_params(MLPClassifier(solver=solver))
+        assert all(value is not None for value in params.values()), solver
