@@ -1,51 +1,420 @@
-"""Learning-rate schedules: closures from training progress to a rate.
+"""Learning-rate schedules: small objects from training progress to a rate.
 
-A schedule factory takes the initial rate and its own hyperparameters and
-returns ``schedule(samples_seen) -> learning_rate``. The training loop calls
-it at the end of each epoch, the moment scikit-learn's ``invscaling`` rule
-updates its rate. Reactive policies (reduce on plateau, scikit-learn's
-``'adaptive'``) need the loss history and live in :mod:`sknn.training`.
+A schedule is a scikit-learn-style estimator of hyperparameters (so
+``clone``, ``get_params`` and ``set_params`` work, and a search can tune
+``learning_rate__max_lr``) with one method that matters::
+
+    schedule(progress) -> learning_rate
+
+where ``progress`` is a :class:`Progress`. Two class attributes tell
+:func:`sknn.training.fit_loop` when to ask:
+
+- ``per_step``: before every minibatch (1cycle, cosine, power, exponential);
+- ``per_epoch``: before every epoch (piecewise, scikit-learn's invscaling);
+- neither: once, at the start of a fit; the loop owns the rate afterwards,
+  lowering it reactively (``constant`` with scikit-learn's ``'adaptive'``
+  policy, :class:`ReduceOnPlateau`).
+
+A schedule may also define ``momentum(progress)``, applied to optimizers
+with a ``momentum`` attribute (SGD) before the same step.
+
+An initial rate left at ``None`` is the estimator's ``learning_rate_init``
+(:func:`make_schedule` fills it in on a copy), so every registered name works
+with its defaults: ``learning_rate='cosine'``.
 """
 
 from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from sklearn.base import BaseEstimator, clone
 
 from sknn._registry import Registry
 
 SCHEDULES = Registry("learning_rate schedule")
 
 
-@SCHEDULES.register("constant")
-def constant(learning_rate_init, **_):
-    """The rate never changes.
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Where training stands when a rate is asked for.
+
+    ``epoch`` and ``step`` (optimizer steps taken) count from 0 at the start
+    of the current fit and continue over ``partial_fit`` calls;
+    ``samples_seen`` is scikit-learn's ``t_`` (it also continues over warm
+    starts); ``total_epochs`` is ``max_iter``.
 
     Examples
     --------
-    >>> constant(0.1)(10_000)
+    >>> Progress(epoch=1, step=12, samples_seen=1200, total_epochs=10,
+    ...          steps_per_epoch=10).total_steps
+    100
+    """
+
+    epoch: int
+    step: int
+    samples_seen: int
+    total_epochs: int
+    steps_per_epoch: int
+
+    @property
+    def total_steps(self) -> int:
+        """Optimizer steps in the whole fit: ``total_epochs * steps_per_epoch``."""
+        return self.total_epochs * self.steps_per_epoch
+
+
+def _check(condition, message):
+    if not condition:
+        raise ValueError(message)
+
+
+class Schedule(BaseEstimator):
+    """Base class: hyperparameters in ``__init__``, the rate in ``__call__``.
+
+    Subclasses list in ``_rate_params`` the parameters that default to the
+    estimator's ``learning_rate_init`` when left at ``None``.
+    """
+
+    per_step = False
+    per_epoch = False
+    _rate_params = ("initial_lr",)
+
+    def __call__(self, progress: Progress) -> float:
+        raise NotImplementedError
+
+    def momentum(self, progress: Progress):
+        """The optimizer momentum for this step, or None to leave it alone."""
+        return None
+
+    def bind(self, learning_rate_init):
+        """A validated copy whose unset rates are ``learning_rate_init``."""
+        bound = clone(self)
+        for name in self._rate_params:
+            if getattr(bound, name) is None:
+                setattr(bound, name, float(learning_rate_init))
+            _check(getattr(bound, name) > 0, f"{name} must be > 0, got {getattr(bound, name)}")
+        bound._validate()
+        return bound
+
+    def _validate(self):
+        """Raise ValueError on inconsistent hyperparameters (called by :meth:`bind`)."""
+
+
+@SCHEDULES.register("constant")
+class Constant(Schedule):
+    """The rate never changes (except through the loop's plateau policies).
+
+    Examples
+    --------
+    >>> Constant(initial_lr=0.1)(Progress(5, 50, 500, 10, 10))
     0.1
     """
 
-    def schedule(samples_seen):
-        return learning_rate_init
+    def __init__(self, initial_lr=None):
+        self.initial_lr = initial_lr
 
-    return schedule
+    def __call__(self, progress):
+        return self.initial_lr
 
 
 @SCHEDULES.register("invscaling")
-def invscaling(learning_rate_init, power_t=0.5, **_):
-    """``learning_rate_init / (samples_seen + 1) ** power_t`` (scikit-learn's rule).
+class InvScaling(Schedule):
+    """scikit-learn's ``'invscaling'``: ``initial_lr / (samples_seen + 1) ** power_t``.
+
+    As in scikit-learn, the first epoch of a fit runs at ``initial_lr`` and
+    each later epoch at the rule's value for the samples seen so far.
 
     Examples
     --------
-    >>> round(invscaling(0.1, power_t=0.5)(99), 6)
-    0.01
+    >>> schedule = InvScaling(initial_lr=0.1, power_t=0.5)
+    >>> schedule(Progress(0, 0, 99, 10, 1)), round(schedule(Progress(1, 1, 99, 10, 1)), 6)
+    (0.1, 0.01)
     """
 
-    def schedule(samples_seen):
-        return learning_rate_init / pow(samples_seen + 1, power_t)
+    per_epoch = True
 
-    return schedule
+    def __init__(self, initial_lr=None, power_t=0.5):
+        self.initial_lr = initial_lr
+        self.power_t = power_t
+
+    def __call__(self, progress):
+        if progress.epoch == 0:
+            return self.initial_lr
+        return self.initial_lr / pow(progress.samples_seen + 1, self.power_t)
 
 
-def make_schedule(name, learning_rate_init, **params):
-    """Build the registered schedule ``name``."""
-    return SCHEDULES.get(name)(learning_rate_init, **params)
+@SCHEDULES.register("power")
+class PowerDecay(Schedule):
+    """Power scheduling: ``initial_lr / (1 + step / decay_steps) ** power``.
+
+    ``decay_steps=None`` is one epoch's steps: with ``power=1`` the rate is
+    ``initial_lr / (1 + epochs done)``.
+
+    Examples
+    --------
+    >>> PowerDecay(initial_lr=0.1, decay_steps=10, power=2.0)(Progress(3, 30, 0, 10, 10))
+    0.00625
+    """
+
+    per_step = True
+
+    def __init__(self, initial_lr=None, decay_steps=None, power=1.0):
+        self.initial_lr = initial_lr
+        self.decay_steps = decay_steps
+        self.power = power
+
+    def _validate(self):
+        _check(self.decay_steps is None or self.decay_steps > 0, "decay_steps must be > 0")
+
+    def __call__(self, progress):
+        steps = self.decay_steps or progress.steps_per_epoch
+        return self.initial_lr / (1.0 + progress.step / steps) ** self.power
+
+
+@SCHEDULES.register("exponential")
+class ExponentialDecay(Schedule):
+    """Exponential scheduling: ``initial_lr * decay_rate ** (step / decay_steps)``.
+
+    ``decay_steps=None`` is the whole fit's steps, so by default the rate
+    falls tenfold, smoothly, from the first step to the last.
+
+    Examples
+    --------
+    >>> round(ExponentialDecay(initial_lr=0.1)(Progress(5, 50, 0, 10, 10)), 6)  # half way
+    0.031623
+    """
+
+    per_step = True
+
+    def __init__(self, initial_lr=None, decay_steps=None, decay_rate=0.1):
+        self.initial_lr = initial_lr
+        self.decay_steps = decay_steps
+        self.decay_rate = decay_rate
+
+    def _validate(self):
+        _check(self.decay_steps is None or self.decay_steps > 0, "decay_steps must be > 0")
+        _check(self.decay_rate > 0, "decay_rate must be > 0")
+
+    def __call__(self, progress):
+        steps = self.decay_steps or max(progress.total_steps, 1)
+        return self.initial_lr * self.decay_rate ** (progress.step / steps)
+
+
+@SCHEDULES.register("piecewise")
+class PiecewiseConstant(Schedule):
+    """Piecewise constant scheduling over epochs.
+
+    ``values[i]`` is the rate from epoch ``boundaries[i - 1]`` (0 for
+    ``i = 0``) to epoch ``boundaries[i]``. ``values=None`` divides
+    ``initial_lr`` by 10 at each boundary; without boundaries the rate is
+    constant.
+
+    Examples
+    --------
+    >>> schedule = PiecewiseConstant(boundaries=(5, 15), values=(0.1, 0.05, 0.01))
+    >>> [schedule(Progress(epoch, 0, 0, 20, 1)) for epoch in (0, 4, 5, 14, 15)]
+    [0.1, 0.1, 0.05, 0.05, 0.01]
+    """
+
+    per_epoch = True
+
+    def __init__(self, boundaries=(), values=None, initial_lr=None):
+        self.boundaries = boundaries
+        self.values = values
+        self.initial_lr = initial_lr
+
+    def _validate(self):
+        boundaries = list(self.boundaries)
+        _check(boundaries == sorted(boundaries), "boundaries must be increasing")
+        _check(self.values is None or len(self.values) == len(boundaries) + 1,
+               "values needs one more entry than boundaries")
+
+    def __call__(self, progress):
+        index = sum(boundary <= progress.epoch for boundary in self.boundaries)
+        if self.values is None:
+            return self.initial_lr * 0.1**index
+        return float(self.values[index])
+
+
+def _anneal(start, end, fraction, strategy):
+    """From ``start`` (fraction 0) to ``end`` (fraction 1), linearly or along a half cosine."""
+    if strategy == "cos":
+        return end + (start - end) / 2.0 * (math.cos(math.pi * fraction) + 1)
+    return (end - start) * fraction + start
+
+
+@SCHEDULES.register("one_cycle")
+class OneCycle(Schedule):
+    """Leslie Smith's 1cycle policy, as PyTorch's ``OneCycleLR``.
+
+    The rate rises from ``max_lr / div_factor`` to ``max_lr`` over the first
+    ``pct_start`` of all steps, then falls to ``max_lr / (div_factor *
+    final_div_factor)`` (PyTorch divides the *initial* rate by
+    ``final_div_factor``). ``three_phase`` first returns to the initial
+    rate over as many steps, then falls. SGD's momentum moves the opposite
+    way, between ``max_momentum`` and ``base_momentum``. ``max_lr=None`` is
+    the estimator's ``learning_rate_init``; steps past the end keep the
+    final rate.
+
+    Examples
+    --------
+    >>> schedule = OneCycle(max_lr=1.0, pct_start=0.5, div_factor=10.0)
+    >>> [round(schedule(Progress(0, step, 0, 1, 10)), 3) for step in range(10)]
+    [0.1, 0.325, 0.55, 0.775, 1.0, 0.8, 0.6, 0.4, 0.2, 0.0]
+    >>> [round(schedule.momentum(Progress(0, step, 0, 1, 10)), 3) for step in (0, 4, 9)]
+    [0.95, 0.85, 0.95]
+    """
+
+    per_step = True
+    _rate_params = ("max_lr",)
+
+    def __init__(self, max_lr=None, pct_start=0.3, div_factor=25.0, final_div_factor=1e4,
+                 anneal_strategy="linear", three_phase=False, cycle_momentum=True,
+                 base_momentum=0.85, max_momentum=0.95):
+        self.max_lr = max_lr
+        self.pct_start = pct_start
+        self.div_factor = div_factor
+        self.final_div_factor = final_div_factor
+        self.anneal_strategy = anneal_strategy
+        self.three_phase = three_phase
+        self.cycle_momentum = cycle_momentum
+        self.base_momentum = base_momentum
+        self.max_momentum = max_momentum
+
+    def _validate(self):
+        _check(0 <= self.pct_start <= 1, "pct_start must be in [0, 1]")
+        _check(self.anneal_strategy in ("linear", "cos"), "anneal_strategy: 'linear' or 'cos'")
+        _check(self.div_factor > 0 and self.final_div_factor > 0, "div factors must be > 0")
+
+    def _phases(self, total_steps):
+        """(end step, start value, end value) per phase; values 0/1/2: initial/max/final."""
+        rise = float(self.pct_start * total_steps) - 1
+        if self.three_phase:
+            return [(rise, 0, 1), (2 * rise, 1, 0), (total_steps - 1, 0, 2)]
+        return [(rise, 0, 1), (total_steps - 1, 1, 2)]
+
+    def _position(self, progress):
+        """(start value index, end value index, fraction of the phase done)."""
+        step, start_step = min(progress.step, progress.total_steps - 1), 0.0
+        phases = self._phases(progress.total_steps)
+        for index, (end_step, start, end) in enumerate(phases):
+            if step <= end_step or index == len(phases) - 1:
+                span = end_step - start_step
+                return start, end, (step - start_step) / span if span else 1.0
+            start_step = end_step
+
+    def __call__(self, progress):
+        initial = self.max_lr / self.div_factor
+        rates = (initial, self.max_lr, initial / self.final_div_factor)
+        start, end, fraction = self._position(progress)
+        return _anneal(rates[start], rates[end], fraction, self.anneal_strategy)
+
+    def momentum(self, progress):
+        if not self.cycle_momentum:
+            return None
+        momenta = (self.max_momentum, self.base_momentum, self.max_momentum)
+        start, end, fraction = self._position(progress)
+        return _anneal(momenta[start], momenta[end], fraction, self.anneal_strategy)
+
+
+@SCHEDULES.register("cosine")
+class CosineDecay(Schedule):
+    """Cosine decay from ``initial_lr`` to ``min_lr``, after an optional linear warm-up.
+
+    The first ``warmup_steps`` steps rise linearly from ``min_lr`` towards
+    ``initial_lr``; the next ``decay_steps`` (default: all remaining steps of
+    the fit) follow ``min_lr + (initial_lr - min_lr) (1 + cos(pi f)) / 2``;
+    later steps stay at ``min_lr``.
+
+    Examples
+    --------
+    >>> schedule = CosineDecay(initial_lr=1.0, warmup_steps=2)
+    >>> [round(schedule(Progress(0, step, 0, 1, 6)), 4) for step in range(6)]
+    [0.0, 0.5, 1.0, 0.8536, 0.5, 0.1464]
+    """
+
+    per_step = True
+
+    def __init__(self, initial_lr=None, min_lr=0.0, warmup_steps=0, decay_steps=None):
+        self.initial_lr = initial_lr
+        self.min_lr = min_lr
+        self.warmup_steps = warmup_steps
+        self.decay_steps = decay_steps
+
+    def _validate(self):
+        _check(self.warmup_steps >= 0, "warmup_steps must be >= 0")
+        _check(self.decay_steps is None or self.decay_steps > 0, "decay_steps must be > 0")
+
+    def __call__(self, progress):
+        span = self.initial_lr - self.min_lr
+        if progress.step < self.warmup_steps:
+            return self.min_lr + span * progress.step / self.warmup_steps
+        decay_steps = self.decay_steps or max(progress.total_steps - self.warmup_steps, 1)
+        fraction = min((progress.step - self.warmup_steps) / decay_steps, 1.0)
+        return self.min_lr + span * (1.0 + math.cos(math.pi * fraction)) / 2.0
+
+
+@SCHEDULES.register("plateau")
+class ReduceOnPlateau(Schedule):
+    """Performance scheduling: multiply the rate by ``factor`` when progress stalls.
+
+    A reactive policy run by :func:`sknn.training.fit_loop` (Keras's
+    ``ReduceLROnPlateau``): an epoch improves when the monitored loss
+    (``'loss'`` or ``'val_loss'``, the latter needing a validation set) falls
+    below the best so far minus ``min_delta``; after ``patience`` epochs
+    without improvement the rate becomes ``max(rate * factor, min_lr)``.
+    A reduction also restarts the ``n_iter_no_change`` count, as
+    scikit-learn's ``'adaptive'`` does.
+
+    Examples
+    --------
+    >>> policy = ReduceOnPlateau(factor=0.5, min_lr=0.03).bind(0.1)
+    >>> policy(Progress(0, 0, 0, 10, 1)), policy.reduce(0.1), policy.reduce(0.04)
+    (0.1, 0.05, 0.03)
+    """
+
+    def __init__(self, initial_lr=None, factor=0.1, patience=10, min_lr=0.0, min_delta=1e-4,
+                 monitor="loss"):
+        self.initial_lr = initial_lr
+        self.factor = factor
+        self.patience = patience
+        self.min_lr = min_lr
+        self.min_delta = min_delta
+        self.monitor = monitor
+
+    def _validate(self):
+        _check(0 < self.factor < 1, "factor must be in (0, 1)")
+        _check(self.patience >= 1, "patience must be >= 1")
+        _check(self.monitor in ("loss", "val_loss"), "monitor must be 'loss' or 'val_loss'")
+
+    def __call__(self, progress):
+        return self.initial_lr
+
+    def improved(self, value, best):
+        """Whether the monitored ``value`` beats ``best`` by more than ``min_delta``."""
+        return value < best - self.min_delta
+
+    def reduce(self, lr):
+        """The rate after a plateau."""
+        return max(lr * self.factor, self.min_lr)
+
+
+def make_schedule(schedule, learning_rate_init, **params) -> Schedule:
+    """The schedule ``schedule`` (a registered name or an object), bound to a rate.
+
+    A name is built from the entries of ``params`` its constructor takes
+    (estimators pass one dict, e.g. ``power_t``, whatever the schedule); an
+    object is copied. Unset initial rates become ``learning_rate_init``.
+
+    Examples
+    --------
+    >>> make_schedule("invscaling", 0.3, power_t=0.25, unused=1)
+    InvScaling(initial_lr=0.3, power_t=0.25)
+    >>> make_schedule(OneCycle(), 0.2).max_lr
+    0.2
+    """
+    if isinstance(schedule, str):
+        schedule_class = SCHEDULES.get(schedule)
+        accepted = schedule_class().get_params(deep=False)
+        schedule = schedule_class(**{key: params[key] for key in params if key in accepted})
+    return schedule.bind(learning_rate_init)

@@ -1,9 +1,10 @@
 """The one training loop, written against the engine interface.
 
-``fit_loop`` owns epochs, minibatches, shuffling, the learning-rate schedule,
-the plateau policy, early stopping with restore of the best weights, the
-history and verbose output; ``fit_lbfgs`` runs full-batch L-BFGS. Neither
-knows about labels or estimators: scoring arrives as a callback.
+``fit_loop`` owns epochs, minibatches, shuffling, the learning-rate schedule
+(and its momentum), the plateau policies, early stopping with restore of the
+best weights, the history and verbose output; ``fit_lbfgs`` runs full-batch
+L-BFGS. Neither knows about labels or estimators: scoring arrives as a
+callback.
 """
 
 from __future__ import annotations
@@ -15,14 +16,19 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.optimize
 
-from sknn.schedules import make_schedule
+from sknn.schedules import Progress, ReduceOnPlateau, Schedule, make_schedule
 
 HISTORY_KEYS = ("loss", "val_loss", "val_score", "learning_rate", "seconds")
 
 
 @dataclass
 class TrainState:
-    """Everything the loop carries across ``partial_fit``/warm-start calls."""
+    """Everything the loop carries across ``partial_fit``/warm-start calls.
+
+    ``epoch`` and ``step`` locate the schedule (:class:`sknn.schedules.Progress`)
+    and, with the :class:`~sknn.schedules.ReduceOnPlateau` counters, restart
+    with every ``fit`` but continue over ``partial_fit`` calls.
+    """
 
     n_iter: int = 0
     t: int = 0
@@ -35,6 +41,10 @@ class TrainState:
     best_weights: list | None = None
     learning_rate: float | None = None
     history: dict = field(default_factory=lambda: {key: [] for key in HISTORY_KEYS})
+    epoch: int = 0
+    step: int = 0
+    plateau_best: float = np.inf
+    plateau_wait: int = 0
 
     @classmethod
     def fresh(cls, early_stopping, initial_weights):
@@ -44,6 +54,11 @@ class TrainState:
             state.best_validation_score = -np.inf
             state.best_loss = None
         return state
+
+    def restart_schedule(self):
+        """Start the schedule over (a new ``fit``, warm-started or not)."""
+        self.epoch = self.step = self.plateau_wait = 0
+        self.plateau_best = np.inf
 
 
 @dataclass
@@ -73,8 +88,12 @@ def _epoch_order(rng, sample_idx):
     return sample_idx[permutation]
 
 
-def run_epoch(engine, data, config, rng, sample_idx, batch_size, lr):
-    """One pass over ``data``; returns the sample-weighted mean batch loss."""
+def run_epoch(engine, data, config, rng, sample_idx, batch_size, lr, rate_at=None):
+    """One pass over ``data``; returns the sample-weighted mean batch loss.
+
+    ``rate_at(start)``, when given, is the rate of the batch starting at
+    sample ``start`` (a per-step schedule); otherwise every batch uses ``lr``.
+    """
     n_samples = data.n_samples
     if config.shuffle:
         sample_idx = _epoch_order(rng, sample_idx)
@@ -82,8 +101,75 @@ def run_epoch(engine, data, config, rng, sample_idx, batch_size, lr):
     for start in range(0, n_samples, batch_size):
         stop = min(start + batch_size, n_samples)
         idx = sample_idx[start:stop] if config.shuffle else slice(start, stop)
+        if rate_at is not None:
+            lr = rate_at(start)
         accumulated += engine.train_step(data, idx, lr) * (stop - start)
     return accumulated / n_samples, sample_idx
+
+
+class _Rates:
+    """Asks the schedule for the rate (and SGD's momentum) when its kind says to.
+
+    Per-step schedules are asked before every batch, per-epoch ones before
+    every epoch, the others (constant, plateau) only when their schedule
+    starts: afterwards the loop holds the rate and the plateau policies
+    lower it.
+    """
+
+    def __init__(self, schedule, optimizer, total_epochs, steps_per_epoch, batch_size):
+        self.schedule = schedule
+        self.total_epochs, self.steps_per_epoch = total_epochs, steps_per_epoch
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        # only schedules that override Schedule.momentum cost a call per step
+        cycles = getattr(type(schedule), "momentum", Schedule.momentum) is not Schedule.momentum
+        self.set_momentum = cycles and hasattr(optimizer, "momentum")
+        self.base_momentum = getattr(optimizer, "momentum", None)
+
+    def current(self, state, lr, apply_momentum=False):
+        """The rate of the next step; ``lr`` is the rate the loop holds.
+
+        With ``apply_momentum`` the schedule's momentum for that step is
+        given to the optimizer as well.
+        """
+        schedule = self.schedule
+        if not (schedule.per_step or schedule.per_epoch or state.epoch == 0):
+            return lr
+        progress = Progress(state.epoch, state.step, state.t, self.total_epochs,
+                            self.steps_per_epoch)
+        if apply_momentum:
+            self._apply_momentum(progress)
+        return schedule(progress)
+
+    def _apply_momentum(self, progress):
+        if self.set_momentum:
+            momentum = self.schedule.momentum(progress)
+            if momentum is not None:
+                self.optimizer.momentum = float(momentum)
+
+    def per_step(self, state):
+        """``rate_at(start)`` for :func:`run_epoch`, or None for epoch-wise rates."""
+        if not self.schedule.per_step:
+            return None
+        schedule, batch_size, apply_momentum = self.schedule, self.batch_size, None
+        if self.set_momentum:
+            apply_momentum = self._apply_momentum
+        epoch, step, seen = state.epoch, state.step, state.t
+        total_epochs, steps_per_epoch = self.total_epochs, self.steps_per_epoch
+
+        def rate_at(start):
+            progress = Progress(epoch, step + start // batch_size, seen + start,
+                                total_epochs, steps_per_epoch)
+            if apply_momentum is not None:
+                apply_momentum(progress)
+            return schedule(progress)
+
+        return rate_at
+
+    def restore_momentum(self):
+        """Give the optimizer back its own momentum, so its config() is unchanged."""
+        if self.set_momentum:
+            self.optimizer.momentum = self.base_momentum
 
 
 def _update_stopping(state, config, validation, engine):
@@ -130,6 +216,24 @@ def _plateau_says_stop(state, config, lr):
     return False, lr
 
 
+def _reduce_on_plateau(state, policy, lr, verbose):
+    """Keras's ReduceLROnPlateau at the end of an epoch; returns the next rate."""
+    value = state.history[policy.monitor][-1]
+    if policy.improved(value, state.plateau_best):
+        state.plateau_best, state.plateau_wait = value, 0
+        return lr
+    state.plateau_wait += 1
+    if state.plateau_wait < policy.patience or lr <= policy.min_lr:
+        return lr
+    state.plateau_wait = 0
+    state.no_improvement_count = 0  # a lower rate deserves a fresh patience
+    lr = policy.reduce(lr)
+    if verbose:
+        print("%s did not improve for %d epochs. Setting learning rate to %f"
+              % (policy.monitor, policy.patience, lr), flush=True)
+    return lr
+
+
 def _record(state, validation, engine, lr, seconds, score):
     history = state.history
     history["loss"].append(state.loss)
@@ -137,6 +241,56 @@ def _record(state, validation, engine, lr, seconds, score):
     history["val_score"].append(score)
     history["learning_rate"].append(lr)
     history["seconds"].append(seconds)
+
+
+@dataclass
+class _Loop:
+    """What every epoch of one :func:`fit_loop` call needs."""
+
+    engine: object
+    data: object
+    config: object
+    rng: object
+    state: TrainState
+    validation: Validation | None
+    rates: _Rates
+    batch_size: int
+    sample_idx: np.ndarray
+
+    def epoch(self, lr):
+        """Train one epoch from the held rate ``lr``; returns (next held rate, stop)."""
+        state, config, started = self.state, self.config, time.perf_counter()
+        epoch_lr = self.rates.current(state, lr, apply_momentum=True)
+        state.loss, self.sample_idx = run_epoch(
+            self.engine, self.data, config, self.rng, self.sample_idx, self.batch_size,
+            epoch_lr, self.rates.per_step(state))
+        state.n_iter += 1
+        state.epoch += 1
+        state.step += self.rates.steps_per_epoch
+        state.t += self.data.n_samples
+        state.loss_curve.append(state.loss)
+        if config.verbose:
+            print("Iteration %d, loss = %.8f" % (state.n_iter, state.loss), flush=True)
+        score = _update_stopping(state, config, self.validation, self.engine)
+        _record(state, self.validation, self.engine, epoch_lr, time.perf_counter() - started,
+                score)
+        return self._after_epoch(epoch_lr)
+
+    def _after_epoch(self, lr):
+        """The plateau policies: the reactive schedule, then scikit-learn's stopping rule."""
+        state, config, schedule = self.state, self.config, self.rates.schedule
+        if isinstance(schedule, ReduceOnPlateau):
+            lr = _reduce_on_plateau(state, schedule, lr, config.verbose)
+        stop = False
+        if state.no_improvement_count > config.n_iter_no_change:
+            stop, lr = _plateau_says_stop(state, config, lr)
+        return lr, stop
+
+
+def _check_monitor(schedule, validation):
+    if getattr(schedule, "monitor", "loss") == "val_loss" and validation is None:
+        raise ValueError("A schedule monitoring 'val_loss' needs a validation set "
+                         "(early_stopping=True).")
 
 
 def fit_loop(engine, data, config, *, rng, state, learning_rate, validation=None,
@@ -147,12 +301,15 @@ def fit_loop(engine, data, config, *, rng, state, learning_rate, validation=None
     ----------
     engine : Engine
     data : engine data from ``engine.prepare``
-    config : TrainConfig
+    config : TrainConfig; ``config.schedule`` is a registered name (built with
+        ``config.schedule_params``) or a :class:`sknn.schedules.Schedule`
     rng : numpy RandomState used for shuffling
     state : TrainState, updated in place and returned
-    learning_rate : float, the rate of the first epoch
+    learning_rate : float, the held rate a ``partial_fit`` continues from
+        (schedules without per-step or per-epoch rates, once started)
     validation : Validation or None
-    incremental : bool, run exactly one epoch (``partial_fit``)
+    incremental : bool, run exactly one epoch (``partial_fit``) and continue
+        the schedule instead of restarting it
 
     Returns
     -------
@@ -161,35 +318,27 @@ def fit_loop(engine, data, config, *, rng, state, learning_rate, validation=None
     """
     schedule = make_schedule(config.schedule, config.learning_rate_init,
                              **config.schedule_params)
+    _check_monitor(schedule, validation)
     batch_size = resolve_batch_size(config.batch_size, data.n_samples)
-    sample_idx = np.arange(data.n_samples)
-    lr = learning_rate
-    state.n_iter = 0
-    converged = True
+    rates = _Rates(schedule, getattr(engine, "optimizer", None), config.max_iter,
+                   -(-data.n_samples // batch_size), batch_size)
+    if not incremental:
+        state.restart_schedule()
+    loop = _Loop(engine, data, config, rng, state, validation, rates, batch_size,
+                 np.arange(data.n_samples))
+    lr, state.n_iter, converged = learning_rate, 0, True
     try:
         for _ in range(1 if incremental else config.max_iter):
-            started = time.perf_counter()
-            epoch_lr = lr
-            state.loss, sample_idx = run_epoch(engine, data, config, rng, sample_idx,
-                                               batch_size, lr)
-            state.n_iter += 1
-            state.t += data.n_samples
-            state.loss_curve.append(state.loss)
-            if config.verbose:
-                print("Iteration %d, loss = %.8f" % (state.n_iter, state.loss), flush=True)
-            score = _update_stopping(state, config, validation, engine)
-            if config.schedule != "constant":
-                lr = schedule(state.t)
-            _record(state, validation, engine, epoch_lr, time.perf_counter() - started, score)
-            if state.no_improvement_count > config.n_iter_no_change:
-                stop, lr = _plateau_says_stop(state, config, lr)
-                if stop:
-                    break
+            lr, stop = loop.epoch(lr)
+            if stop:
+                break
         else:
             converged = incremental
     except KeyboardInterrupt:
         warnings.warn("Training interrupted by user.")
-    state.learning_rate = lr
+    finally:
+        rates.restore_momentum()
+    state.learning_rate = rates.current(state, lr)
     if validation is not None and state.best_weights is not None:
         engine.set_weights(state.best_weights)
     return state, converged

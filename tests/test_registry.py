@@ -101,10 +101,14 @@ def test_project_registry_entries_are_retrievable_by_every_name(registry):
 
 
 def test_project_registries_hold_the_documented_names():
-    assert ACTIVATIONS.names() == ["elu", "identity", "leaky_relu", "logistic", "relu",
-                                   "selu", "softplus", "tanh"]
-    assert LOSSES.names() == ["binary_log_loss", "log_loss", "poisson", "squared_error"]
-    assert OPTIMIZERS.names() == ["adam", "sgd"]
-    assert SCHEDULES.names() == ["constant", "invscaling"]
+    assert ACTIVATIONS.names() == ["elu", "gelu", "heaviside", "identity", "leaky_relu",
+                                   "logistic", "prelu", "relu", "rrelu", "selu", "sign",
+                                   "softplus", "swish", "tanh"]
+    assert LOSSES.names() == ["absolute_error", "binary_log_loss", "huber", "log_loss",
+                              "poisson", "squared_error"]
+    assert OPTIMIZERS.names() == ["adagrad", "adam", "adamax", "adamw", "nadam", "rmsprop",
+                                  "sgd"]
+    assert SCHEDULES.names() == ["constant", "cosine", "exponential", "invscaling",
+                                 "one_cycle", "piecewise", "plateau", "power"]
     assert "sklearn" in INITIALIZERS and "glorot_uniform" in INITIALIZERS
     assert "numpy" in ENGINES

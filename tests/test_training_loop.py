@@ -7,6 +7,15 @@ import pytest
 
 from sknn.engines.numpy_engine import NumpyEngine, initial_weights
 from sknn.nn.optimizers import make_optimizer
+from sknn.schedules import (
+    CosineDecay,
+    OneCycle,
+    PiecewiseConstant,
+    PowerDecay,
+    Progress,
+    ReduceOnPlateau,
+    make_schedule,
+)
 from sknn.spec import TrainConfig, mlp_spec
 from sknn.training import (
     HISTORY_KEYS,
@@ -344,3 +353,214 @@ def test_fit_lbfgs_leaves_the_minimizer_in_the_engine():
     assert end < 0.1 * start
     assert end == pytest.approx(result.fun, rel=1e-10)
     np.testing.assert_array_equal(engine.flat_parameters(), result.x)
+
+
+# -- schedules inside the loop -------------------------------------------
+
+
+N_SAMPLES, BATCH = 2 * N_PER_CLASS, 10
+STEPS_PER_EPOCH = N_SAMPLES // BATCH
+
+
+def _expected_step_rates(schedule, n_epochs, max_iter, first_epoch=0):
+    """The rate of every batch, asking ``schedule`` exactly when the loop should."""
+    rates = []
+    for epoch in range(first_epoch, first_epoch + n_epochs):
+        for batch in range(STEPS_PER_EPOCH):
+            asked_at = batch if schedule.per_step else 0
+            rates.append(schedule(Progress(epoch, epoch * STEPS_PER_EPOCH + asked_at,
+                                           epoch * N_SAMPLES + asked_at * BATCH, max_iter,
+                                           STEPS_PER_EPOCH)))
+    return rates
+
+
+@pytest.mark.parametrize("name", ["constant", "invscaling", "power", "exponential",
+                                  "piecewise", "one_cycle", "cosine"])
+def test_each_schedule_sets_the_rate_of_every_batch_and_the_history(name, monkeypatch):
+    engine = _engine()
+    rates = _constant_loss_step(engine, monkeypatch)
+    schedule = {"piecewise": PiecewiseConstant(boundaries=(2, 4)),
+                "power": PowerDecay(decay_steps=3, power=0.5)}.get(name, name)
+    config = _config(batch_size=BATCH, max_iter=6, schedule=schedule,
+                     schedule_params={"power_t": 0.25}, n_iter_no_change=100)
+    state, _ = _fit(engine, config)
+    bound = make_schedule(schedule, 0.1, power_t=0.25)
+    expected = _expected_step_rates(bound, 6, max_iter=6)
+    assert rates == pytest.approx(expected, rel=1e-14)
+    assert state.history["learning_rate"] == pytest.approx(expected[::STEPS_PER_EPOCH],
+                                                           rel=1e-14)
+    if name not in ("constant",):
+        assert len(set(state.history["learning_rate"])) > 1
+
+
+def test_a_per_step_schedule_leaves_the_rate_of_the_next_step_in_the_state():
+    engine = _engine()
+    config = _config(batch_size=BATCH, max_iter=3, schedule=CosineDecay(min_lr=0.01),
+                     n_iter_no_change=100)
+    state, _ = _fit(engine, config)
+    assert (state.epoch, state.step) == (3, 3 * STEPS_PER_EPOCH)
+    # the fit ran all its steps: the next one is past the end, at min_lr
+    assert state.learning_rate == pytest.approx(0.01, rel=1e-14)
+
+
+def test_piecewise_first_epoch_uses_its_own_first_value_not_learning_rate_init(monkeypatch):
+    engine = _engine()
+    rates = _constant_loss_step(engine, monkeypatch)
+    schedule = PiecewiseConstant(boundaries=(1,), values=(0.3, 0.03))
+    _fit(engine, _config(batch_size=40, max_iter=3, schedule=schedule, n_iter_no_change=100))
+    assert rates == [0.3, 0.03, 0.03]
+
+
+def test_one_cycle_applies_its_momentum_to_sgd_before_every_step(monkeypatch):
+    engine = _engine(momentum=0.9)
+    momenta = []
+    monkeypatch.setattr(engine, "train_step",
+                        lambda data, idx, lr: momenta.append(engine.optimizer.momentum) or 0.5)
+    schedule = OneCycle(max_lr=0.5, base_momentum=0.8, max_momentum=0.9)
+    _fit(engine, _config(batch_size=BATCH, max_iter=5, schedule=schedule,
+                         n_iter_no_change=100))
+    bound = schedule.bind(0.1)
+    expected = [bound.momentum(Progress(step // STEPS_PER_EPOCH, step, step * BATCH, 5,
+                                        STEPS_PER_EPOCH))
+                for step in range(5 * STEPS_PER_EPOCH)]
+    assert momenta == pytest.approx(expected, rel=1e-14)
+    assert min(momenta) == pytest.approx(0.8)
+    # the optimizer keeps its own hyperparameters, so an estimator can still reuse it
+    assert engine.optimizer.momentum == 0.9
+    assert engine.optimizer.config() == {"momentum": 0.9, "nesterov": True}
+
+
+def test_one_cycle_training_equals_stepping_by_hand_with_its_rates_and_momenta():
+    schedule = OneCycle(max_lr=0.5).bind(0.1)
+    engine = _engine()
+    data = engine.prepare(*_toy_data())
+    _fit(engine, _config(batch_size=BATCH, max_iter=4, schedule=schedule, shuffle=False,
+                         n_iter_no_change=100), data=data)
+    by_hand = _engine()
+    for step in range(4 * STEPS_PER_EPOCH):
+        progress = Progress(step // STEPS_PER_EPOCH, step, step * BATCH, 4, STEPS_PER_EPOCH)
+        by_hand.optimizer.momentum = schedule.momentum(progress)
+        start = (step % STEPS_PER_EPOCH) * BATCH
+        by_hand.train_step(data, slice(start, start + BATCH), schedule(progress))
+    _assert_weights_equal(engine.get_weights(), by_hand.get_weights())
+
+
+def test_momentum_schedule_is_ignored_by_optimizers_without_momentum(monkeypatch):
+    engine = _engine("adam")
+    rates = _constant_loss_step(engine, monkeypatch)
+    _fit(engine, _config(solver="adam", batch_size=BATCH, max_iter=2,
+                         schedule=OneCycle(max_lr=0.01), n_iter_no_change=100))
+    assert not hasattr(engine.optimizer, "momentum")
+    assert len(rates) == 2 * STEPS_PER_EPOCH
+
+
+def test_partial_fit_calls_continue_the_schedule_and_a_new_fit_restarts_it(monkeypatch):
+    engine = _engine()
+    rates = _constant_loss_step(engine, monkeypatch)
+    config = _config(batch_size=BATCH, max_iter=3, schedule="cosine", n_iter_no_change=100)
+    data = engine.prepare(*_toy_data())
+    state = TrainState.fresh(False, engine.get_weights())
+    for _ in range(3):
+        state, _ = _fit(engine, config, data=data, state=state, incremental=True)
+    expected = _expected_step_rates(make_schedule("cosine", 0.1), 3, max_iter=3)
+    assert rates == pytest.approx(expected, rel=1e-14)
+    rates.clear()
+    _fit(engine, config, data=data, state=state)  # a warm-started fit
+    assert rates[:STEPS_PER_EPOCH] == pytest.approx(expected[:STEPS_PER_EPOCH], rel=1e-14)
+
+
+def test_partial_fit_continues_a_held_rate_from_the_learning_rate_argument(monkeypatch):
+    # scikit-learn's 'adaptive' lowers a constant rate; partial_fit goes on from there
+    engine = _engine()
+    rates = _constant_loss_step(engine, monkeypatch)
+    data = engine.prepare(*_toy_data())
+    state = TrainState.fresh(False, engine.get_weights())
+    state, _ = _fit(engine, _config(batch_size=40), data=data, state=state, incremental=True)
+    fit_loop(engine, data, _config(batch_size=40), rng=np.random.RandomState(0), state=state,
+             learning_rate=0.02, incremental=True)
+    assert rates == [0.1, 0.02]
+
+
+def test_reduce_on_plateau_multiplies_the_rate_after_patience_epochs(monkeypatch):
+    engine = _engine()
+    rates = _constant_loss_step(engine, monkeypatch)
+    policy = ReduceOnPlateau(factor=0.5, patience=2, min_lr=0.02)
+    state, _ = _fit(engine, _config(batch_size=40, max_iter=9, schedule=policy,
+                                    n_iter_no_change=100))
+    # epoch 1 sets the best loss; every 2 stalled epochs halve the rate, down to min_lr
+    assert rates == pytest.approx([0.1] * 3 + [0.05] * 2 + [0.025] * 2 + [0.02] * 2)
+    assert state.history["learning_rate"] == rates
+
+
+def test_reduce_on_plateau_waits_while_the_loss_keeps_improving(monkeypatch):
+    engine = _engine()
+    losses = iter([1.0, 0.5, 0.4, 0.4, 0.4, 0.3, 0.3, 0.3])
+    rates = []
+    monkeypatch.setattr(engine, "train_step",
+                        lambda data, idx, lr: rates.append(lr) or next(losses))
+    policy = ReduceOnPlateau(factor=0.1, patience=2, min_delta=0.0)
+    _fit(engine, _config(batch_size=40, max_iter=8, schedule=policy, n_iter_no_change=100))
+    assert rates == pytest.approx([0.1] * 5 + [0.01] * 3)
+
+
+def test_reduce_on_plateau_restarts_the_stopping_patience(monkeypatch):
+    engine = _engine()
+    rates = _constant_loss_step(engine, monkeypatch)
+    policy = ReduceOnPlateau(factor=0.5, patience=2, min_lr=0.05)
+    state, converged = _fit(engine, _config(batch_size=40, max_iter=100, schedule=policy,
+                                            n_iter_no_change=2))
+    # epochs 2-3 stall: the rate halves and the stopping count restarts (otherwise the
+    # 3rd stalled epoch, 4, would stop); at min_lr, stalled epochs 4-6 stop training
+    assert rates == pytest.approx([0.1] * 3 + [0.05] * 3)
+    assert converged is True and state.n_iter == 6
+
+
+def test_reduce_on_plateau_can_monitor_the_validation_loss(monkeypatch):
+    engine = _engine()
+    rates = _constant_loss_step(engine, monkeypatch, loss=0.1)
+    val_losses = iter([1.0, 0.9, 0.9, 0.9, 0.9])
+    monkeypatch.setattr(engine, "loss", lambda data: next(val_losses))
+    validation = Validation(engine.prepare(*_toy_data(seed=1)), lambda e: 0.5)
+    policy = ReduceOnPlateau(factor=0.5, patience=2, monitor="val_loss")
+    _fit(engine, _config(batch_size=40, max_iter=5, schedule=policy, n_iter_no_change=100),
+         validation=validation)
+    assert rates == pytest.approx([0.1, 0.1, 0.1, 0.1, 0.05])
+
+
+def test_monitoring_the_validation_loss_without_validation_data_is_an_error():
+    engine = _engine()
+    with pytest.raises(ValueError, match="val_loss"):
+        _fit(engine, _config(schedule=ReduceOnPlateau(monitor="val_loss")))
+
+
+def test_run_epoch_asks_rate_at_for_every_batch_start(monkeypatch):
+    engine = _engine()
+    data = engine.prepare(*_toy_data())
+    used = _constant_loss_step(engine, monkeypatch)
+    starts = []
+
+    def rate_at(start):
+        starts.append(start)
+        return 0.01 * (len(starts))
+
+    run_epoch(engine, data, _config(), np.random.RandomState(0), np.arange(40), 16, 0.5,
+              rate_at)
+    assert starts == [0, 16, 32]
+    assert used == pytest.approx([0.01, 0.02, 0.03])
+
+
+def test_the_optimizer_gets_its_momentum_back_even_when_training_fails(monkeypatch):
+    engine = _engine(momentum=0.9)
+    calls = []
+
+    def train_step(data, idx, lr):
+        calls.append(engine.optimizer.momentum)
+        if len(calls) == 3:
+            raise FloatingPointError("diverged")
+        return 0.5
+
+    monkeypatch.setattr(engine, "train_step", train_step)
+    with pytest.raises(FloatingPointError):
+        _fit(engine, _config(batch_size=BATCH, schedule=OneCycle(max_lr=0.5)))
+    assert calls[0] == pytest.approx(0.95)
+    assert engine.optimizer.momentum == 0.9
