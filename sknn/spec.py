@@ -131,16 +131,18 @@ def _per_layer(value, n_layers, name):
 class TrainConfig:
     """How to train: optimizer, schedule, batches, stopping rules.
 
-    ``schedule`` names an entry of :mod:`sknn.schedules`, evaluated at the end
-    of every epoch on the number of samples seen so far. ``plateau`` enables
-    scikit-learn's ``learning_rate='adaptive'``: divide the rate by
-    ``plateau_factor`` instead of stopping when progress stalls.
+    ``schedule`` is a name from :data:`sknn.schedules.SCHEDULES` or a
+    :class:`sknn.schedules.Schedule` object; the loop reads it before every
+    minibatch or at every epoch, as the schedule declares ('invscaling' keeps
+    scikit-learn's end-of-epoch update). ``plateau`` enables scikit-learn's
+    ``learning_rate='adaptive'``: divide the rate by ``plateau_factor``
+    instead of stopping when progress stalls.
     """
 
     solver: str = "adam"
     optimizer_params: dict = field(default_factory=dict)
     learning_rate_init: float = 1e-3
-    schedule: str = "constant"
+    schedule: object = "constant"
     schedule_params: dict = field(default_factory=dict)
     plateau: bool = False
     plateau_factor: float = 5.0

@@ -10,6 +10,7 @@ from sknn.nn.activations import ACTIVATIONS
 from sknn.nn.initializers import INITIALIZERS
 from sknn.nn.losses import OUTPUT_ACTIVATIONS
 from sknn.nn.optimizers import OPTIMIZERS
+from sknn.schedules import SCHEDULES, OneCycle
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -33,6 +34,8 @@ CLASSIFIER_CASES = (
        ("dropout", [0.1]), ("input_dropout", 0.1), ("dropout_kind", "alpha"), ("l1", 1e-3),
        ("max_norm", 2.0), ("clip_value", 0.5), ("clip_norm", 1.0), ("class_weight", "balanced"),
        ("activation_alpha", 0.2)]
+    + [("learning_rate", name) for name in [*SCHEDULES.names(), "adaptive"]]
+    + [("learning_rate", OneCycle(max_lr=0.05))]
 )
 
 
@@ -42,6 +45,9 @@ def _case_params(parameter, value):
         params["batch_norm"] = True
     if parameter == "activation_alpha":
         params["activation"] = "leaky_relu"
+    if parameter == "learning_rate":
+        # invscaling divides by sqrt(samples seen): too fast for 150 samples x 150 epochs
+        params.update(solver="sgd", learning_rate_init=0.1, power_t=0.1)
     return params
 
 
@@ -119,3 +125,22 @@ def test_every_optimizer_argument_is_an_estimator_parameter():
     for solver in OPTIMIZERS.names():
         params = optimizer_params(MLPClassifier(solver=solver))
         assert all(value is not None for value in params.values()), solver
+
+
+def test_schedule_parameters_are_searchable_through_nested_names():
+    from sklearn.model_selection import GridSearchCV
+    search = GridSearchCV(
+        MLPClassifier(hidden_layer_sizes=(8,), solver="sgd", learning_rate=OneCycle(),
+                      max_iter=30, random_state=0),
+        {"learning_rate__max_lr": [0.001, 0.1]}, cv=2).fit(X_iris, y_iris)
+    assert search.best_params_ == {"learning_rate__max_lr": 0.1}
+    assert search.best_estimator_.learning_rate.max_lr == 0.1
+
+
+def test_one_cycle_schedule_shapes_the_recorded_learning_rates():
+    clf = MLPClassifier(hidden_layer_sizes=(8,), solver="sgd", learning_rate="one_cycle",
+                        learning_rate_init=0.1, max_iter=20, tol=0, random_state=0)
+    rates = clf.fit(X_iris, y_iris).history_["learning_rate"]
+    peak = int(np.argmax(rates))
+    assert 0 < peak < len(rates) - 1
+    assert rates[0] < rates[peak] and rates[-1] < rates[0]

@@ -21,7 +21,7 @@ from sknn.nn.activations import ACTIVATIONS, check_trainable, resolve_activation
 from sknn.nn.initializers import INITIALIZERS, Initializer, auto_initializer
 from sknn.nn.losses import LOSSES
 from sknn.nn.optimizers import OPTIMIZERS, make_optimizer
-from sknn.schedules import SCHEDULES
+from sknn.schedules import SCHEDULES, Schedule
 from sknn.estimators._techniques import (
     TECHNIQUE_CONSTRAINTS,
     network_options,
@@ -47,7 +47,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         "solver": [StrOptions({"lbfgs", *OPTIMIZERS.names()})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [StrOptions({*SCHEDULES.names(), "adaptive"})],
+        "learning_rate": [StrOptions({*SCHEDULES.names(), "adaptive"}), Schedule],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -157,17 +157,27 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
     def _regularization(self):
         return regularization(self)
 
+    def _schedule(self):
+        """The learning-rate schedule the training loop follows.
+
+        scikit-learn's names keep their scikit-learn meaning: 'invscaling' and
+        'adaptive' apply to 'sgd' only (other solvers ignore them), and
+        'adaptive' is the loop's plateau policy rather than a schedule. Every
+        other name or schedule object applies to every stochastic solver.
+        """
+        if self.learning_rate in ("adaptive", "invscaling") and self.solver != "sgd":
+            return "constant"
+        return "constant" if self.learning_rate == "adaptive" else self.learning_rate
+
     def _train_config(self):
-        is_sgd = self.solver == "sgd"
-        schedule = self.learning_rate if is_sgd and self.learning_rate != "adaptive" \
-            else "constant"
         return TrainConfig(
             solver=self.solver, learning_rate_init=self.learning_rate_init,
-            schedule=schedule, schedule_params={"power_t": self.power_t},
-            plateau=is_sgd and self.learning_rate == "adaptive", alpha=self.alpha,
-            batch_size=self.batch_size, max_iter=self.max_iter, shuffle=self.shuffle,
-            tol=self.tol, n_iter_no_change=self.n_iter_no_change, verbose=self.verbose,
-            max_fun=self.max_fun, optimizer_params=self._optimizer_params(),
+            schedule=self._schedule(), schedule_params={"power_t": self.power_t},
+            plateau=self.solver == "sgd" and self.learning_rate == "adaptive",
+            alpha=self.alpha, batch_size=self.batch_size, max_iter=self.max_iter,
+            shuffle=self.shuffle, tol=self.tol, n_iter_no_change=self.n_iter_no_change,
+            verbose=self.verbose, max_fun=self.max_fun,
+            optimizer_params=self._optimizer_params(),
         )
 
     def _optimizer_params(self):
