@@ -87,7 +87,8 @@ def test_partial_fit_after_reload_continues_optimizer_state():
     np.testing.assert_array_equal(reloaded.predict(X_reg), continuous.predict(X_reg))
 
 
-@pytest.mark.parametrize("solver", ["adam", "sgd"])
+@pytest.mark.parametrize("solver", ["adam", "sgd", "adagrad", "rmsprop", "nadam", "adamw",
+                                    "adamax"])
 def test_warm_start_continues_weights_and_optimizer_state(solver):
     params = dict(hidden_layer_sizes=(8,), solver=solver, shuffle=False, tol=0,
                   random_state=0)

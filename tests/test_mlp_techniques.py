@@ -33,7 +33,8 @@ CLASSIFIER_CASES = (
     + [("batch_norm", True), ("batch_norm_position", "after"), ("dropout", 0.2),
        ("dropout", [0.1]), ("input_dropout", 0.1), ("dropout_kind", "alpha"), ("l1", 1e-3),
        ("max_norm", 2.0), ("clip_value", 0.5), ("clip_norm", 1.0), ("class_weight", "balanced"),
-       ("activation_alpha", 0.2)]
+       ("activation_alpha", 0.2), ("bn_momentum", 0.9), ("bn_epsilon", 1e-5),
+       ("rho", 0.95), ("weight_decay", 0.1)]
     + [("learning_rate", name) for name in [*SCHEDULES.names(), "adaptive"]]
     + [("learning_rate", OneCycle(max_lr=0.05))]
 )
@@ -41,8 +42,10 @@ CLASSIFIER_CASES = (
 
 def _case_params(parameter, value):
     params = dict(SMALL, **{parameter: value})
-    if parameter == "batch_norm_position":
+    if parameter in ("batch_norm_position", "bn_momentum", "bn_epsilon"):
         params["batch_norm"] = True
+    if parameter in ("rho", "weight_decay"):
+        params["solver"] = "rmsprop" if parameter == "rho" else "adamw"
     if parameter == "activation_alpha":
         params["activation"] = "leaky_relu"
     if parameter == "learning_rate":

@@ -26,13 +26,20 @@ _SHARED_PARAMETERS = """
         Number of units of each hidden layer.
 
     activation : str, default='relu'
-        Hidden-layer activation: 'identity', 'logistic', 'tanh', 'relu' (as in
-        scikit-learn), or any other registered name ('leaky_relu', 'elu',
-        'selu', 'softplus').
+        Hidden-layer activation: scikit-learn's 'identity', 'logistic', 'tanh',
+        'relu', or 'leaky_relu', 'prelu' (slope learned per unit), 'rrelu'
+        (random slope in [1/8, 1/3] while training, the mean at inference),
+        'elu', 'selu', 'softplus', 'gelu', 'swish'. The step functions
+        'heaviside' and 'sign' exist for perceptrons and are refused here:
+        their zero gradient gives backpropagation nothing to follow.
 
-    solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
+    solver : str, default='adam'
         'lbfgs' minimizes the full-batch loss with SciPy's L-BFGS-B; 'sgd'
-        and 'adam' take minibatch gradient steps.
+        (with ``momentum``/``nesterovs_momentum``), 'adam', 'nadam', 'adamax'
+        (``beta_1``, ``beta_2``, ``epsilon``), 'adamw' (plus ``weight_decay``),
+        'rmsprop' (``rho``, ``epsilon``) and 'adagrad' (``epsilon``) take
+        minibatch steps; their state carries over ``warm_start`` and
+        ``partial_fit``.
 
     alpha : float, default=0.0001
         Strength of the L2 penalty ``alpha / 2 * ||W||^2``, divided by the
@@ -41,10 +48,16 @@ _SHARED_PARAMETERS = """
     batch_size : int or 'auto', default='auto'
         Minibatch size for 'sgd' and 'adam'; 'auto' is ``min(200, n_samples)``.
 
-    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
-        Schedule for 'sgd': constant; ``learning_rate_init / (t + 1) ** power_t``
-        with ``t`` the samples seen, updated after each epoch; or divide by 5
-        whenever ``n_iter_no_change`` epochs bring no improvement of ``tol``.
+    learning_rate : str or Schedule, default='constant'
+        scikit-learn's schedules for 'sgd': 'constant'; 'invscaling',
+        ``learning_rate_init / (t + 1) ** power_t`` with ``t`` the samples seen,
+        updated after each epoch; 'adaptive', divide by 5 whenever
+        ``n_iter_no_change`` epochs bring no ``tol`` improvement. For every
+        stochastic solver: 'power', 'exponential', 'piecewise', 'one_cycle'
+        (with momentum cycling for 'sgd'), 'cosine', 'plateau', or a
+        :class:`sknn.schedules.Schedule` object such as
+        ``OneCycle(max_lr=0.1)``, whose parameters are searchable as
+        ``learning_rate__max_lr``.
 
     learning_rate_init : float, default=0.001
         Initial step size of 'sgd' and 'adam'.
