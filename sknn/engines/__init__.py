@@ -2,8 +2,10 @@
 
 An engine is built from a :class:`~sknn.spec.NetworkSpec`, an optimizer and
 initial weights, and is driven by :func:`sknn.training.fit_loop`. Weights
-cross the boundary as NumPy arrays: ``[{"kernel": W, "bias": b}, ...]`` per
-dense layer, so every fitted model is engine-independent.
+cross the boundary as NumPy arrays, one dict per layer that has parameters or
+buffers, in layer order: ``{"kernel", "bias"}`` for dense layers,
+``{"gamma", "beta", "moving_mean", "moving_variance"}`` for batch norm,
+``{"slope"}`` for PReLU. So every fitted model is engine-independent.
 """
 
 from __future__ import annotations
