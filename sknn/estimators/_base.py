@@ -34,6 +34,18 @@ from sknn.training import TrainState, Validation, fit_lbfgs, fit_loop, resolve_b
 STOCHASTIC_SOLVERS = tuple(OPTIMIZERS.names())
 
 
+def store_init_arguments(estimator, arguments):
+    """Store constructor arguments unchanged: scikit-learn's ``__init__`` contract.
+
+    Called as ``store_init_arguments(self, locals())`` first thing in an
+    ``__init__`` whose signature lists every parameter explicitly (scikit-learn
+    reads parameter names from the signature).
+    """
+    for name, value in arguments.items():
+        if name not in ("self", "__class__"):
+            setattr(estimator, name, value)
+
+
 class BaseMultilayerPerceptron(BaseEstimator, ABC):
     """Base of :class:`~sknn.MLPClassifier` and :class:`~sknn.MLPRegressor`.
 
@@ -68,54 +80,6 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         "kernel_initializer": [StrOptions({*INITIALIZERS.names(), "auto"}), Initializer],
         **TECHNIQUE_CONSTRAINTS,
     }
-
-    @abstractmethod
-    def __init__(self, hidden_layer_sizes, activation, solver, alpha, batch_size,
-                 learning_rate, learning_rate_init, power_t, max_iter, loss, shuffle,
-                 random_state, tol, verbose, warm_start, momentum, nesterovs_momentum,
-                 early_stopping, validation_fraction, beta_1, beta_2, epsilon,
-                 n_iter_no_change, max_fun, kernel_initializer, activation_alpha, batch_norm,
-                 batch_norm_position, bn_momentum, bn_epsilon, dropout, input_dropout,
-                 dropout_kind, l1, max_norm, clip_value, clip_norm, rho, weight_decay):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.loss = loss
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
-        self.max_fun = max_fun
-        self.kernel_initializer = kernel_initializer
-        self.activation_alpha = activation_alpha
-        self.batch_norm = batch_norm
-        self.batch_norm_position = batch_norm_position
-        self.bn_momentum = bn_momentum
-        self.bn_epsilon = bn_epsilon
-        self.dropout = dropout
-        self.input_dropout = input_dropout
-        self.dropout_kind = dropout_kind
-        self.l1 = l1
-        self.max_norm = max_norm
-        self.clip_value = clip_value
-        self.clip_norm = clip_norm
-        self.rho = rho
-        self.weight_decay = weight_decay
 
     # -- hooks for the subclasses -------------------------------------------
     @abstractmethod

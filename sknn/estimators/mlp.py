@@ -15,7 +15,7 @@ from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import column_or_1d, validate_data
 
 from sknn._sklearn_compat import _check_partial_fit_first_call, _fit_context
-from sknn.estimators._base import BaseMultilayerPerceptron
+from sknn.estimators._base import BaseMultilayerPerceptron, store_init_arguments
 from sknn.nn.losses import LOSSES, OUTPUT_ACTIVATIONS, check_targets_in_range, make_loss
 
 _REGRESSION_LOSSES = {name for name in LOSSES.names()
@@ -235,21 +235,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
                  input_dropout=0.0, dropout_kind="auto", l1=0.0, max_norm=None,
                  clip_value=None, clip_norm=None, rho=0.9, weight_decay=0.01,
                  class_weight=None):
-        super().__init__(
-            hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
-            alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
-            learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
-            loss="log_loss", shuffle=shuffle, random_state=random_state, tol=tol,
-            verbose=verbose, warm_start=warm_start, momentum=momentum,
-            nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
-            validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
-            epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
-            kernel_initializer=kernel_initializer, activation_alpha=activation_alpha,
-            batch_norm=batch_norm, batch_norm_position=batch_norm_position,
-            bn_momentum=bn_momentum, bn_epsilon=bn_epsilon, dropout=dropout,
-            input_dropout=input_dropout, dropout_kind=dropout_kind, l1=l1, max_norm=max_norm,
-            clip_value=clip_value, clip_norm=clip_norm, rho=rho, weight_decay=weight_decay)
-        self.class_weight = class_weight
+        store_init_arguments(self, locals())
 
     def _loss_name(self):
         # Softmax + cross-entropy for one-of-K; independent sigmoids for
@@ -396,23 +382,7 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
                  input_dropout=0.0, dropout_kind="auto", l1=0.0, max_norm=None,
                  clip_value=None, clip_norm=None, rho=0.9, weight_decay=0.01,
                  huber_delta=1.0, output_activation=None, output_bounds=None):
-        self.huber_delta = huber_delta
-        self.output_activation = output_activation
-        self.output_bounds = output_bounds
-        super().__init__(
-            hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
-            alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
-            learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
-            loss=loss, shuffle=shuffle, random_state=random_state, tol=tol,
-            verbose=verbose, warm_start=warm_start, momentum=momentum,
-            nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
-            validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
-            epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
-            kernel_initializer=kernel_initializer, activation_alpha=activation_alpha,
-            batch_norm=batch_norm, batch_norm_position=batch_norm_position,
-            bn_momentum=bn_momentum, bn_epsilon=bn_epsilon, dropout=dropout,
-            input_dropout=input_dropout, dropout_kind=dropout_kind, l1=l1, max_norm=max_norm,
-            clip_value=clip_value, clip_norm=clip_norm, rho=rho, weight_decay=weight_decay)
+        store_init_arguments(self, locals())
 
     def _loss_name(self):
         # The loss, the output activation, its bounds and Huber's delta travel

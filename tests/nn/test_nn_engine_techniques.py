@@ -11,6 +11,8 @@ import pytest
 from sknn.engines.numpy_engine import NumpyEngine, initial_weights, predict_raw
 from sknn.nn.optimizers import make_optimizer
 from sknn.spec import (Activation, BatchNorm, Dense, Dropout, NetworkSpec, Regularization,
+
+from gradcheck import engine_numeric_gradient, reseeded_loss_and_gradient
                        mlp_spec)
 
 N_SAMPLES, N_FEATURES, N_OUTPUTS = 10, 4, 3
@@ -49,28 +51,8 @@ def _data(engine, seed=1, weighted=True):
     return engine.prepare(X, Y, weight)
 
 
-def _reseeded_loss_and_gradient(engine, data):
-    """A training pass with every dropout generator reseeded: the same masks each call."""
-    for layer in engine.network.layers:
-        if hasattr(layer, "rng"):
-            layer.rng = np.random.default_rng(0)
-    return engine.loss_and_gradient(data)
-
-
 def _numeric_gradient(engine, data):
-    flat = engine.flat_parameters().copy()
-    grad = np.empty_like(flat)
-    for i in range(flat.size):
-        shifted = flat.copy()
-        shifted[i] = flat[i] + EPS
-        engine.set_flat_parameters(shifted)
-        plus = _reseeded_loss_and_gradient(engine, data)[0]
-        shifted[i] = flat[i] - EPS
-        engine.set_flat_parameters(shifted)
-        minus = _reseeded_loss_and_gradient(engine, data)[0]
-        grad[i] = (plus - minus) / (2 * EPS)
-    engine.set_flat_parameters(flat)
-    return grad
+    return engine_numeric_gradient(engine, data, EPS)
 
 
 # -- initial weights and the weight format -----------------------------------
@@ -190,7 +172,7 @@ def test_network_gradient_with_batch_norm_and_dropout_matches_finite_differences
         spec, weighted):
     engine = _engine(spec, Regularization(alpha=1e-2, l1=1e-2))
     data = _data(engine, weighted=weighted)
-    _, grad = _reseeded_loss_and_gradient(engine, data)
+    _, grad = reseeded_loss_and_gradient(engine, data)
     analytic = grad.copy()
     np.testing.assert_allclose(analytic, _numeric_gradient(engine, data),
                                rtol=1e-5, atol=1e-7)

@@ -15,6 +15,8 @@ from sknn.nn.activations import ACTIVATIONS
 from sknn.nn.losses import LOSSES
 from sknn.spec import Regularization, mlp_spec
 
+from gradcheck import engine_numeric_gradient, reseeded_loss_and_gradient
+
 N_SAMPLES, N_FEATURES, N_OUTPUTS = 8, 4, 3
 HIDDEN = (5, 3)
 EPS = 1e-6
@@ -61,28 +63,8 @@ def _smallest_pre_activation(weights, X, activation):
     return smallest
 
 
-def _loss_and_gradient(engine, data):
-    """The engine's training pass with every random layer reseeded (same draws each call)."""
-    for layer in engine.network.layers:
-        if hasattr(layer, "rng"):
-            layer.rng = np.random.default_rng(0)
-    return engine.loss_and_gradient(data)
-
-
 def _numeric_gradient(engine, data):
-    flat = engine.flat_parameters().copy()
-    grad = np.empty_like(flat)
-    for i in range(flat.size):
-        shifted = flat.copy()
-        shifted[i] = flat[i] + EPS
-        engine.set_flat_parameters(shifted)
-        plus = _loss_and_gradient(engine, data)[0]
-        shifted[i] = flat[i] - EPS
-        engine.set_flat_parameters(shifted)
-        minus = _loss_and_gradient(engine, data)[0]
-        grad[i] = (plus - minus) / (2 * EPS)
-    engine.set_flat_parameters(flat)
-    return grad
+    return engine_numeric_gradient(engine, data, EPS)
 
 
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
@@ -92,7 +74,7 @@ def test_network_gradient_matches_central_finite_differences(activation, loss, w
     engine, weights, X, Y, sample_weight = _problem(activation, loss)
     assert _smallest_pre_activation(weights, X, activation) > KINK_MARGIN
     data = engine.prepare(X, Y, sample_weight if weighted else None)
-    _, grad = _loss_and_gradient(engine, data)
+    _, grad = reseeded_loss_and_gradient(engine, data)
     analytic = grad.copy()
     numeric = _numeric_gradient(engine, data)
     np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-7)
@@ -102,9 +84,9 @@ def test_network_gradient_matches_central_finite_differences(activation, loss, w
 @pytest.mark.parametrize("activation", ACTIVATIONS.names())
 def test_sparse_input_gives_the_same_loss_and_gradient_as_dense(activation, loss):
     engine, _, X, Y, sample_weight = _problem(activation, loss)
-    dense_loss, dense_grad = _loss_and_gradient(engine, engine.prepare(X, Y, sample_weight))
+    dense_loss, dense_grad = reseeded_loss_and_gradient(engine, engine.prepare(X, Y, sample_weight))
     dense_grad = dense_grad.copy()
-    sparse_loss, sparse_grad = _loss_and_gradient(
+    sparse_loss, sparse_grad = reseeded_loss_and_gradient(
         engine, engine.prepare(sp.csr_matrix(X), Y, sample_weight))
     assert sparse_loss == pytest.approx(dense_loss, rel=1e-12)
     np.testing.assert_allclose(sparse_grad, dense_grad, rtol=1e-10, atol=1e-13)
