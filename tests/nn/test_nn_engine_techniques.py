@@ -11,9 +11,9 @@ import pytest
 from sknn.engines.numpy_engine import NumpyEngine, initial_weights, predict_raw
 from sknn.nn.optimizers import make_optimizer
 from sknn.spec import (Activation, BatchNorm, Dense, Dropout, NetworkSpec, Regularization,
+                       mlp_spec)
 
 from gradcheck import engine_numeric_gradient, reseeded_loss_and_gradient
-                       mlp_spec)
 
 N_SAMPLES, N_FEATURES, N_OUTPUTS = 10, 4, 3
 EPS = 1e-6
