@@ -147,3 +147,43 @@ def test_one_cycle_schedule_shapes_the_recorded_learning_rates():
     peak = int(np.argmax(rates))
     assert 0 < peak < len(rates) - 1
     assert rates[0] < rates[peak] and rates[-1] < rates[0]
+
+
+def test_batch_norm_predictions_use_running_statistics():
+    clf = MLPClassifier(batch_norm=True, **SMALL).fit(X_iris, y_iris)
+    # inference normalizes with fixed statistics, so a sample's output does not
+    # depend on the other samples it is predicted with
+    np.testing.assert_allclose(clf.predict_proba(X_iris[:1]), clf.predict_proba(X_iris)[:1])
+
+
+def test_dropout_is_off_at_prediction():
+    clf = MLPClassifier(dropout=0.5, input_dropout=0.2, **SMALL).fit(X_iris, y_iris)
+    np.testing.assert_array_equal(clf.predict_proba(X_iris), clf.predict_proba(X_iris))
+
+
+def test_learned_layers_survive_pickling_and_warm_start():
+    import pickle
+    clf = MLPClassifier(activation="prelu", batch_norm=True, warm_start=True,
+                        **dict(SMALL, max_iter=20)).fit(X_iris, y_iris)
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(restored.predict_proba(X_iris), clf.predict_proba(X_iris))
+    slopes = [w["slope"] for w in clf._aux_weights if "slope" in w][0]
+    assert not np.allclose(slopes, 0.25)  # PReLU slopes moved from their initial value
+    restored.fit(X_iris, y_iris)  # continues from the stored slopes and statistics
+    assert restored.score(X_iris, y_iris) >= clf.score(X_iris, y_iris) - 0.05
+
+
+def test_same_seed_gives_identical_models_with_random_layers():
+    params = dict(SMALL, dropout=0.3, activation="rrelu", max_iter=10)
+    first = MLPClassifier(**params).fit(X_iris, y_iris)
+    second = MLPClassifier(**params).fit(X_iris, y_iris)
+    third = MLPClassifier(**dict(params, random_state=1)).fit(X_iris, y_iris)
+    np.testing.assert_array_equal(first.coefs_[0], second.coefs_[0])
+    assert not np.array_equal(first.coefs_[0], third.coefs_[0])
+
+
+def test_lbfgs_refuses_random_layers_and_update_constraints():
+    with pytest.raises(ValueError, match="lbfgs"):
+        MLPClassifier(solver="lbfgs", dropout=0.2).fit(X_iris, y_iris)
+    with pytest.raises(ValueError, match="max_norm"):
+        MLPClassifier(solver="lbfgs", max_norm=2.0).fit(X_iris, y_iris)
