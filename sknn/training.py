@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.optimize
 
+from sknn.exceptions import DivergenceWarning
 from sknn.schedules import Progress, ReduceOnPlateau, Schedule, make_schedule
 
 HISTORY_KEYS = ("loss", "val_loss", "val_score", "learning_rate", "seconds")
@@ -256,6 +257,11 @@ class _Loop:
     rates: _Rates
     batch_size: int
     sample_idx: np.ndarray
+    completed_weights: list | None = None  # weights after the last completed epoch
+    lowest_loss: float = np.inf  # of this call, with its epoch and weights
+    lowest_loss_epoch: int = 0
+    lowest_loss_weights: list | None = None
+    diverged: bool = False
 
     def epoch(self, lr):
         """Train one epoch from the held rate ``lr``; returns (next held rate, stop)."""
@@ -274,6 +280,18 @@ class _Loop:
         score = _update_stopping(state, config, self.validation, self.engine)
         _record(state, self.validation, self.engine, epoch_lr, time.perf_counter() - started,
                 score)
+        if not (np.isfinite(state.loss) and np.isfinite(self.engine.flat_parameters()).all()):
+            self.diverged = True
+            return epoch_lr, True
+        # a snapshot per epoch (one copy of the weights) is what lets an
+        # interruption fall back to the last completed epoch, and a divergence
+        # to the epoch of lowest loss (the last finite one can be huge)
+        entering, self.completed_weights = self.completed_weights, self.engine.get_weights()
+        if state.loss <= self.lowest_loss:
+            # an epoch's loss averages over its steps, so the weights it started
+            # from are the ones that loss vouches for
+            self.lowest_loss, self.lowest_loss_epoch = state.loss, state.n_iter
+            self.lowest_loss_weights = entering
         return self._after_epoch(epoch_lr)
 
     def _after_epoch(self, lr):
@@ -325,7 +343,7 @@ def fit_loop(engine, data, config, *, rng, state, learning_rate, validation=None
     if not incremental:
         state.restart_schedule()
     loop = _Loop(engine, data, config, rng, state, validation, rates, batch_size,
-                 np.arange(data.n_samples))
+                 np.arange(data.n_samples), completed_weights=engine.get_weights())
     lr, state.n_iter, converged = learning_rate, 0, True
     try:
         for _ in range(1 if incremental else config.max_iter):
@@ -335,13 +353,36 @@ def fit_loop(engine, data, config, *, rng, state, learning_rate, validation=None
         else:
             converged = incremental
     except KeyboardInterrupt:
-        warnings.warn("Training interrupted by user.")
+        engine.set_weights(loop.completed_weights)
+        warnings.warn("Training interrupted by user after %d completed epoch(s); the model "
+                      "keeps the weights and history of the last completed epoch."
+                      % state.n_iter)
     finally:
         rates.restore_momentum()
     state.learning_rate = rates.current(state, lr)
     if validation is not None and state.best_weights is not None:
         engine.set_weights(state.best_weights)
+    elif loop.diverged:
+        _fall_back(engine, loop.lowest_loss_weights)
+    if loop.diverged and (validation is not None or loop.lowest_loss_weights is not None):
+        _warn_divergence(state, lr, "the best validation epoch" if validation is not None
+                         else "the start of epoch %d, the epoch of lowest training loss"
+                         % loop.lowest_loss_epoch)
     return state, converged
+
+
+def _fall_back(engine, weights):
+    if weights is not None:
+        engine.set_weights(weights)
+
+
+def _warn_divergence(state, lr, kept):
+    """Explain a NaN/inf loss (without a finite epoch to restore, the estimator raises)."""
+    warnings.warn(
+        "Training diverged: the loss became %s in epoch %d (learning rate %g), so training "
+        "stopped and the model keeps the weights of %s. Try a lower learning_rate_init, "
+        "gradient clipping (e.g. clip_norm=1.0) or batch_norm=True."
+        % (state.loss, state.n_iter, lr, kept), DivergenceWarning)
 
 
 def fit_lbfgs(engine, data, config):

@@ -270,29 +270,70 @@ def test_history_has_one_entry_per_epoch_for_every_key():
 # -- interruption ---------------------------------------------------------
 
 
-def test_keyboard_interrupt_ends_training_with_a_warning_and_keeps_the_weights(monkeypatch):
+def test_keyboard_interrupt_keeps_the_weights_of_the_last_completed_epoch(monkeypatch):
     engine = _engine()
     initial = engine.get_weights()
     real_step = engine.train_step
     calls = []
-    at_interrupt = []
+    after_first_epoch = []
 
     def train_step(data, idx, lr):
         calls.append(lr)
-        if len(calls) == 7:  # second batch of the second epoch (4 batches per epoch)
-            at_interrupt.append(engine.get_weights())
+        if len(calls) == 5:  # first batch of the second epoch (4 batches per epoch)
+            after_first_epoch.append(engine.get_weights())
+        if len(calls) == 7:  # interrupted in the middle of the second epoch
             raise KeyboardInterrupt
         return real_step(data, idx, lr)
 
     monkeypatch.setattr(engine, "train_step", train_step)
-    with pytest.warns(UserWarning, match="Training interrupted by user"):
+    with pytest.warns(UserWarning, match="Training interrupted by user after 1 completed"):
         state, _ = _fit(engine, _config(max_iter=20, batch_size=10))
     assert len(calls) == 7
     assert state.n_iter == 1
     assert len(state.loss_curve) == 1
-    _assert_weights_equal(engine.get_weights(), at_interrupt[0])
+    _assert_weights_equal(engine.get_weights(), after_first_epoch[0])
     assert _weights_differ(engine.get_weights(), initial)
     assert state.learning_rate == 0.1
+
+
+def test_divergence_stops_training_and_restores_the_start_of_the_lowest_loss_epoch(
+        monkeypatch):
+    from sknn.exceptions import DivergenceWarning
+    engine = _engine()
+    real_step = engine.train_step
+    calls = []
+    epoch_starts = []
+
+    def train_step(data, idx, lr):
+        calls.append(lr)
+        if len(calls) % 4 == 1:  # first batch of an epoch (4 batches per epoch)
+            epoch_starts.append(engine.get_weights())
+        if len(calls) >= 13:  # the fourth epoch blows up
+            engine.set_flat_parameters(engine.flat_parameters() * np.inf)
+            return np.inf
+        return real_step(data, idx, lr)
+
+    monkeypatch.setattr(engine, "train_step", train_step)
+    with pytest.warns(DivergenceWarning, match="epoch 4.*clip_norm"):
+        state, converged = _fit(engine, _config(max_iter=20, batch_size=10))
+    assert state.n_iter == 4 and not np.isfinite(state.loss_curve[-1])
+    assert len(calls) == 16  # stopped at the end of the diverged epoch
+    best = int(np.argmin(state.loss_curve[:3]))
+    _assert_weights_equal(engine.get_weights(), epoch_starts[best])
+
+
+def test_divergence_in_the_first_epoch_leaves_nothing_to_restore(monkeypatch):
+    engine = _engine()
+
+    def train_step(data, idx, lr):
+        engine.set_flat_parameters(engine.flat_parameters() * np.nan)
+        return np.nan
+
+    monkeypatch.setattr(engine, "train_step", train_step)
+    state, _ = _fit(engine, _config(max_iter=20, batch_size=10))
+    assert state.n_iter == 1
+    # the estimator turns these weights into scikit-learn's "non-finite" error
+    assert not np.isfinite(engine.flat_parameters()).all()
 
 
 # -- batch size and seeding -----------------------------------------------

@@ -1,0 +1,75 @@
+"""Divergence, interruption and determinism at the estimator level."""
+
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_regression
+
+from sknn import MLPClassifier, MLPRegressor
+from sknn.exceptions import DivergenceWarning
+
+X, y = make_regression(n_samples=200, n_features=5, random_state=0)
+
+
+def test_divergence_keeps_a_usable_fitted_model_and_says_what_to_try():
+    reg = MLPRegressor(hidden_layer_sizes=(20,), solver="sgd", learning_rate_init=0.05,
+                       max_iter=50, random_state=0)
+    with pytest.warns(DivergenceWarning, match="learning_rate_init.*clip_norm.*batch_norm"):
+        reg.fit(X, y)
+    assert not np.isfinite(reg.loss_curve_[-1])
+    assert np.isfinite(reg.predict(X)).all()
+    assert all(np.isfinite(w).all() for w in reg.coefs_ + reg.intercepts_)
+
+
+def test_divergence_from_the_first_epoch_raises_scikit_learns_error():
+    huge = np.finfo(np.float64).max * np.random.RandomState(0).uniform(size=(10, 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with pytest.raises(ValueError, match="non-finite parameter weights"):
+            MLPRegressor().fit(huge, np.arange(10.0))
+
+
+def test_keyboard_interrupt_leaves_a_fitted_model_with_its_history(monkeypatch):
+    from sknn.engines.numpy_engine import NumpyEngine
+    real_step, calls = NumpyEngine.train_step, []
+
+    def interrupted_step(self, data, idx, lr):
+        calls.append(1)
+        if len(calls) == 25:  # mid-epoch: 200 samples, batch 20 -> 10 steps per epoch
+            raise KeyboardInterrupt
+        return real_step(self, data, idx, lr)
+
+    monkeypatch.setattr(NumpyEngine, "train_step", interrupted_step)
+    reg = MLPRegressor(hidden_layer_sizes=(8,), batch_size=20, max_iter=50, random_state=0)
+    with pytest.warns(UserWarning, match="interrupted by user after 2 completed"):
+        reg.fit(X, y / 100)
+    assert reg.n_iter_ == 2 and len(reg.loss_curve_) == 2 and len(reg.history_["loss"]) == 2
+    assert np.isfinite(reg.predict(X)).all()
+
+
+_FIT_IN_A_FRESH_PROCESS = """
+import numpy as np, sys, warnings
+warnings.simplefilter("ignore")
+from sklearn.datasets import load_iris
+from sknn import MLPClassifier
+X, y = load_iris(return_X_y=True)
+clf = MLPClassifier(hidden_layer_sizes=(16,), dropout=0.2, batch_norm=True, max_iter=20,
+                    random_state=7).fit(X, y)
+sys.stdout.write(np.concatenate([w.ravel() for w in clf.coefs_]).tobytes().hex())
+"""
+
+
+def test_same_seed_gives_bit_identical_weights_across_processes():
+    runs = [subprocess.run([sys.executable, "-c", _FIT_IN_A_FRESH_PROCESS], check=True,
+                           capture_output=True, text=True).stdout for _ in range(2)]
+    assert runs[0] == runs[1] and len(runs[0]) > 0
+    from sklearn.datasets import load_iris
+    X_iris, y_iris = load_iris(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        here = MLPClassifier(hidden_layer_sizes=(16,), dropout=0.2, batch_norm=True,
+                             max_iter=20, random_state=7).fit(X_iris, y_iris)
+    assert np.concatenate([w.ravel() for w in here.coefs_]).tobytes().hex() == runs[0]
