@@ -73,3 +73,19 @@ def test_same_seed_gives_bit_identical_weights_across_processes():
         here = MLPClassifier(hidden_layer_sizes=(16,), dropout=0.2, batch_norm=True,
                              max_iter=20, random_state=7).fit(X_iris, y_iris)
     assert np.concatenate([w.ravel() for w in here.coefs_]).tobytes().hex() == runs[0]
+
+
+def test_loading_a_model_saved_by_another_sknn_version_warns():
+    import pickle
+
+    from sknn.exceptions import InconsistentVersionWarning
+    reg = MLPRegressor(hidden_layer_sizes=(4,), max_iter=5).fit(X, y / 100)
+    state = reg.__getstate__()
+    assert state["_sknn_version"] == __import__("sknn").__version__
+    state["_sknn_version"] = "0.0.1"
+    restored = MLPRegressor.__new__(MLPRegressor)
+    with pytest.warns(InconsistentVersionWarning, match="0.0.1"):
+        restored.__setstate__(state)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InconsistentVersionWarning)
+        pickle.loads(pickle.dumps(reg))  # same version: silent

@@ -15,19 +15,21 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sknn._sklearn_compat import _check_sample_weight, _fit_context, check_lbfgs_result
+from sknn._version import __version__
 from sknn.engines import get_engine
 from sknn.engines.numpy_engine import compute_threads, initial_weights, predict_raw
-from sknn.nn.activations import ACTIVATIONS, check_trainable, resolve_activation
-from sknn.nn.initializers import INITIALIZERS, Initializer, auto_initializer
-from sknn.nn.losses import LOSSES
-from sknn.nn.optimizers import OPTIMIZERS, make_optimizer
-from sknn.schedules import SCHEDULES, Schedule
 from sknn.estimators._techniques import (
     TECHNIQUE_CONSTRAINTS,
     network_options,
     optimizer_params,
     regularization,
 )
+from sknn.exceptions import InconsistentVersionWarning
+from sknn.nn.activations import ACTIVATIONS, check_trainable, resolve_activation
+from sknn.nn.initializers import INITIALIZERS, Initializer, auto_initializer
+from sknn.nn.losses import LOSSES
+from sknn.nn.optimizers import OPTIMIZERS, make_optimizer
+from sknn.schedules import SCHEDULES, Schedule
 from sknn.spec import Dropout, TrainConfig, mlp_spec
 from sknn.training import TrainState, Validation, fit_lbfgs, fit_loop, resolve_batch_size
 
@@ -380,3 +382,14 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state["_sknn_version"] = __version__
+        return state
+
+    def __setstate__(self, state):
+        saved = state.pop("_sknn_version", "unknown")
+        if saved != __version__:
+            warnings.warn(InconsistentVersionWarning(type(self).__name__, saved, __version__))
+        super().__setstate__(state)
