@@ -89,3 +89,32 @@ def test_loading_a_model_saved_by_another_sknn_version_warns():
     with warnings.catch_warnings():
         warnings.simplefilter("error", InconsistentVersionWarning)
         pickle.loads(pickle.dumps(reg))  # same version: silent
+
+
+@pytest.mark.parametrize("Estimator", [MLPClassifier, MLPRegressor])
+@pytest.mark.parametrize("bad_input, message", [
+    (dict(X=np.full((20, 3), np.nan)), "NaN"),
+    (dict(X=np.full((20, 3), np.inf)), "infinity"),
+    (dict(X=np.empty((0, 3)), y=np.empty(0)), "0 sample"),
+    (dict(X=np.ones((20, 3, 1))), "dim 3"),
+    (dict(X=np.array([["a", "b", "c"]] * 20)), "string"),
+    (dict(X=np.ones((20, 3)) + 1j), "Complex"),
+    (dict(sample_weight=np.ones(5)), "sample_weight"),
+    (dict(sample_weight=-np.ones(20)), "sample_weight"),
+])
+def test_bad_fit_input_raises_a_value_error_naming_the_problem(Estimator, bad_input, message):
+    arguments = dict(X=np.random.RandomState(0).rand(20, 3), y=np.arange(20) % 2,
+                     sample_weight=None)
+    arguments.update(bad_input)
+    with pytest.raises(ValueError, match=message):
+        Estimator(max_iter=5).fit(**arguments)
+
+
+def test_fit_refuses_nan_targets_and_predict_refuses_the_wrong_width():
+    with pytest.raises(ValueError, match="y contains NaN"):
+        MLPRegressor(max_iter=5).fit(X, np.where(y > 0, np.nan, y))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reg = MLPRegressor(max_iter=5).fit(X, y)
+    with pytest.raises(ValueError, match="X has 2 features"):
+        reg.predict(X[:, :2])
