@@ -118,3 +118,21 @@ def test_fit_refuses_nan_targets_and_predict_refuses_the_wrong_width():
         reg = MLPRegressor(max_iter=5).fit(X, y)
     with pytest.raises(ValueError, match="X has 2 features"):
         reg.predict(X[:, :2])
+
+
+@pytest.mark.parametrize("params", [
+    dict(), dict(batch_norm=True, activation="prelu", solver="sgd", learning_rate="one_cycle"),
+])
+def test_skops_round_trip_needs_to_trust_only_sknn_types(params):
+    sio = pytest.importorskip("skops.io")
+    from sklearn.datasets import load_iris
+    X_iris, y_iris = load_iris(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = MLPClassifier(hidden_layer_sizes=(8,), max_iter=10, random_state=0,
+                            **params).fit(X_iris, y_iris)
+    data = sio.dumps(clf)
+    untrusted = sio.get_untrusted_types(data=data)
+    assert untrusted and all(name.startswith("sknn.") for name in untrusted)
+    loaded = sio.loads(data, trusted=untrusted)
+    np.testing.assert_array_equal(loaded.predict_proba(X_iris), clf.predict_proba(X_iris))
