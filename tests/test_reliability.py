@@ -136,3 +136,18 @@ def test_skops_round_trip_needs_to_trust_only_sknn_types(params):
     assert untrusted and all(name.startswith("sknn.") for name in untrusted)
     loaded = sio.loads(data, trusted=untrusted)
     np.testing.assert_array_equal(loaded.predict_proba(X_iris), clf.predict_proba(X_iris))
+
+
+def test_search_results_do_not_depend_on_n_jobs():
+    from sklearn.datasets import load_iris
+    from sklearn.model_selection import GridSearchCV
+    X_iris, y_iris = load_iris(return_X_y=True)
+    grid = {"dropout": [0.0, 0.2], "activation": ["relu", "elu"]}
+    results = []
+    for n_jobs in (1, 2):
+        search = GridSearchCV(MLPClassifier(hidden_layer_sizes=(8,), max_iter=15,
+                                            random_state=3), grid, cv=2, n_jobs=n_jobs)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            results.append(search.fit(X_iris, y_iris).cv_results_["mean_test_score"])
+    np.testing.assert_array_equal(results[0], results[1])
