@@ -1,7 +1,7 @@
 """sknn: scikit-learn compatible neural networks on a hand-written NumPy core."""
 
+from sknn._version import __version__
 from sknn.estimators.mlp import MLPClassifier, MLPRegressor
+from sknn.estimators.perceptron import PerceptronClassifier
 
-__version__ = "0.1.0"
-
-__all__ = ["MLPClassifier", "MLPRegressor", "__version__"]
+__all__ = ["MLPClassifier", "MLPRegressor", "PerceptronClassifier", "__version__"]
