@@ -3,5 +3,7 @@
 from sknn._version import __version__
 from sknn.estimators.mlp import MLPClassifier, MLPRegressor
 from sknn.estimators.perceptron import PerceptronClassifier
+from sknn.search import search_space
 
-__all__ = ["MLPClassifier", "MLPRegressor", "PerceptronClassifier", "__version__"]
+__all__ = ["MLPClassifier", "MLPRegressor", "PerceptronClassifier", "__version__",
+           "search_space"]

@@ -1,0 +1,199 @@
+"""Ready-made hyperparameter search spaces for sknn's estimators.
+
+:func:`search_space` returns the parameter grid or distributions that
+scikit-learn's searchers (``GridSearchCV``, ``RandomizedSearchCV``, the
+successive-halving ``HalvingGridSearchCV``/``HalvingRandomSearchCV``) and
+scikit-optimize's ``BayesSearchCV`` take, for the knobs that matter most:
+network size, ``learning_rate_init`` and ``alpha`` on a log scale,
+``activation``, ``batch_norm``, ``dropout``, ``solver`` and ``batch_size``.
+Only the knobs the estimator actually has are returned, so the same call
+works for :class:`~sknn.MLPClassifier`, :class:`~sknn.MLPRegressor`,
+:class:`~sknn.PerceptronClassifier` and, inside a
+:class:`~sklearn.pipeline.Pipeline` or another meta-estimator, with the
+step's name as prefix (``model__learning_rate_init``).
+
+Early stopping inside a search
+------------------------------
+A search splits the data once: each candidate is fitted on a fold's training
+part and scored on its held-out part. With ``early_stopping=True`` the
+estimator splits *the training part it is given* again, holding out
+``validation_fraction`` of it to decide when to stop; the search's held-out
+fold is never seen during fitting, so there is no leakage. That second split
+is the only one and it happens only when asked for (``early_stopping`` is
+False by default, as in scikit-learn). It is seeded by ``random_state``, so
+every candidate of a fold stops on the same validation samples. To search
+with a fixed epoch budget instead, leave ``early_stopping=False``; to let
+successive halving hand out the epochs, use ``resource='max_iter'``.
+
+Scaling out
+-----------
+sknn estimators pickle without any live engine, so process-based backends
+are cheap. The same search runs on a Dask cluster through joblib::
+
+    from dask.distributed import Client
+    import joblib
+
+    client = Client("tcp://scheduler-host:8786")   # or Client(LocalCluster())
+    with joblib.parallel_config(backend="dask"):
+        search.fit(X, y)
+
+scikit-optimize is optional (``pip install "sknn-learn[search]"``); it is
+imported only when ``kind='bayes'`` is asked for.
+"""
+
+from __future__ import annotations
+
+from scipy.stats import loguniform, randint, uniform
+from sklearn.base import BaseEstimator
+
+__all__ = ["search_space"]
+
+KINDS = ("random", "bayes", "grid")
+
+# Candidate network shapes for estimators whose size is one parameter,
+# ``hidden_layer_sizes``: depth x width, widths shrinking with depth.
+_RANDOM_SHAPES = [(w,) * d for d in (1, 2, 3) for w in (32, 64, 128, 256)]
+_GRID_SHAPES = [(64,), (128,), (64, 64)]
+
+_ACTIVATIONS = ["relu", "elu", "selu", "gelu", "tanh"]
+_SOLVERS = ["adam", "nadam", "adamw", "rmsprop", "sgd"]
+_BATCH_SIZES = [32, 64, 128, 256]
+
+
+def _knobs(skopt_space):
+    """``{name: (random, bayes, grid)}``; ``bayes`` is None without scikit-optimize."""
+    def bayes(factory):
+        return None if skopt_space is None else factory(skopt_space)
+
+    return {
+        # deep networks with one depth and one width parameter (DeepNet-style)
+        "n_hidden": (randint(1, 4), bayes(lambda s: s.Integer(1, 3)), [1, 2]),
+        "n_neurons": (randint(16, 257),
+                      bayes(lambda s: s.Integer(16, 256, prior="log-uniform")), [32, 128]),
+        # skopt cannot propose tuples, so the Bayesian space tunes the width
+        # of one hidden layer (an int is a valid hidden_layer_sizes).
+        "hidden_layer_sizes": (list(_RANDOM_SHAPES),
+                               bayes(lambda s: s.Integer(16, 256, prior="log-uniform")),
+                               list(_GRID_SHAPES)),
+        "learning_rate_init": (loguniform(1e-4, 1e-1),
+                               bayes(lambda s: s.Real(1e-4, 1e-1, prior="log-uniform")),
+                               [1e-3, 1e-2]),
+        "eta0": (loguniform(1e-3, 1e1), bayes(lambda s: s.Real(1e-3, 1e1, prior="log-uniform")),
+                 [0.1, 1.0]),
+        "activation": (list(_ACTIVATIONS), bayes(lambda s: s.Categorical(_ACTIVATIONS)),
+                       ["relu", "tanh"]),
+        "batch_norm": ([False, True], bayes(lambda s: s.Categorical([False, True])),
+                       [False, True]),
+        "dropout": (uniform(0.0, 0.5), bayes(lambda s: s.Real(0.0, 0.5)), [0.0, 0.2]),
+        "solver": (list(_SOLVERS), bayes(lambda s: s.Categorical(_SOLVERS)), ["adam", "sgd"]),
+        "penalty": ([None, "l2", "l1", "elasticnet"],
+                    bayes(lambda s: s.Categorical(["l2", "l1", "elasticnet"])), [None, "l2"]),
+        "alpha": (loguniform(1e-6, 1e-1), bayes(lambda s: s.Real(1e-6, 1e-1, prior="log-uniform")),
+                  [1e-4, 1e-2]),
+        "batch_size": (list(_BATCH_SIZES), bayes(lambda s: s.Categorical(_BATCH_SIZES)), [32, 128]),
+    }
+
+
+def _import_skopt_space():
+    try:
+        from skopt import space
+    except ImportError as exc:
+        raise ImportError(
+            "search_space(kind='bayes') needs scikit-optimize; install it with "
+            "pip install \"sknn-learn[search]\" (the 'search' extra) or "
+            "pip install scikit-optimize.") from exc
+    return space
+
+
+def _is_sknn_estimator(obj):
+    # subclasses count too; sknn's schedules are estimators but not networks
+    return isinstance(obj, BaseEstimator) and any(
+        cls.__module__.startswith("sknn.estimators") for cls in type(obj).__mro__)
+
+
+def _find_sknn_estimator(estimator):
+    """``(prefix, sknn_estimator)`` of the one sknn network in ``estimator``."""
+    if _is_sknn_estimator(estimator):
+        return "", estimator
+    found = [(name + "__", value) for name, value in estimator.get_params(deep=True).items()
+             if _is_sknn_estimator(value)]
+    if len(found) != 1:
+        names = [prefix[:-2] for prefix, _ in found]
+        raise ValueError(
+            f"search_space needs exactly one sknn estimator inside {type(estimator).__name__}, "
+            f"found {len(found)}{': ' + ', '.join(names) if names else ''}. "
+            "Call search_space on the sknn step itself and prefix the names yourself.")
+    return found[0]
+
+
+def search_space(estimator, kind="random", *, params=None):
+    """Sensible search distributions for an sknn estimator's main hyperparameters.
+
+    Parameters
+    ----------
+    estimator : estimator
+        An sknn estimator, or a :class:`~sklearn.pipeline.Pipeline` (or any
+        meta-estimator) holding exactly one; the names are then prefixed
+        with its path, e.g. ``model__learning_rate_init``.
+    kind : {'random', 'bayes', 'grid'}, default='random'
+        'random': ``scipy.stats`` distributions (``loguniform`` for
+        ``learning_rate_init``, ``alpha`` and ``eta0``) and lists, for
+        ``RandomizedSearchCV`` and ``HalvingRandomSearchCV``.
+        'bayes': scikit-optimize ``Real``/``Integer``/``Categorical``
+        dimensions for ``BayesSearchCV`` (needs the ``search`` extra).
+        'grid': two or three values per knob, for ``GridSearchCV`` and
+        ``HalvingGridSearchCV``; the grid grows as the product, so pick a
+        few knobs with ``params``.
+    params : iterable of str, default=None
+        Knob names (without prefix) to return; None returns every knob the
+        estimator has.
+
+    Returns
+    -------
+    space : dict
+        Parameter name -> distribution, list or skopt dimension.
+
+    Notes
+    -----
+    The network size is searched as ``n_hidden`` (depth) and ``n_neurons``
+    (width) when the estimator has those parameters; otherwise as candidate
+    ``hidden_layer_sizes`` tuples (depth 1-3 x width 32-256). Because
+    scikit-optimize cannot propose tuples, ``kind='bayes'`` tunes
+    ``hidden_layer_sizes`` as the width of a single hidden layer.
+
+    Examples
+    --------
+    >>> from sklearn.model_selection import RandomizedSearchCV
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sklearn.datasets import load_iris
+    >>> from sknn import MLPClassifier, search_space
+    >>> sorted(search_space(MLPClassifier(), "grid", params=["alpha", "solver"]).items())
+    [('alpha', [0.0001, 0.01]), ('solver', ['adam', 'sgd'])]
+    >>> pipe = make_pipeline(StandardScaler(), MLPClassifier(max_iter=20, random_state=0))
+    >>> space = search_space(pipe, params=["learning_rate_init", "hidden_layer_sizes"])
+    >>> sorted(space)
+    ['mlpclassifier__hidden_layer_sizes', 'mlpclassifier__learning_rate_init']
+    >>> X, y = load_iris(return_X_y=True)
+    >>> search = RandomizedSearchCV(pipe, space, n_iter=2, cv=2, random_state=0).fit(X, y)
+    >>> sorted(search.best_params_)
+    ['mlpclassifier__hidden_layer_sizes', 'mlpclassifier__learning_rate_init']
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}.")
+    prefix, network = _find_sknn_estimator(estimator)
+    available = network.get_params(deep=False)
+    knobs = _knobs(_import_skopt_space() if kind == "bayes" else None)
+    if "n_hidden" in available and "n_neurons" in available:
+        knobs.pop("hidden_layer_sizes")
+    if params is None:
+        wanted = [name for name in knobs if name in available]
+    else:
+        wanted = list(params)
+    unknown = [name for name in wanted if name not in knobs or name not in available]
+    if unknown:
+        offered = sorted(name for name in knobs if name in available)
+        raise ValueError(f"No ready-made range for {unknown} on {type(network).__name__}; "
+                         f"available: {offered}.")
+    column = KINDS.index(kind)
+    return {prefix + name: knobs[name][column] for name in wanted}

@@ -1,0 +1,310 @@
+"""Hyperparameter search: sknn.search_space and every scikit-learn/skopt searcher."""
+
+import pickle
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+from scipy.stats import loguniform
+from sklearn.datasets import load_digits, load_iris, make_regression
+from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+from sklearn.model_selection import (GridSearchCV, HalvingGridSearchCV,
+                                     HalvingRandomSearchCV, KFold, RandomizedSearchCV)
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sknn import MLPClassifier, MLPRegressor, PerceptronClassifier, search_space
+from sknn.schedules import OneCycle
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+IRIS_X, IRIS_Y = load_iris(return_X_y=True)
+IRIS_X = StandardScaler().fit_transform(IRIS_X)
+REG_X, REG_Y = make_regression(n_samples=120, n_features=5, noise=0.1, random_state=0)
+REG_Y = REG_Y / REG_Y.std()
+
+# estimator family -> (estimator, data, a few cheap knobs to search)
+FAMILIES = {
+    "MLPClassifier": (
+        lambda: MLPClassifier(hidden_layer_sizes=(8,), max_iter=15, random_state=0),
+        (IRIS_X, IRIS_Y), ["learning_rate_init", "alpha"]),
+    "MLPRegressor": (
+        lambda: MLPRegressor(hidden_layer_sizes=(8,), max_iter=15, random_state=0),
+        (REG_X, REG_Y), ["learning_rate_init", "alpha"]),
+    "PerceptronClassifier": (
+        lambda: PerceptronClassifier(max_iter=15, random_state=0),
+        (IRIS_X, IRIS_Y), ["eta0", "penalty"]),
+}
+
+
+def _grid(estimator, knobs):
+    # two values of the first knob only: 2 candidates, fast
+    grid = search_space(estimator, "grid", params=knobs[:1])
+    return {name: values[:2] for name, values in grid.items()}
+
+
+SEARCHERS = {
+    "GridSearchCV": lambda est, knobs: GridSearchCV(est, _grid(est, knobs), cv=3, n_jobs=2),
+    "RandomizedSearchCV": lambda est, knobs: RandomizedSearchCV(
+        est, search_space(est, "random", params=knobs), n_iter=3, cv=3, n_jobs=2,
+        random_state=0),
+    "HalvingGridSearchCV": lambda est, knobs: HalvingGridSearchCV(
+        est, _grid(est, knobs), cv=3, factor=2, n_jobs=2, random_state=0),
+    "HalvingRandomSearchCV": lambda est, knobs: HalvingRandomSearchCV(
+        est, search_space(est, "random", params=knobs), n_candidates=4, cv=3, factor=2,
+        n_jobs=2, random_state=0),
+    # the epoch budget as the resource: the Hyperband idea
+    "HalvingRandomSearchCV-max_iter": lambda est, knobs: HalvingRandomSearchCV(
+        est, search_space(est, "random", params=knobs), resource="max_iter",
+        min_resources=4, max_resources=16, n_candidates=4, cv=3, factor=2, n_jobs=2,
+        random_state=0),
+}
+
+
+# -- search_space ----------------------------------------------------------
+@pytest.mark.parametrize("kind", ["random", "grid"])
+@pytest.mark.parametrize("family", FAMILIES)
+def test_search_space_offers_only_the_estimators_own_parameters(family, kind):
+    estimator = FAMILIES[family][0]()
+    space = search_space(estimator, kind)
+    assert space and set(space) <= set(estimator.get_params())
+    for name, values in space.items():
+        if kind == "grid":
+            assert isinstance(values, list) and 1 < len(values) <= 3, name
+        else:
+            assert isinstance(values, list) or hasattr(values, "rvs"), name
+    estimator.set_params(**{name: values[0] if isinstance(values, list) else values.rvs(
+        random_state=0) for name, values in space.items()})
+
+
+def test_mlp_space_has_the_main_knobs_on_sensible_scales():
+    space = search_space(MLPClassifier())
+    assert set(space) == {"hidden_layer_sizes", "learning_rate_init", "activation",
+                          "batch_norm", "dropout", "solver", "alpha", "batch_size"}
+    assert (32, 32, 32) in space["hidden_layer_sizes"] and (256,) in space["hidden_layer_sizes"]
+    lr = space["learning_rate_init"].rvs(size=2000, random_state=0)
+    assert 1e-4 <= lr.min() and lr.max() <= 1e-1
+    # log scale: about as many draws below 1e-2.5 as above
+    assert 0.4 < np.mean(lr < 10 ** -2.5) < 0.6
+    assert "lbfgs" not in space["solver"]  # dropout/batch norm need a stochastic solver
+
+
+@pytest.mark.filterwarnings("ignore:Got `batch_size`:UserWarning")
+def test_random_space_samples_fit_an_estimator():
+    from sklearn.model_selection import ParameterSampler
+
+    space = search_space(MLPClassifier(max_iter=2, random_state=0))
+    for params in ParameterSampler(space, n_iter=4, random_state=0):
+        MLPClassifier(max_iter=2, random_state=0, **params).fit(IRIS_X, IRIS_Y)
+
+
+def test_search_space_prefixes_the_pipeline_step_name():
+    pipe = Pipeline([("scale", StandardScaler()), ("model", MLPClassifier())])
+    space = search_space(pipe, "grid")
+    assert set(space) == {"model__" + name for name in search_space(MLPClassifier(), "grid")}
+    nested = Pipeline([("outer", pipe)])
+    assert "outer__model__alpha" in search_space(nested, "grid")
+
+
+def test_search_space_refuses_zero_or_two_networks_and_unknown_names():
+    with pytest.raises(ValueError, match="exactly one sknn estimator"):
+        search_space(Pipeline([("scale", StandardScaler())]))
+    two = Pipeline([("a", MLPRegressor()), ("b", MLPRegressor())])
+    with pytest.raises(ValueError, match="found 2: a, b"):
+        search_space(two)
+    with pytest.raises(ValueError, match="No ready-made range for \\['eta0'\\]"):
+        search_space(MLPClassifier(), params=["eta0"])
+    with pytest.raises(ValueError, match="kind must be one of"):
+        search_space(MLPClassifier(), "hyperband")
+
+
+class DeepNetLike(MLPClassifier):
+    """An estimator sized by depth and width, like the planned DeepNet ones."""
+
+    def __init__(self, n_hidden=1, n_neurons=30, max_iter=5, random_state=0):
+        self.n_hidden = n_hidden
+        self.n_neurons = n_neurons
+        self.max_iter = max_iter
+        self.random_state = random_state
+
+    def get_params(self, deep=True):
+        return {name: getattr(self, name)
+                for name in ("n_hidden", "n_neurons", "max_iter", "random_state")}
+
+
+@pytest.mark.parametrize("kind", ["random", "grid"])
+def test_depth_and_width_parameters_replace_hidden_layer_sizes(kind):
+    space = search_space(DeepNetLike(), kind)
+    assert set(space) == {"n_hidden", "n_neurons"}
+    if kind == "random":
+        depths = space["n_hidden"].rvs(size=200, random_state=0)
+        assert set(depths) == {1, 2, 3}
+
+
+def test_bayes_kind_names_the_search_extra_without_skopt(monkeypatch):
+    monkeypatch.setitem(sys.modules, "skopt", None)
+    with pytest.raises(ImportError, match=r"sknn-learn\[search\]"):
+        search_space(MLPClassifier(), "bayes")
+
+
+def test_sknn_imports_and_searches_without_skopt():
+    code = textwrap.dedent("""
+        import sys
+        sys.modules["skopt"] = None
+        import sknn
+        from sklearn.datasets import load_iris
+        from sklearn.model_selection import RandomizedSearchCV
+        X, y = load_iris(return_X_y=True)
+        est = sknn.MLPClassifier(hidden_layer_sizes=(4,), max_iter=2, random_state=0)
+        space = sknn.search_space(est, params=["alpha"])
+        RandomizedSearchCV(est, space, n_iter=2, cv=2, random_state=0).fit(X, y)
+        assert not any(name.startswith("skopt") and module is not None
+                       for name, module in sys.modules.items())
+        print("ok")
+    """)
+    result = subprocess.run([sys.executable, "-W", "ignore", "-c", code],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+# -- every searcher, every family ----------------------------------------------
+@pytest.mark.parametrize("searcher", SEARCHERS)
+@pytest.mark.parametrize("family", FAMILIES)
+def test_searcher_tunes_every_estimator_family(family, searcher):
+    make, (X, y), knobs = FAMILIES[family]
+    search = SEARCHERS[searcher](make(), knobs).fit(X, y)
+    assert np.isfinite(search.best_score_)
+    assert len(search.cv_results_["params"]) >= 2
+    assert search.best_estimator_.get_params()[knobs[0]] == search.best_params_[knobs[0]]
+    if searcher.endswith("max_iter"):
+        assert set(search.cv_results_["param_max_iter"]) == {4, 8, 16}
+        assert search.best_estimator_.max_iter == search.best_params_["max_iter"]
+
+
+def _schedule_pipeline():
+    return Pipeline([("scale", StandardScaler()),
+                     ("model", MLPClassifier(hidden_layer_sizes=(8,), solver="sgd",
+                                             learning_rate=OneCycle(), max_iter=10,
+                                             random_state=0))])
+
+
+def test_pipeline_search_reaches_learning_rate_init_and_schedule_parameters():
+    pipe = _schedule_pipeline()
+    space = {"model__learning_rate_init": loguniform(1e-3, 1e-1),
+             "model__learning_rate__max_lr": loguniform(1e-2, 1.0)}
+    search = RandomizedSearchCV(pipe, space, n_iter=3, cv=3, n_jobs=2,
+                                random_state=0).fit(IRIS_X, IRIS_Y)
+    model = search.best_estimator_.named_steps["model"]
+    assert model.learning_rate.max_lr == search.best_params_["model__learning_rate__max_lr"]
+    assert model.learning_rate_init == search.best_params_["model__learning_rate_init"]
+    assert len(set(search.cv_results_["mean_test_score"])) > 1  # the knobs changed the fits
+    assert pipe.named_steps["model"].learning_rate.max_lr is None  # the search cloned
+
+
+@pytest.mark.parametrize("halving", [False, True])
+def test_pipeline_grid_over_a_nested_schedule_parameter(halving):
+    grid = {"model__learning_rate__max_lr": [0.01, 0.3],
+            **search_space(_schedule_pipeline(), "grid", params=["batch_norm"])}
+    cls = HalvingGridSearchCV if halving else GridSearchCV
+    extra = {"factor": 2, "random_state": 0} if halving else {}
+    search = cls(_schedule_pipeline(), grid, cv=3, n_jobs=2, **extra).fit(IRIS_X, IRIS_Y)
+    assert {p["model__learning_rate__max_lr"] for p in search.cv_results_["params"]} == {0.01, 0.3}
+
+
+# -- scikit-optimize ------------------------------------------------------------
+@pytest.mark.parametrize("family", FAMILIES)
+def test_bayes_search_tunes_every_estimator_family(family):
+    skopt = pytest.importorskip("skopt")
+    make, (X, y), knobs = FAMILIES[family]
+    estimator = make()
+    space = search_space(estimator, "bayes", params=knobs)
+    search = skopt.BayesSearchCV(estimator, space, n_iter=4, cv=3, n_jobs=2,
+                                 random_state=0).fit(X, y)
+    assert len(search.cv_results_["params"]) == 4
+    assert np.isfinite(search.best_score_)
+
+
+def test_bayes_search_over_a_pipeline_with_the_ready_made_space():
+    skopt = pytest.importorskip("skopt")
+    pipe = _schedule_pipeline()
+    space = search_space(pipe, "bayes", params=["hidden_layer_sizes", "learning_rate_init",
+                                                "activation", "batch_norm", "dropout"])
+    space["model__learning_rate__max_lr"] = skopt.space.Real(1e-2, 1.0, prior="log-uniform")
+    search = skopt.BayesSearchCV(pipe, space, n_iter=4, cv=3, n_jobs=2,
+                                 random_state=0).fit(IRIS_X, IRIS_Y)
+    model = search.best_estimator_.named_steps["model"]
+    assert model.learning_rate.max_lr == search.best_params_["model__learning_rate__max_lr"]
+    assert isinstance(model.hidden_layer_sizes, int)
+
+
+# -- early stopping sees the training fold only ----------------------------------
+def _samples_per_epoch(estimator, X, y):
+    # t_ counts the samples trained on; per epoch that is the part of the
+    # search's training fold left after the early-stopping hold-out.
+    return {"score": estimator.score(X, y),
+            "trained_per_epoch": estimator.t_ / estimator.n_iter_,
+            "validation_epochs": len(estimator.validation_scores_)}
+
+
+@pytest.mark.parametrize("validation_fraction", [0.1, 0.2])
+def test_early_stopping_in_a_search_splits_only_the_training_fold(validation_fraction):
+    estimator = MLPClassifier(hidden_layer_sizes=(8,), max_iter=30, early_stopping=True,
+                              validation_fraction=validation_fraction, n_iter_no_change=3,
+                              random_state=0)
+    cv = KFold(3, shuffle=True, random_state=0)
+    search = GridSearchCV(estimator, {"alpha": [1e-4, 1e-2]}, cv=cv, n_jobs=2,
+                          scoring=_samples_per_epoch, refit="score").fit(IRIS_X, IRIS_Y)
+    fold_train = len(IRIS_X) - len(IRIS_X) // 3  # 100 of 150
+    held_out = int(np.ceil(validation_fraction * fold_train))  # train_test_split's rounding
+    for split in range(3):
+        seen = search.cv_results_[f"split{split}_test_trained_per_epoch"]
+        np.testing.assert_array_equal(seen, fold_train - held_out)
+    assert np.all(search.cv_results_["mean_test_validation_epochs"] >= 1)
+    # the refit on all the data holds out from all of it
+    assert search.best_estimator_.t_ / search.best_estimator_.n_iter_ == (
+        len(IRIS_X) - int(np.ceil(validation_fraction * len(IRIS_X))))
+
+
+# -- cheap pickles for process-based backends ----------------------------------------
+def _weight_bytes(estimator):
+    return sum(a.nbytes for a in estimator.coefs_ + estimator.intercepts_)
+
+
+def _assert_no_engine(estimator):
+    for name, value in vars(estimator).items():
+        module = type(value).__module__
+        assert not module.startswith(("sknn.engines", "torch")), name
+
+
+def test_unfitted_estimators_pickle_to_a_few_kilobytes():
+    for estimator in (MLPClassifier(), MLPRegressor(), PerceptronClassifier(),
+                      _schedule_pipeline()):
+        assert len(pickle.dumps(estimator)) < 4096, type(estimator).__name__
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
+def test_fitted_mlp_pickles_to_about_its_weights(solver):
+    X, y = load_digits(return_X_y=True)
+    estimator = MLPClassifier(hidden_layer_sizes=(128,), solver=solver, max_iter=2,
+                              random_state=0).fit(X, y)
+    _assert_no_engine(estimator)
+    weights = _weight_bytes(estimator)
+    size = len(pickle.dumps(estimator))
+    # The weights, the training state's best-weights copy and, for stochastic
+    # solvers, the optimizer's moments kept for warm_start/partial_fit (Adam's
+    # two, SGD's momentum). No data (X alone is 12x the weights here), no
+    # engine, no per-sample buffers.
+    copies = {"adam": 4, "sgd": 3, "lbfgs": 2}[solver]
+    assert weights < size < copies * weights * 1.05 + 16_384, (size, weights)
+    assert size < X.nbytes / 2
+    restored = pickle.loads(pickle.dumps(estimator))
+    np.testing.assert_array_equal(restored.predict(X[:50]), estimator.predict(X[:50]))
+
+
+def test_fitted_perceptron_pickles_small():
+    estimator = PerceptronClassifier(random_state=0).fit(IRIS_X, IRIS_Y)
+    _assert_no_engine(estimator)
+    assert len(pickle.dumps(estimator)) < 4096
