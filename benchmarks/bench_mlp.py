@@ -242,8 +242,14 @@ def contenders(torch):
     }
     if torch is not None:
         table["torch"] = lambda X, y, b, e: time_torch(torch, X, y, b, e)
+        table["sknn-torch"] = lambda X, y, b, e: time_estimator(_sknn_torch, X, y, b, e)
     table["floor"] = time_floor
     return table
+
+
+def _sknn_torch(**params):
+    """sknn's MLPClassifier on its PyTorch engine (CPU)."""
+    return SknnMLPClassifier(backend="torch", device="cpu", **params)
 
 
 def warm_up(runners, X, y):
@@ -272,12 +278,13 @@ def ratio(numerator, denominator):
 def summarize(batch_size, dtype, times):
     """One table row: medians and the three ratios (None where a column is missing)."""
     med = {name: statistics.median(times[name]) if name in times else None
-           for name in ("sklearn", "sknn", "torch", "floor")}
+           for name in ("sklearn", "sknn", "torch", "floor", "sknn-torch")}
     return {
         "batch": batch_size, "dtype": dtype.name, **med,
         "sklearn/sknn": ratio(med["sklearn"], med["sknn"]),
         "torch/sknn": ratio(med["torch"], med["sknn"]),
         "sknn/floor": ratio(med["sknn"], med["floor"]),
+        "sknn-torch/torch": ratio(med["sknn-torch"], med["torch"]),
         "raw": times,
     }
 
@@ -370,13 +377,16 @@ def fmt(value, spec, suffix=""):
 
 def main_table(rows):
     lines = ["| batch | dtype | sklearn s/epoch | sknn s/epoch | torch s/epoch | floor s/epoch "
-             "| speedup sknn vs sklearn | sknn vs torch | sknn / floor |",
-             "|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+             "| speedup sknn vs sklearn | sknn vs torch | sknn / floor "
+             "| sknn backend='torch' s/epoch | sknn-torch / torch loop |",
+             "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         lines.append(f"| {r['batch']} | {r['dtype']} | {fmt(r['sklearn'], '.4f')} "
                      f"| {fmt(r['sknn'], '.4f')} | {fmt(r['torch'], '.4f')} "
                      f"| {fmt(r['floor'], '.4f')} | {fmt(r['sklearn/sknn'], '.2f', 'x')} "
-                     f"| {fmt(r['torch/sknn'], '.2f', 'x')} | {fmt(r['sknn/floor'], '.2f', 'x')} |")
+                     f"| {fmt(r['torch/sknn'], '.2f', 'x')} | {fmt(r['sknn/floor'], '.2f', 'x')} "
+                     f"| {fmt(r['sknn-torch'], '.4f')} "
+                     f"| {fmt(r['sknn-torch/torch'], '.2f', 'x')} |")
     return lines
 
 

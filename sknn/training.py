@@ -105,7 +105,8 @@ def run_epoch(engine, data, config, rng, sample_idx, batch_size, lr, rate_at=Non
         if rate_at is not None:
             lr = rate_at(start)
         accumulated += engine.train_step(data, idx, lr) * (stop - start)
-    return accumulated / n_samples, sample_idx
+    # float(): an engine may return lazy device scalars (one sync per epoch)
+    return float(accumulated / n_samples), sample_idx
 
 
 class _Rates:

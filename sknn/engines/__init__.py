@@ -6,6 +6,11 @@ cross the boundary as NumPy arrays, one dict per layer that has parameters or
 buffers, in layer order: ``{"kernel", "bias"}`` for dense layers,
 ``{"gamma", "beta", "moving_mean", "moving_variance"}`` for batch norm,
 ``{"slope"}`` for PReLU. So every fitted model is engine-independent.
+
+Registered engines (the estimators' ``backend``): ``"numpy"``, the reference,
+and ``"torch"`` (:mod:`sknn.engines.torch_engine`, imported only when asked
+for; without PyTorch :func:`get_engine` raises an ImportError saying what to
+install).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from sknn._registry import Registry
 
 ENGINES = Registry("backend")
 ENGINES.register("numpy")("sknn.engines.numpy_engine:NumpyEngine")
+ENGINES.register("torch")("sknn.engines.torch_engine:TorchEngine")
 
 
 class Engine(Protocol):
@@ -36,4 +42,12 @@ class Engine(Protocol):
 def get_engine(name):
     """Return the engine class registered as ``name``, importing it lazily."""
     module_name, class_name = ENGINES.get(name).split(":")
-    return getattr(importlib.import_module(module_name), class_name)
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as error:
+        if error.name != "torch":
+            raise
+        raise ImportError(
+            f"backend={name!r} needs PyTorch, which is not installed: "
+            "pip install sknn-learn[torch]") from error
+    return getattr(module, class_name)

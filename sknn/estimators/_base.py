@@ -20,6 +20,7 @@ from sknn.engines import get_engine
 from sknn.engines.numpy_engine import compute_threads, initial_weights, predict_raw
 from sknn.estimators._techniques import (
     TECHNIQUE_CONSTRAINTS,
+    engine_options,
     network_options,
     optimizer_params,
     regularization,
@@ -195,8 +196,8 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             self._initialize(spec)
         weights = [{key: np.asarray(value, dtype=X.dtype) for key, value in layer.items()}
                    for layer in self._weights()]
-        engine = get_engine("numpy")(spec, weights, regularization=self._regularization(),
-                                     rng=self._layer_rng(spec))
+        engine = get_engine(self.backend)(spec, weights, regularization=self._regularization(),
+                                          rng=self._layer_rng(spec), **engine_options(self))
         if self.solver in STOCHASTIC_SOLVERS:
             self._fit_stochastic(engine, X, y, sample_weight, incremental)
         else:

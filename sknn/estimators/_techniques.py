@@ -12,6 +12,7 @@ from numbers import Real
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from sknn.engines import ENGINES
 from sknn.nn.optimizers import OPTIMIZERS
 from sknn.spec import BatchNorm, Regularization
 
@@ -32,6 +33,8 @@ TECHNIQUE_CONSTRAINTS = {
     "clip_norm": _POSITIVE_OR_NONE,
     "rho": [Interval(Real, 0, 1, closed="left")],
     "weight_decay": [Interval(Real, 0, None, closed="left")],
+    "backend": [StrOptions(set(ENGINES.names()))],
+    "device": [str],
 }
 
 #: Default value of every technique parameter: each default leaves the
@@ -40,7 +43,7 @@ TECHNIQUE_DEFAULTS = {
     "activation_alpha": None, "batch_norm": False, "batch_norm_position": "before",
     "bn_momentum": 0.99, "bn_epsilon": 1e-3, "dropout": 0.0, "input_dropout": 0.0,
     "dropout_kind": "auto", "l1": 0.0, "max_norm": None, "clip_value": None,
-    "clip_norm": None, "rho": 0.9, "weight_decay": 0.01,
+    "clip_norm": None, "rho": 0.9, "weight_decay": 0.01, "backend": "numpy", "device": "auto",
 }
 
 # Optimizer constructor argument -> estimator parameter, where the names differ.
@@ -86,3 +89,13 @@ def optimizer_params(estimator):
     names = [name for name in signature.parameters if name != "learning_rate"]
     return {name: getattr(estimator, _OPTIMIZER_ARGUMENT_SOURCES.get(name, name))
             for name in names}
+
+
+def engine_options(estimator):
+    """Keyword arguments of the engine class beyond the spec, weights and randomness.
+
+    The NumPy engine takes none; the torch engine takes ``device``.
+    """
+    if estimator.backend == "numpy":
+        return {}
+    return {"device": estimator.device}

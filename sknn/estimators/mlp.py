@@ -163,6 +163,16 @@ _SHARED_PARAMETERS = """
 
     weight_decay : float, default=0.01
         AdamW's decoupled weight decay.
+
+    backend : {'numpy', 'torch'}, default='numpy'
+        The engine that trains the network: the hand-written NumPy core, or
+        PyTorch (``pip install sknn-learn[torch]``), which computes the same
+        objective and updates. The fitted model holds NumPy arrays either
+        way: it pickles, loads and predicts without torch.
+
+    device : str, default='auto'
+        Torch device for ``backend='torch'``: 'cpu', 'cuda', 'cuda:N', 'mps',
+        or 'auto' (CUDA, then MPS, then the CPU). Ignored by the NumPy engine.
 """
 
 _SHARED_ATTRIBUTES = """
@@ -234,7 +244,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
                  batch_norm_position="before", bn_momentum=0.99, bn_epsilon=1e-3, dropout=0.0,
                  input_dropout=0.0, dropout_kind="auto", l1=0.0, max_norm=None,
                  clip_value=None, clip_norm=None, rho=0.9, weight_decay=0.01,
-                 class_weight=None):
+                 class_weight=None, backend="numpy", device="auto"):
         store_init_arguments(self, locals())
 
     def _loss_name(self):
@@ -381,7 +391,8 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
                  batch_norm_position="before", bn_momentum=0.99, bn_epsilon=1e-3, dropout=0.0,
                  input_dropout=0.0, dropout_kind="auto", l1=0.0, max_norm=None,
                  clip_value=None, clip_norm=None, rho=0.9, weight_decay=0.01,
-                 huber_delta=1.0, output_activation=None, output_bounds=None):
+                 huber_delta=1.0, output_activation=None, output_bounds=None,
+                 backend="numpy", device="auto"):
         store_init_arguments(self, locals())
 
     def _loss_name(self):

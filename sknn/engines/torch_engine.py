@@ -1,0 +1,560 @@
+"""The PyTorch engine: the same spec, weights and objective, on ``torch.nn``.
+
+This is the only module of sknn that imports torch. It builds a
+``torch.nn.Sequential`` from a :class:`~sknn.spec.NetworkSpec` with torch's
+own pieces (``nn.Linear``, ``BatchNorm1d``'s parameters and buffers,
+``Dropout`` / ``AlphaDropout``, the activation modules,
+``clip_grad_norm_`` / ``clip_grad_value_``, ``torch.optim``) and exchanges
+weights with the rest of sknn as NumPy arrays in the NumPy engine's format,
+so a model trained here is engine-independent.
+
+Where torch's defaults differ from the NumPy reference, the reference wins:
+
+- Batch norm updates its running variance with the *biased* batch variance
+  (Keras's convention; ``BatchNorm1d`` uses the unbiased one) and accepts a
+  batch of one sample; torch's ``momentum`` is ``1 - spec.momentum``.
+- ``sgd`` and ``adam`` (and ``adamw``, which is sknn's Adam plus decoupled
+  decay) follow scikit-learn's formulas, written with tensor operations:
+  ``torch.optim.Adam`` places ``eps`` differently, and ``torch.optim.SGD``
+  differs from scikit-learn's velocity when the rate changes. ``nadam``,
+  ``adamax``, ``rmsprop`` and ``adagrad`` *are* torch's rules and use
+  ``torch.optim``.
+- ``clip_grad_norm_`` divides by ``norm + 1e-6``: clipped gradients are
+  about ``1e-6 / norm`` (relatively) smaller than the NumPy engine's.
+- Dropout and rrelu draw from torch's generator (seeded from ``rng`` at
+  every step, without disturbing torch's global state): the masks differ
+  from the NumPy engine's, their statistics do not.
+- Sparse input is densified by :meth:`TorchEngine.prepare` and
+  :meth:`TorchEngine.forward`.
+- Optimizer state (moments) lives in the engine: it is not carried over to
+  the next ``partial_fit`` call, which builds a new engine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from sknn.engines.numpy_engine import blas_thread_limit
+from sknn.nn.activations import RRELU_LOWER, RRELU_UPPER, resolve_activation
+from sknn.nn.losses import parse_loss_name
+from sknn.spec import Activation, Regularization
+from sknn.spec import BatchNorm as BatchNormSpec
+from sknn.spec import Dense as DenseSpec
+from sknn.spec import Dropout as DropoutSpec
+
+_DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+def resolve_device(device="auto"):
+    """``'auto'`` -> ``'cuda'`` if available, else ``'mps'`` if available, else ``'cpu'``."""
+    if device != "auto":
+        try:
+            return torch.device(device)
+        except RuntimeError as error:
+            raise ValueError(f"Unknown torch device {device!r}: {error}") from None
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+# -- activations ---------------------------------------------------------------
+class _Step(nn.Module):
+    """Heaviside (``1`` where ``z > 0``) or sign (``+-1``): forward only."""
+
+    def __init__(self, low):
+        super().__init__()
+        self.low = low
+
+    def forward(self, z):
+        return torch.where(z > 0, torch.ones_like(z), torch.full_like(z, self.low))
+
+
+#: Registry name -> ``(alpha, units) -> nn.Module`` (``alpha`` already resolved).
+ACTIVATION_MODULES = {
+    "identity": lambda alpha, units: nn.Identity(),
+    "logistic": lambda alpha, units: nn.Sigmoid(),
+    "tanh": lambda alpha, units: nn.Tanh(),
+    "relu": lambda alpha, units: nn.ReLU(),
+    "leaky_relu": lambda alpha, units: nn.LeakyReLU(alpha),
+    "elu": lambda alpha, units: nn.ELU(alpha),
+    "selu": lambda alpha, units: nn.SELU(),
+    # past the threshold torch returns z itself; at 40 that is exact in float64
+    "softplus": lambda alpha, units: nn.Softplus(threshold=40.0),
+    "gelu": lambda alpha, units: nn.GELU(),
+    "swish": lambda alpha, units: nn.SiLU(),
+    "prelu": lambda alpha, units: nn.PReLU(units, init=alpha),
+    "rrelu": lambda alpha, units: nn.RReLU(RRELU_LOWER, RRELU_UPPER),
+    "heaviside": lambda alpha, units: _Step(0.0),
+    "sign": lambda alpha, units: _Step(-1.0),
+}
+
+
+# -- batch norm ----------------------------------------------------------------
+class _BatchNorm(nn.BatchNorm1d):
+    """``BatchNorm1d`` with sknn's running statistics (biased variance, any batch size)."""
+
+    def forward(self, X):
+        if not self.training:
+            return F.batch_norm(X, self.running_mean, self.running_var, self.weight,
+                                self.bias, False, 0.0, self.eps)
+        mean = X.mean(dim=0)
+        var = X.var(dim=0, unbiased=False)
+        with torch.no_grad():
+            self.running_mean.lerp_(mean, self.momentum)
+            self.running_var.lerp_(var, self.momentum)
+        return (X - mean) * torch.rsqrt(var + self.eps) * self.weight + self.bias
+
+
+def build_module(spec, device):
+    """``nn.Sequential`` of ``spec``'s layers, in ``spec.dtype`` on ``device``."""
+    modules, width = [], spec.n_inputs
+    for layer in spec.layers:
+        if isinstance(layer, DenseSpec):
+            modules.append(nn.Linear(width, layer.units))
+            width = layer.units
+        elif isinstance(layer, BatchNormSpec):
+            modules.append(_BatchNorm(width, eps=layer.epsilon, momentum=1.0 - layer.momentum))
+        elif isinstance(layer, DropoutSpec):
+            modules.append((nn.AlphaDropout if layer.kind == "alpha" else nn.Dropout)(layer.rate))
+        elif isinstance(layer, Activation):
+            fn = resolve_activation(layer.name, layer.alpha)
+            modules.append(ACTIVATION_MODULES[fn.name](fn.alpha, width))
+        else:
+            raise TypeError(f"The torch engine cannot build a {type(layer).__name__} layer")
+    return nn.Sequential(*modules).to(device=device, dtype=_DTYPES[spec.dtype])
+
+
+def _weight_views(module):
+    """Per stateful layer, ``{sknn name: (tensor, transposed)}`` in the NumPy format."""
+    views = []
+    for layer in module:
+        if isinstance(layer, nn.Linear):
+            views.append({"kernel": (layer.weight, True), "bias": (layer.bias, False)})
+        elif isinstance(layer, nn.BatchNorm1d):
+            views.append({"gamma": (layer.weight, False), "beta": (layer.bias, False),
+                          "moving_mean": (layer.running_mean, False),
+                          "moving_variance": (layer.running_var, False)})
+        elif isinstance(layer, nn.PReLU):
+            views.append({"slope": (layer.weight, False)})
+    return views
+
+
+# -- losses --------------------------------------------------------------------
+def _rescaled(unit_fn, low_natural, high_natural):
+    def output(z, low, high):
+        value = unit_fn(z)
+        if low is None:
+            return value
+        return low + (high - low) * (value - low_natural) / (high_natural - low_natural)
+    return output
+
+
+#: Output activation name -> ``(z, low, high) -> prediction``.
+OUTPUT_LINKS = {
+    "identity": lambda z, low, high: z,
+    "relu": lambda z, low, high: F.relu(z),
+    "softplus": lambda z, low, high: F.softplus(z, threshold=40.0),
+    "exp": lambda z, low, high: torch.exp(z),
+    "logistic": _rescaled(torch.sigmoid, 0.0, 1.0),
+    "tanh": _rescaled(torch.tanh, -1.0, 1.0),
+}
+
+
+def _poisson_deviance(pred, y, delta=None):
+    return pred - torch.special.xlogy(y, pred) + torch.special.xlogy(y, y) - y
+
+
+#: Loss name -> ``(pred, y, delta) -> elementwise loss`` on the prediction.
+LOSS_FUNCTIONS = {
+    "squared_error": lambda pred, y, delta: 0.5 * F.mse_loss(pred, y, reduction="none"),
+    "absolute_error": lambda pred, y, delta: F.l1_loss(pred, y, reduction="none"),
+    "huber": lambda pred, y, delta: F.huber_loss(pred, y, reduction="none", delta=delta),
+    "poisson": _poisson_deviance,
+    # classification losses take raw outputs (their link is built in)
+    "log_loss": lambda z, y, delta: -(y * F.log_softmax(z, dim=1)),
+    "binary_log_loss": lambda z, y, delta: F.binary_cross_entropy_with_logits(
+        z, y, reduction="none"),
+}
+
+
+def make_torch_loss(name):
+    """``(raw, y) -> per-sample loss`` tensor for the sknn loss ``name``.
+
+    Same objective as :data:`sknn.nn.losses.LOSSES`: the pointwise loss of
+    ``link(raw)``, summed over outputs.
+    """
+    parts = parse_loss_name(name)
+    pointwise = LOSS_FUNCTIONS[parts.loss]
+    low, high = parts.output_bounds or (None, None)
+    delta = parts.huber_delta
+    if parts.loss in ("log_loss", "binary_log_loss"):
+        return lambda raw, y: pointwise(raw, y, delta).sum(dim=1)
+    if parts.loss == "poisson" and parts.output_activation == "exp":
+        # canonical log link: exp(z) - y z, without log(exp(z))
+        return lambda raw, y: (F.poisson_nll_loss(raw, y, log_input=True, reduction="none")
+                               + torch.special.xlogy(y, y) - y).sum(dim=1)
+    output = OUTPUT_LINKS[parts.output_activation]
+    return lambda raw, y: pointwise(output(raw, low, high), y, delta).sum(dim=1)
+
+
+def _weighted_mean(per_sample, sample_weight):
+    if sample_weight is None:
+        return per_sample.mean()
+    return (per_sample * sample_weight).sum() / sample_weight.sum()
+
+
+# -- optimizers ----------------------------------------------------------------
+class _ScikitSGD:
+    """scikit-learn's SGD: ``v <- m v - lr g``; ``p += v`` or ``p += m v - lr g``."""
+
+    def __init__(self, params, optimizer):
+        self.params, self.optimizer = params, optimizer
+        self.velocity = [torch.zeros_like(p) for p in params]
+
+    @torch.no_grad()
+    def step(self, lr):
+        momentum = float(self.optimizer.momentum)
+        for p, v in zip(self.params, self.velocity):
+            if momentum == 0:
+                p.add_(p.grad, alpha=-lr)
+                continue
+            v.mul_(momentum).add_(p.grad, alpha=-lr)
+            if self.optimizer.nesterov:
+                p.add_(v, alpha=momentum).add_(p.grad, alpha=-lr)
+            else:
+                p.add_(v)
+
+
+class _ScikitAdam:
+    """scikit-learn's Adam (``eps`` on the uncorrected root); AdamW's decay if any."""
+
+    def __init__(self, params, optimizer):
+        self.params, self.optimizer = params, optimizer
+        self.m = [torch.zeros_like(p) for p in params]
+        self.v = [torch.zeros_like(p) for p in params]
+        self.t = 0  # the moments' own age: they start at zero with this engine
+
+    @torch.no_grad()
+    def step(self, lr):
+        self.t += 1
+        opt, t = self.optimizer, self.t
+        b1, b2 = opt.beta_1, opt.beta_2
+        step_size = lr * (1 - b2**t) ** 0.5 / (1 - b1**t)
+        shrink = 1.0 - lr * getattr(opt, "weight_decay", 0.0)
+        for p, m, v in zip(self.params, self.m, self.v):
+            if shrink != 1.0:
+                p.mul_(shrink)
+            m.mul_(b1).add_(p.grad, alpha=1 - b1)
+            v.mul_(b2).addcmul_(p.grad, p.grad, value=1 - b2)
+            p.addcdiv_(m, v.sqrt().add_(opt.epsilon), value=-step_size)
+
+
+class _TorchOptim:
+    """A ``torch.optim`` optimizer whose rate is set before every step."""
+
+    def __init__(self, params, factory):
+        self.torch_optimizer = factory(params)
+
+    def step(self, lr):
+        for group in self.torch_optimizer.param_groups:
+            group["lr"] = lr
+        self.torch_optimizer.step()
+
+
+#: sknn optimizer name -> ``(params, sknn optimizer) -> rule with step(lr)``.
+OPTIMIZER_RULES = {
+    "sgd": _ScikitSGD,
+    "adam": _ScikitAdam,
+    "adamw": _ScikitAdam,
+    "nadam": lambda params, o: _TorchOptim(params, lambda ps: torch.optim.NAdam(
+        ps, betas=(o.beta_1, o.beta_2), eps=o.epsilon,
+        momentum_decay=o.MOMENTUM_DECAY)),
+    "adamax": lambda params, o: _TorchOptim(params, lambda ps: torch.optim.Adamax(
+        ps, betas=(o.beta_1, o.beta_2), eps=o.epsilon)),
+    "rmsprop": lambda params, o: _TorchOptim(params, lambda ps: torch.optim.RMSprop(
+        ps, alpha=o.rho, eps=o.epsilon)),
+    "adagrad": lambda params, o: _TorchOptim(params, lambda ps: torch.optim.Adagrad(
+        ps, eps=o.epsilon, initial_accumulator_value=o.INITIAL_ACCUMULATOR)),
+}
+
+
+# -- the engine ----------------------------------------------------------------
+@dataclass
+class TorchData:
+    """Training data on the engine's device; ``Y`` is 2-D."""
+
+    X: torch.Tensor
+    Y: torch.Tensor
+    sample_weight: torch.Tensor | None
+
+    @property
+    def n_samples(self):
+        return self.X.shape[0]
+
+
+class DeviceScalar:
+    """A loss that stays on the device until ``float()`` asks for it.
+
+    Supports what :func:`sknn.training.run_epoch` does with a step's loss
+    (``loss * n``, sums, ``/ n``), so an epoch syncs with the host once.
+    """
+
+    def __init__(self, value):
+        self.value = value
+
+    def __mul__(self, other):
+        return DeviceScalar(self.value * _raw(other))
+
+    def __add__(self, other):
+        return DeviceScalar(self.value + _raw(other))
+
+    def __truediv__(self, other):
+        return DeviceScalar(self.value / _raw(other))
+
+    __rmul__, __radd__ = __mul__, __add__
+
+    def __float__(self):
+        return float(self.value.item())
+
+    def __repr__(self):
+        return f"DeviceScalar({float(self)!r})"
+
+
+def _raw(value):
+    return value.value if isinstance(value, DeviceScalar) else value
+
+
+class TorchEngine:
+    """Forward, autograd backward and update with PyTorch, on any torch device.
+
+    Parameters
+    ----------
+    spec : NetworkSpec
+    weights : list of dict
+        Initial weights in the NumPy engine's format (see
+        :func:`sknn.engines.numpy_engine.initial_weights`), copied in.
+    optimizer : sknn.nn.optimizers.Optimizer or None
+        Defines the update rule (see :data:`OPTIMIZER_RULES`); needed for
+        :meth:`train_step` only. May be reassigned before training.
+    regularization : Regularization
+        Same meaning as for :class:`~sknn.engines.numpy_engine.NumpyEngine`.
+    rng : int, numpy.random.Generator or None
+        Seeds torch's generator for dropout and rrelu, once per step.
+    device : str or torch.device, default='cpu'
+        ``'auto'`` picks CUDA, then MPS, then the CPU.
+    """
+
+    def __init__(self, spec, weights, optimizer=None, regularization=None, rng=None,
+                 device="cpu"):
+        self.spec = spec
+        self.device = resolve_device(device)
+        self.dtype = _DTYPES[spec.dtype]
+        self.module = build_module(spec, self.device)
+        self.loss_fn = make_torch_loss(spec.loss)
+        self.regularization = regularization or Regularization()
+        self.rng = np.random.default_rng(rng)
+        self._views = _weight_views(self.module)
+        self._kernels = [m.weight for m in self.module if isinstance(m, nn.Linear)]
+        self._flat = self._flat_layout()
+        self._random = any(isinstance(m, (nn.Dropout, nn.AlphaDropout, nn.RReLU))
+                           for m in self.module)
+        self.optimizer = optimizer
+        self.set_weights(weights)
+
+    @property
+    def optimizer(self):
+        """The sknn optimizer defining the rule (the loop reads its momentum and rate)."""
+        return self._optimizer
+
+    @optimizer.setter
+    def optimizer(self, optimizer):
+        self._optimizer, self._rule = optimizer, None
+
+    def _flat_layout(self):
+        """``(tensor, transposed)`` in the NumPy engine's flat order: kernels, then the rest."""
+        params = [view for layer in self._views for key, view in layer.items()
+                  if key not in ("moving_mean", "moving_variance")]
+        kernels = [view for view in params if view[1]]
+        return kernels + [view for view in params if not view[1]]
+
+    # -- data -------------------------------------------------------------
+    def _tensor(self, array):
+        if sp.issparse(array):  # densified: simpler and usually faster on a GPU
+            array = array.toarray()
+        array = np.asarray(array)
+        if not array.flags.writeable:  # torch warns on read-only memory (memmaps)
+            array = array.copy()
+        return torch.as_tensor(array, dtype=self.dtype, device=self.device)
+
+    def prepare(self, X, Y, sample_weight=None):
+        """Move ``X``, ``Y`` and ``sample_weight`` to the device, once per fit."""
+        Y = np.asarray(Y)
+        Y = Y.reshape(-1, 1) if Y.ndim == 1 else Y
+        weight = None if sample_weight is None else self._tensor(sample_weight)
+        return TorchData(self._tensor(X), self._tensor(Y), weight)
+
+    def _batch(self, data, idx):
+        if not isinstance(idx, slice):
+            idx = torch.as_tensor(idx, device=self.device)
+        weight = None if data.sample_weight is None else data.sample_weight[idx]
+        return data.X[idx], data.Y[idx], weight
+
+    # -- training ---------------------------------------------------------
+    def _random_scope(self):
+        """Seed torch's generator from ``rng`` for this step, restoring it afterwards."""
+        if not self._random:
+            return contextlib.nullcontext()
+        devices = [self.device] if self.device.type == "cuda" else []
+        scope = torch.random.fork_rng(devices=devices)
+        seed = int(self.rng.integers(np.iinfo(np.int64).max))
+        return _seeded(scope, seed)
+
+    def _penalized_loss(self, X, Y, sample_weight):
+        """Training-mode data loss plus the L1 and L2 penalties on the kernels."""
+        self.module.train()
+        with self._random_scope():
+            raw = self.module(X)
+        loss = _weighted_mean(self.loss_fn(raw, Y), sample_weight)
+        reg = self.regularization
+        weight_sum = X.shape[0] if sample_weight is None else sample_weight.sum()
+        if reg.l1:
+            loss = loss + reg.l1 / weight_sum * sum(k.abs().sum() for k in self._kernels)
+        if reg.alpha:
+            loss = loss + 0.5 * reg.alpha / weight_sum * sum(
+                k.square().sum() for k in self._kernels)
+        return loss
+
+    def _backward(self, loss):
+        self.module.zero_grad(set_to_none=False)
+        loss.backward()
+
+    def train_step(self, data, idx, lr):
+        """One update: backward, clipping, optimizer, max-norm.
+
+        Returns the penalized loss before the update as a :class:`DeviceScalar`
+        (no host synchronisation per step).
+        """
+        X, Y, sample_weight = self._batch(data, idx)
+        with self._threads(X.shape[0]):
+            loss = self._penalized_loss(X, Y, sample_weight)
+            self._backward(loss)
+            self._clip()
+            self._update(float(lr))
+            if self.regularization.max_norm is not None:
+                self._apply_max_norm(self.regularization.max_norm)
+        return DeviceScalar(loss.detach())
+
+    @contextlib.contextmanager
+    def _threads(self, batch_size):
+        """One CPU thread for small products, as the NumPy engine gives BLAS.
+
+        Under load, torch's thread pool made a 10-16-2 network ~15x slower.
+        """
+        previous = torch.get_num_threads()
+        single = (self.device.type == "cpu" and previous != 1
+                  and blas_thread_limit(self.spec, batch_size) == 1)
+        if single:
+            torch.set_num_threads(1)
+        try:
+            yield
+        finally:
+            if single:
+                torch.set_num_threads(previous)
+
+    def _clip(self):
+        reg, params = self.regularization, list(self.module.parameters())
+        if reg.clip_value is not None:
+            nn.utils.clip_grad_value_(params, reg.clip_value)
+        if reg.clip_norm is not None:
+            nn.utils.clip_grad_norm_(params, reg.clip_norm)
+
+    def _update(self, lr):
+        if self._rule is None:
+            params = list(self.module.parameters())
+            self._rule = OPTIMIZER_RULES[self.optimizer.name](params, self.optimizer)
+        self.optimizer.learning_rate = lr
+        self.optimizer.n_steps += 1
+        self._rule.step(lr)
+
+    @torch.no_grad()
+    def _apply_max_norm(self, bound):
+        for kernel in self._kernels:  # rows of a torch weight: each unit's incoming weights
+            norms = torch.linalg.vector_norm(kernel, dim=1, keepdim=True)
+            kernel.mul_(bound / torch.clamp(norms, min=bound))
+
+    def loss_and_gradient(self, data):
+        """Full-batch penalized loss and its flat gradient (NumPy, for L-BFGS)."""
+        with self._threads(data.n_samples):
+            loss = self._penalized_loss(data.X, data.Y, data.sample_weight)
+            self._backward(loss)
+        grads = [(tensor.grad, transposed) for tensor, transposed in self._flat]
+        return float(loss.item()), _flatten(grads)
+
+    @torch.no_grad()
+    def loss(self, data):
+        """Inference-mode loss (no penalty), as a float."""
+        self.module.eval()
+        per_sample = self.loss_fn(self.module(data.X), data.Y)
+        return float(_weighted_mean(per_sample, data.sample_weight).item())
+
+    # -- inference and weights --------------------------------------------
+    @torch.no_grad()
+    def forward(self, X):
+        """Raw outputs (inference mode) as a NumPy array."""
+        self.module.eval()
+        return self.module(self._tensor(X)).cpu().numpy()
+
+    def get_weights(self):
+        """NumPy copies in the NumPy engine's format (kernels ``(fan_in, fan_out)``)."""
+        return [{key: _to_numpy(tensor, transposed) for key, (tensor, transposed) in layer.items()}
+                for layer in self._views]
+
+    @torch.no_grad()
+    def set_weights(self, weights):
+        if len(weights) != len(self._views):
+            raise ValueError(f"Expected weights for {len(self._views)} layers, got {len(weights)}")
+        for target, source in zip(self._views, weights):
+            if set(source) != set(target):
+                raise ValueError(f"Expected weights {sorted(target)}, got {sorted(source)}")
+            for key, (tensor, transposed) in target.items():
+                value = np.asarray(source[key])
+                tensor.copy_(self._tensor(value.T if transposed else value).reshape(tensor.shape))
+
+    def flat_parameters(self):
+        """The trainable parameters as one NumPy vector, in the NumPy engine's order."""
+        return _flatten(self._flat)
+
+    @torch.no_grad()
+    def set_flat_parameters(self, flat):
+        offset = 0
+        for tensor, transposed in self._flat:
+            shape = tensor.shape[::-1] if transposed else tensor.shape
+            chunk = np.asarray(flat[offset:offset + tensor.numel()]).reshape(shape)
+            tensor.copy_(self._tensor(chunk.T if transposed else chunk))
+            offset += tensor.numel()
+
+
+@contextlib.contextmanager
+def _seeded(scope, seed):
+    with scope:
+        torch.manual_seed(seed)
+        yield
+
+
+def _to_numpy(tensor, transposed=False):
+    array = tensor.detach().cpu().numpy()
+    return (array.T if transposed else array).copy()
+
+
+def _flatten(pairs):
+    return np.concatenate([_to_numpy(tensor, transposed).ravel() for tensor, transposed in pairs])

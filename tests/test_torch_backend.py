@@ -1,0 +1,111 @@
+"""``backend='torch'`` on the estimators: same fits, NumPy artifacts, optional torch."""
+
+import pickle
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification, make_regression
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sknn import MLPClassifier, MLPRegressor
+
+torch = pytest.importorskip("torch")
+
+SMALL = dict(hidden_layer_sizes=(8,), random_state=0, max_iter=5)
+
+
+@pytest.mark.parametrize("params", [dict(solver="adam"), dict(solver="sgd"),
+                                    dict(solver="lbfgs"),
+                                    dict(solver="rmsprop", batch_norm=True, alpha=0.01,
+                                         clip_norm=1.0, max_norm=2.0, l1=1e-3)],
+                         ids=["adam", "sgd", "lbfgs", "techniques"])
+def test_both_backends_fit_the_same_classifier(params):
+    X, y = make_classification(n_samples=120, n_features=6, random_state=0)
+    fits = [MLPClassifier(backend=backend, **SMALL, **params).fit(X, y)
+            for backend in ("numpy", "torch")]
+    for a, b in zip(fits[0].coefs_ + fits[0].intercepts_, fits[1].coefs_ + fits[1].intercepts_):
+        np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-8)
+    assert fits[1].loss_ == pytest.approx(fits[0].loss_, rel=1e-6)
+    np.testing.assert_allclose(fits[1].predict_proba(X), fits[0].predict_proba(X), atol=1e-8)
+    assert all(isinstance(w, np.ndarray) for w in fits[1].coefs_)
+
+
+def test_torch_regressor_with_partial_fit_and_validation():
+    X, y = make_regression(n_samples=100, n_features=5, random_state=0)
+    model = MLPRegressor(backend="torch", device="cpu", early_stopping=True,
+                         **SMALL).fit(X, y / 100)
+    assert len(model.validation_scores_) == model.n_iter_
+    model = MLPRegressor(backend="torch", **SMALL)
+    model.partial_fit(X, y / 100).partial_fit(X, y / 100)
+    assert model.predict(X).shape == (100,)
+
+
+def test_an_unknown_device_is_a_value_error():
+    X, y = make_regression(n_samples=20, n_features=3, random_state=0)
+    with pytest.raises(ValueError, match="device"):
+        MLPRegressor(backend="torch", device="nonsense", **SMALL).fit(X, y)
+
+
+_WITHOUT_TORCH = textwrap.dedent("""
+    import importlib.abc, pickle, sys
+
+    class NoTorch(importlib.abc.MetaPathFinder):  # importing torch now fails
+        def find_spec(self, name, path=None, target=None):
+            if name == "torch" or name.startswith("torch."):
+                raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+    sys.meta_path.insert(0, NoTorch())
+    import numpy as np
+    from sknn import MLPRegressor
+    X = np.random.RandomState(0).normal(size=(30, 3)); y = X.sum(axis=1)
+    model = MLPRegressor(hidden_layer_sizes=(4,), max_iter=3, random_state=0).fit(X, y)
+    assert model.predict(X).shape == (30,)
+    with open(sys.argv[1], "rb") as f:
+        trained_with_torch = pickle.load(f)
+    np.save(sys.argv[2], trained_with_torch.predict(X))
+    try:
+        MLPRegressor(backend="torch", max_iter=1).fit(X, y)
+    except ImportError as error:
+        assert "pip install sknn-learn[torch]" in str(error), error
+    else:
+        raise AssertionError("backend='torch' without torch did not raise")
+    assert "torch" not in sys.modules
+""")
+
+
+def test_without_torch_numpy_fits_and_a_torch_trained_model_predicts(tmp_path):
+    X = np.random.RandomState(0).normal(size=(30, 3))
+    model = MLPRegressor(hidden_layer_sizes=(4,), max_iter=3, random_state=0,
+                         backend="torch", batch_norm=True).fit(X, X.sum(axis=1))
+    path = tmp_path / "model.pkl"
+    path.write_bytes(pickle.dumps(model))
+    script = tmp_path / "script.py"
+    script.write_text(_WITHOUT_TORCH)
+    result = subprocess.run([sys.executable, str(script), str(path), str(tmp_path / "p.npy")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    np.testing.assert_allclose(np.load(tmp_path / "p.npy"), model.predict(X), rtol=1e-12)
+
+
+@parametrize_with_checks([MLPClassifier(hidden_layer_sizes=(16,), random_state=0,
+                                        backend="torch")])
+def test_sklearn_estimator_checks_pass_with_the_torch_backend(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("learning_rate", ["constant", "cosine", "exponential", "invscaling",
+                                           "one_cycle", "piecewise", "plateau", "power",
+                                           "adaptive"])
+def test_both_backends_follow_every_schedule_alike(learning_rate):
+    X, y = make_regression(n_samples=80, n_features=4, noise=1.0, random_state=0)
+    fits = [MLPRegressor(backend=backend, solver="sgd", learning_rate=learning_rate,
+                         learning_rate_init=0.01, batch_size=16, **SMALL).fit(X, y / 100)
+            for backend in ("numpy", "torch")]
+    for a, b in zip(fits[0].coefs_ + fits[0].intercepts_, fits[1].coefs_ + fits[1].intercepts_):
+        np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-9)
+    assert fits[1].history_["learning_rate"] == fits[0].history_["learning_rate"]
+    assert all(type(loss) is float for loss in fits[1].loss_curve_)
+    np.testing.assert_allclose(fits[1].loss_curve_, fits[0].loss_curve_, rtol=1e-9)

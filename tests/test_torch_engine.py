@@ -1,0 +1,298 @@
+"""NumPy vs PyTorch engine parity, in float64 from the same initial weights.
+
+Forward outputs agree to 1e-10; losses and weights after several training
+steps to 1e-6. Random layers (dropout, rrelu in training) are compared by
+their statistics, not their draws.
+"""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+torch = pytest.importorskip("torch")
+
+from sknn.engines import get_engine  # noqa: E402
+from sknn.engines.numpy_engine import NumpyEngine, initial_weights  # noqa: E402
+from sknn.engines.torch_engine import (ACTIVATION_MODULES, LOSS_FUNCTIONS,  # noqa: E402
+                                       OPTIMIZER_RULES, OUTPUT_LINKS, TorchEngine,
+                                       build_module)
+from sknn.nn.activations import ACTIVATIONS  # noqa: E402
+from sknn.nn.initializers import INITIALIZERS  # noqa: E402
+from sknn.nn.losses import LOSSES, OUTPUT_ACTIVATIONS, parse_loss_name  # noqa: E402
+from sknn.nn.optimizers import OPTIMIZERS, make_optimizer  # noqa: E402
+from sknn.spec import (BatchNorm, Dropout, NetworkSpec, Regularization,  # noqa: E402
+                       mlp_spec)
+
+N_SAMPLES, N_FEATURES, N_OUTPUTS = 40, 5, 3
+FORWARD_TOL, TRAIN_TOL = 1e-10, 1e-6
+TRAINABLE = [name for name in ACTIVATIONS.names() if ACTIVATIONS.get(name).differentiable]
+
+
+def _pair(spec, solver="adam", regularization=None, seed=0, **optimizer_params):
+    """A NumPy and a torch engine from the same weights, each with its own optimizer."""
+    weights = initial_weights(spec, np.random.RandomState(seed))
+    regularization = regularization or Regularization()
+    engines = []
+    for engine_class in (NumpyEngine, TorchEngine):
+        optimizer = make_optimizer(solver, **optimizer_params)
+        engines.append(engine_class(spec, weights, optimizer=optimizer,
+                                    regularization=regularization, rng=seed))
+    return engines
+
+
+def _data(loss="squared_error", seed=1, weighted=True, n_outputs=N_OUTPUTS):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(N_SAMPLES, N_FEATURES)) * [1.0, 3.0, 0.5, 2.0, 1.0] + 0.5
+    name = parse_loss_name(loss)
+    if name.loss == "log_loss":
+        Y = np.eye(n_outputs)[rng.randint(n_outputs, size=N_SAMPLES)]
+    elif name.loss == "binary_log_loss":
+        Y = rng.randint(2, size=(N_SAMPLES, n_outputs)).astype(float)
+    elif name.loss == "poisson":
+        Y = rng.poisson(2.0, size=(N_SAMPLES, n_outputs)).astype(float)
+    else:
+        low, high = name.output_bounds or (-2.0, 2.0)
+        Y = rng.uniform(max(low, -2.0) + 0.1, min(high, 2.0) - 0.1, (N_SAMPLES, n_outputs))
+    weight = rng.uniform(0.5, 2.0, N_SAMPLES) if weighted else None
+    return X, Y, weight
+
+
+def _assert_weights_close(first, second, tol):
+    assert [sorted(layer) for layer in first] == [sorted(layer) for layer in second]
+    for a, b in zip(first, second):
+        for key in a:
+            np.testing.assert_allclose(a[key], b[key], rtol=tol, atol=tol, err_msg=key)
+
+
+def _train_and_compare(spec, data, steps=6, lrs=(0.01,), tol=TRAIN_TOL, forward_tol=FORWARD_TOL,
+                       **kwargs):
+    """Same steps on both engines: losses, weights and final forward must agree."""
+    engines = _pair(spec, **kwargs)
+    prepared = [engine.prepare(*data) for engine in engines]
+    X = data[0]
+    np.testing.assert_allclose(engines[0].forward(X), engines[1].forward(X),
+                               rtol=forward_tol, atol=forward_tol)
+    order = np.random.RandomState(2)
+    for step in range(steps):
+        idx = order.choice(N_SAMPLES, 16, replace=False) if step % 2 else slice(0, 24)
+        lr = lrs[step % len(lrs)]
+        losses = [float(engine.train_step(d, idx, lr)) for engine, d in zip(engines, prepared)]
+        assert losses[1] == pytest.approx(losses[0], rel=tol, abs=tol)
+    _assert_weights_close(engines[0].get_weights(), engines[1].get_weights(), tol)
+    np.testing.assert_allclose(engines[0].forward(X), engines[1].forward(X), rtol=tol, atol=tol)
+    assert engines[1].loss(prepared[1]) == pytest.approx(engines[0].loss(prepared[0]), rel=tol)
+    return engines
+
+
+# -- coverage of the registries ------------------------------------------------
+
+def test_torch_maps_cover_every_registry_entry():
+    assert set(ACTIVATIONS.names()) <= set(ACTIVATION_MODULES)
+    assert set(OUTPUT_ACTIVATIONS.names()) <= set(OUTPUT_LINKS)
+    assert {parse_loss_name(name).loss for name in LOSSES.names()} <= set(LOSS_FUNCTIONS)
+    assert set(OPTIMIZERS.names()) <= set(OPTIMIZER_RULES)
+
+
+def test_the_torch_engine_is_registered_under_torch():
+    assert get_engine("torch") is TorchEngine
+
+
+# -- forward and training parity -----------------------------------------------
+
+@pytest.mark.parametrize("activation", ACTIVATIONS.names())
+def test_forward_outputs_agree_for_every_activation(activation):
+    spec = mlp_spec(N_FEATURES, (7, 6), N_OUTPUTS, activation, "squared_error")
+    numpy_engine, torch_engine = _pair(spec)
+    X = _data()[0]
+    np.testing.assert_allclose(torch_engine.forward(X), numpy_engine.forward(X),
+                               rtol=FORWARD_TOL, atol=FORWARD_TOL)
+
+
+@pytest.mark.parametrize("activation", [name for name in TRAINABLE if name != "rrelu"])
+def test_training_steps_agree_for_every_activation(activation):
+    spec = mlp_spec(N_FEATURES, (7, 6), N_OUTPUTS, activation, "squared_error",
+                    activation_alpha=0.2 if activation in ("leaky_relu", "prelu") else None)
+    _train_and_compare(spec, _data(), lrs=(0.05,))
+
+
+@pytest.mark.parametrize("initializer", INITIALIZERS.names())
+def test_training_steps_agree_for_every_initializer(initializer):
+    spec = mlp_spec(N_FEATURES, (6,), N_OUTPUTS, "tanh", "squared_error",
+                    initializer=initializer)
+    _train_and_compare(spec, _data())
+
+
+OPTIMIZER_CASES = [("sgd", {"momentum": 0.9, "nesterov": True}),
+                   ("sgd", {"momentum": 0.8, "nesterov": False}),
+                   ("sgd", {"momentum": 0.0})]
+OPTIMIZER_CASES += [(name, {}) for name in OPTIMIZERS.names() if name != "sgd"]
+OPTIMIZER_CASES += [("adamw", {"weight_decay": 0.1})]
+
+
+@pytest.mark.parametrize("solver, params", OPTIMIZER_CASES,
+                         ids=[f"{name}-{params}" for name, params in OPTIMIZER_CASES])
+def test_training_steps_agree_for_every_optimizer_with_a_changing_rate(solver, params):
+    spec = mlp_spec(N_FEATURES, (6, 5), N_OUTPUTS, "relu", "squared_error")
+    _train_and_compare(spec, _data(), steps=8, lrs=(0.02, 0.01, 0.005), solver=solver,
+                       **params)
+
+
+@pytest.mark.parametrize("position", ["before", "after"])
+def test_batch_norm_trains_and_infers_alike(position):
+    spec = mlp_spec(N_FEATURES, (6, 5), N_OUTPUTS, "tanh", "squared_error",
+                    batch_norm=BatchNorm(momentum=0.8, epsilon=1e-3),
+                    batch_norm_position=position)
+    numpy_engine, torch_engine = _train_and_compare(spec, _data(), lrs=(0.05,))
+    moving = [layer["moving_variance"] for layer in torch_engine.get_weights()
+              if "moving_variance" in layer]
+    assert all(not np.allclose(variance, 1.0) for variance in moving)  # they were updated
+
+
+def test_batch_norm_accepts_a_batch_of_one_sample():
+    spec = mlp_spec(N_FEATURES, (6,), N_OUTPUTS, "relu", "squared_error",
+                    batch_norm=BatchNorm())
+    engines = _pair(spec)
+    prepared = [engine.prepare(*_data()) for engine in engines]
+    losses = [float(engine.train_step(d, slice(3, 4), 0.01))
+              for engine, d in zip(engines, prepared)]
+    assert losses[1] == pytest.approx(losses[0], rel=TRAIN_TOL)
+    _assert_weights_close(engines[0].get_weights(), engines[1].get_weights(), TRAIN_TOL)
+
+
+LOSS_NAMES = LOSSES.names() + ["huber[delta=0.5]|tanh[-1,3]", "poisson|softplus",
+                               "squared_error|logistic", "absolute_error|relu",
+                               "squared_error|exp"]
+
+
+@pytest.mark.parametrize("loss", LOSS_NAMES)
+def test_training_steps_agree_for_every_loss(loss):
+    n_outputs = 1 if loss == "binary_log_loss" else N_OUTPUTS
+    spec = mlp_spec(N_FEATURES, (6,), n_outputs, "tanh", loss)
+    _train_and_compare(spec, _data(loss, n_outputs=n_outputs), lrs=(0.02,))
+
+
+REGULARIZATIONS = [Regularization(alpha=0.3), Regularization(l1=0.05),
+                   Regularization(alpha=0.1, l1=0.02, clip_value=0.05),
+                   Regularization(alpha=0.1, clip_norm=0.1),
+                   Regularization(max_norm=0.8), Regularization(l1=0.01, max_norm=0.5,
+                                                                clip_norm=0.5)]
+
+
+@pytest.mark.parametrize("regularization", REGULARIZATIONS, ids=str)
+@pytest.mark.parametrize("weighted", [True, False])
+def test_penalties_clipping_and_max_norm_agree(regularization, weighted):
+    spec = mlp_spec(N_FEATURES, (6, 5), N_OUTPUTS, "relu", "squared_error",
+                    batch_norm=BatchNorm())
+    _train_and_compare(spec, _data(weighted=weighted), lrs=(0.1,), solver="sgd",
+                       regularization=regularization)
+
+
+def test_float32_training_agrees_to_float32_precision():
+    spec = mlp_spec(N_FEATURES, (6,), N_OUTPUTS, "relu", "squared_error", dtype="float32")
+    _train_and_compare(spec, _data(), tol=1e-4, forward_tol=1e-5)
+
+
+# -- L-BFGS interface ------------------------------------------------------------
+
+def test_loss_and_gradient_and_flat_parameters_agree():
+    spec = mlp_spec(N_FEATURES, (6,), N_OUTPUTS, "prelu", "squared_error",
+                    batch_norm=BatchNorm())
+    engines = _pair(spec, regularization=Regularization(alpha=0.2, l1=0.01))
+    np.testing.assert_array_equal(engines[0].flat_parameters(), engines[1].flat_parameters())
+    flat = engines[0].flat_parameters() + 0.01 * np.arange(engines[0].flat_parameters().size)
+    results = []
+    for engine in engines:
+        engine.set_flat_parameters(flat.copy())
+        loss, grad = engine.loss_and_gradient(engine.prepare(*_data()))
+        results.append((loss, np.array(grad)))
+    assert results[1][0] == pytest.approx(results[0][0], rel=1e-12)
+    np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-9, atol=1e-12)
+    np.testing.assert_array_equal(engines[1].flat_parameters(), flat)
+
+
+# -- data, lazy losses, weights ---------------------------------------------------
+
+def test_sparse_input_is_densified():
+    spec = mlp_spec(N_FEATURES, (6,), N_OUTPUTS, "relu", "squared_error")
+    numpy_engine, torch_engine = _pair(spec)
+    X, Y, weight = _data()
+    X[X < 0.5] = 0.0
+    sparse = sp.csr_matrix(X)
+    np.testing.assert_allclose(torch_engine.forward(sparse), numpy_engine.forward(X),
+                               rtol=FORWARD_TOL, atol=FORWARD_TOL)
+    data = torch_engine.prepare(sparse, Y, weight)
+    assert data.X.layout == torch.strided and data.n_samples == N_SAMPLES
+
+
+def test_train_step_returns_a_lazy_device_scalar_summable_like_a_float():
+    spec = mlp_spec(N_FEATURES, (6,), N_OUTPUTS, "relu", "squared_error")
+    numpy_engine, torch_engine = _pair(spec)
+    data = torch_engine.prepare(*_data())
+    first = torch_engine.train_step(data, slice(0, 10), 0.01)
+    second = torch_engine.train_step(data, slice(10, 20), 0.01)
+    total = 0.0
+    total += first * 10
+    total += second * 10
+    assert float(total / 20) == pytest.approx((float(first) + float(second)) / 2)
+
+
+def test_set_weights_rejects_a_wrong_layout():
+    spec = mlp_spec(N_FEATURES, (6,), N_OUTPUTS, "relu", "squared_error")
+    torch_engine = _pair(spec)[1]
+    with pytest.raises(ValueError, match="layers"):
+        torch_engine.set_weights(torch_engine.get_weights()[:1])
+
+
+# -- random layers: the same statistics --------------------------------------------
+
+@pytest.mark.parametrize("kind", ["standard", "alpha"])
+def test_dropout_preserves_the_mean_and_is_the_identity_at_inference(kind):
+    rate = 0.3
+    module = build_module(NetworkSpec(200, (Dropout(rate, kind),), "squared_error"), "cpu")
+    X = torch.randn(2000, 200, dtype=torch.float64) + (0.0 if kind == "alpha" else 1.0)
+    module.train()
+    dropped = module(X)
+    assert float(dropped.mean()) == pytest.approx(float(X.mean()), abs=0.02)
+    assert float((dropped == 0).double().mean()) == pytest.approx(
+        rate if kind == "standard" else 0.0, abs=0.01)
+    if kind == "alpha":
+        assert float(dropped.std()) == pytest.approx(float(X.std()), abs=0.02)
+    module.eval()
+    assert torch.equal(module(X), X)
+
+
+def test_dropout_networks_lose_about_the_same_and_are_reproducible():
+    spec = mlp_spec(N_FEATURES, (50,), N_OUTPUTS, "relu", "squared_error", dropout=0.4)
+    X, Y, _ = _data()
+    losses = []
+    for _ in range(2):
+        engines = _pair(spec, seed=3)
+        data = [engine.prepare(X, Y) for engine in engines]
+        losses.append([np.mean([float(engine.train_step(d, slice(None), 0.0))
+                                for _ in range(200)]) for engine, d in zip(engines, data)])
+    assert losses[0] == losses[1]  # same rng: same masks
+    assert losses[0][1] == pytest.approx(losses[0][0], rel=0.05)
+
+
+def test_a_torch_trained_network_leaves_torch_global_generator_alone():
+    spec = mlp_spec(N_FEATURES, (6,), N_OUTPUTS, "rrelu", "squared_error", dropout=0.2)
+    torch_engine = _pair(spec)[1]
+    data = torch_engine.prepare(*_data())
+    state = torch.get_rng_state()
+    torch_engine.train_step(data, slice(None), 0.01)
+    assert torch.equal(torch.get_rng_state(), state)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_training_on_cuda_agrees_with_numpy():
+    spec = mlp_spec(N_FEATURES, (6, 5), N_OUTPUTS, "relu", "squared_error",
+                    batch_norm=BatchNorm())
+    weights = initial_weights(spec, np.random.RandomState(0))
+    engines = [NumpyEngine(spec, weights, optimizer=make_optimizer("adam")),
+               TorchEngine(spec, weights, optimizer=make_optimizer("adam"), device="cuda")]
+    data = [engine.prepare(*_data()) for engine in engines]
+    for _ in range(4):
+        losses = [float(engine.train_step(d, slice(None), 0.01))
+                  for engine, d in zip(engines, data)]
+        assert losses[1] == pytest.approx(losses[0], rel=TRAIN_TOL)
+    _assert_weights_close(engines[0].get_weights(), engines[1].get_weights(), TRAIN_TOL)
