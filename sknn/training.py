@@ -49,8 +49,12 @@ class TrainState:
 
     @classmethod
     def fresh(cls, early_stopping, initial_weights):
-        state = cls(best_weights=initial_weights)
+        # Only early stopping restores best weights (the initial ones when no
+        # epoch ever improves); without it, keeping a copy would only make
+        # every pickled model one set of weights larger.
+        state = cls()
         if early_stopping:
+            state.best_weights = initial_weights
             state.validation_scores = []
             state.best_validation_score = -np.inf
             state.best_loss = None

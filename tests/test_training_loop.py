@@ -246,9 +246,10 @@ def test_early_stopping_restores_the_weights_of_the_best_epoch():
 
 def test_without_validation_the_final_weights_are_kept():
     engine = _engine()
+    initial = engine.get_weights()
     state, _ = _fit(engine, _config(max_iter=5))
-    last = engine.get_weights()
-    assert _weights_differ(last, state.best_weights)  # best_weights: the initial ones
+    assert _weights_differ(engine.get_weights(), initial)
+    assert state.best_weights is None  # nothing kept that only early stopping needs
 
 
 # -- history --------------------------------------------------------------
