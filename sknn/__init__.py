@@ -1,9 +1,10 @@
 """sknn: scikit-learn compatible neural networks on a hand-written NumPy core."""
 
 from sknn._version import __version__
+from sknn.estimators.deep_net import DeepNetClassifier, DeepNetRegressor
 from sknn.estimators.mlp import MLPClassifier, MLPRegressor
 from sknn.estimators.perceptron import PerceptronClassifier
 from sknn.search import search_space
 
-__all__ = ["MLPClassifier", "MLPRegressor", "PerceptronClassifier", "__version__",
+__all__ = ["DeepNetClassifier", "DeepNetRegressor", "MLPClassifier", "MLPRegressor", "PerceptronClassifier", "__version__",
            "search_space"]

@@ -268,8 +268,13 @@ def _assign_weights(targets, weights):
             view[...] = source[key]
 
 
-def predict_raw(spec, weights, X):
+def predict_raw(spec, weights, X, dropout_rng=None):
     """Raw outputs of a fitted network, straight from its weight arrays.
+
+    With a ``dropout_rng`` (a :class:`numpy.random.Generator`), dropout
+    layers run in training mode, drawing their masks from it, while every
+    other layer (batch norm included) stays in inference mode: one
+    stochastic pass of Monte Carlo dropout.
 
     Dense layers are bound to the stored kernels and biases themselves
     (``Dense.bind`` only keeps views), so a fitted model predicts without
@@ -279,7 +284,7 @@ def predict_raw(spec, weights, X):
     """
     stored = iter(weights)
     out = X
-    for layer in build_layers(spec):
+    for layer in build_layers(spec, dropout_rng):
         params, buffers = layer.param_shapes, getattr(layer, "buffer_shapes", {})
         if params or buffers:
             state = next(stored)
@@ -287,7 +292,8 @@ def predict_raw(spec, weights, X):
                 layer.bind(state, dict.fromkeys(params))
             else:
                 _bind_copies(layer, state)
-        out, _ = layer.forward(out, training=False)
+        stochastic = dropout_rng is not None and isinstance(layer, Dropout)
+        out, _ = layer.forward(out, training=stochastic)
     return out
 
 

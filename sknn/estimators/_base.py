@@ -250,12 +250,8 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
     def _split_validation(self, engine, X, y, sample_weight):
         if not self.early_stopping:
             return X, y, sample_weight, None
-        stratify = y if is_classifier(self) and self.n_outputs_ == 1 else None
-        arrays = (X, y) if sample_weight is None else (X, y, sample_weight)
-        parts = train_test_split(*arrays, random_state=self._random_state,
-                                 test_size=self.validation_fraction, stratify=stratify)
-        X_train, X_val, y_train, y_val = parts[:4]
-        sw_train, sw_val = parts[4:] if sample_weight is not None else (None, None)
+        X_train, X_val, y_train, y_val, sw_train, sw_val = self._validation_split(
+            X, y, sample_weight)
         if X_val.shape[0] < 2:
             raise ValueError(
                 "The validation set is too small. Increase 'validation_fraction' "
@@ -272,6 +268,21 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
 
         validation = Validation(engine.prepare(X_val, y_val, sw_val), score)
         return X_train, y_train, sw_train, validation
+
+    def _validation_split(self, X, y, sample_weight):
+        """``(X_train, X_val, y_train, y_val, sw_train, sw_val)`` for early stopping.
+
+        Holds out ``validation_fraction`` of the (encoded) data, stratified for
+        single-output classifiers. A hook: subclasses may supply their own
+        validation set instead.
+        """
+        stratify = y if is_classifier(self) and self.n_outputs_ == 1 else None
+        arrays = (X, y) if sample_weight is None else (X, y, sample_weight)
+        parts = train_test_split(*arrays, random_state=self._random_state,
+                                 test_size=self.validation_fraction, stratify=stratify)
+        X_train, X_val, y_train, y_val = parts[:4]
+        sw_train, sw_val = parts[4:] if sample_weight is not None else (None, None)
+        return X_train, X_val, y_train, y_val, sw_train, sw_val
 
     def _decode_targets(self, y):
         return y

@@ -1,0 +1,432 @@
+"""Deep networks with the textbook's modern defaults, on top of the MLP estimators.
+
+:class:`DeepNetClassifier` and :class:`DeepNetRegressor` are
+:class:`~sknn.MLPClassifier` and :class:`~sknn.MLPRegressor` with other
+defaults (He initialization, ELU, batch norm for deep stacks, Nadam, a
+performance schedule, early stopping), a depth/width parametrization that
+integer search spaces can tune, float32 training, an explicit validation
+set, Monte Carlo dropout and a self-normalizing (SELU) preset.
+"""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Integral
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+
+from sknn._sklearn_compat import _fit_context
+from sknn.engines.numpy_engine import predict_raw
+from sknn.estimators._base import store_init_arguments
+from sknn.estimators._techniques import network_options
+from sknn.estimators.mlp import MLPClassifier, MLPRegressor, _docstring
+from sknn.nn.losses import LOSSES
+from sknn.spec import BatchNorm, mlp_spec
+
+#: ``batch_norm='auto'`` normalizes stacks of at least this many hidden layers.
+BATCH_NORM_MIN_DEPTH = 3
+
+
+class _DeepNetMixin:
+    """What DeepNetClassifier and DeepNetRegressor add to the MLP estimators."""
+
+    _deep_constraints = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left"), None],
+        "n_hidden": [Interval(Integral, 1, None, closed="left")],
+        "n_neurons": [Interval(Integral, 1, None, closed="left")],
+        "batch_norm": ["boolean", StrOptions({"auto"})],
+        "dtype": [StrOptions({"float32", "float64"})],
+    }
+
+    # -- architecture -------------------------------------------------------
+    def _hidden_sizes(self):
+        if self.hidden_layer_sizes is None:
+            return [self.n_neurons] * self.n_hidden
+        return super()._hidden_sizes()
+
+    def _uses_batch_norm(self):
+        if self.batch_norm == "auto":
+            return self.activation != "selu" and len(self._hidden_sizes()) >= BATCH_NORM_MIN_DEPTH
+        return bool(self.batch_norm)
+
+    def _build_spec(self, n_features, dtype):
+        initializer, gain = self._initializer()
+        options = network_options(self)
+        options["batch_norm"] = (BatchNorm(float(self.bn_momentum), float(self.bn_epsilon))
+                                 if self._uses_batch_norm() else None)
+        return mlp_spec(n_features, self._hidden_sizes(), self.n_outputs_, self.activation,
+                        self._loss_name(), initializer=initializer, init_gain=gain,
+                        dtype=np.dtype(dtype).name, **options)
+
+    # -- input --------------------------------------------------------------
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = super()._validate_input(X, y, incremental, reset)
+        X = X.astype(self.dtype, copy=False)
+        if self.activation == "selu":
+            self._check_self_normalization(X)
+        return X, y
+
+    def _check_self_normalization(self, X):
+        """Warn where SELU's self-normalization cannot hold."""
+        reasons = []
+        if self.batch_norm is True:
+            reasons.append("batch_norm=True (batch norm replaces self-normalization)")
+        if self.alpha > 0 or self.l1 > 0:
+            reasons.append(f"an l2/l1 penalty (alpha={self.alpha}, l1={self.l1})")
+        if not sp.issparse(X) and X.shape[0] > 1:
+            mean, std = X.mean(axis=0), X.std(axis=0)
+            if np.abs(mean).max() > 0.5 or np.abs(std - 1).max() > 0.5:
+                reasons.append("input features that are not standardized (use "
+                               "sklearn.preprocessing.StandardScaler)")
+        if reasons:
+            warnings.warn("activation='selu' self-normalizes only with standardized inputs, "
+                          "no batch norm and no weight penalty; this fit has "
+                          + "; ".join(reasons) + ".", UserWarning, stacklevel=4)
+
+    def _as_input(self, X):
+        X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
+                          dtype=(np.float64, np.float32))
+        return X.astype(self.dtype, copy=False)
+
+    def _forward(self, X, check_input=True):
+        check_is_fitted(self)
+        return super()._forward(self._as_input(X) if check_input else X, check_input=False)
+
+    # -- explicit validation set --------------------------------------------
+    def _validation_split(self, X, y, sample_weight):
+        data = getattr(self, "_validation_data", None)
+        if data is None:
+            return super()._validation_split(X, y, sample_weight)
+        X_val, y_val = data
+        X_val = self._as_input(X_val).astype(X.dtype, copy=False)
+        y_val = self._encode_targets(y_val)
+        y_val = y_val.reshape(-1, 1) if y_val.ndim == 1 else y_val
+        return X, X_val, y, y_val, sample_weight, None
+
+    def _fit_with_validation(self, X, y, sample_weight, validation_data):
+        if validation_data is not None and not self.early_stopping:
+            raise ValueError("validation_data is the early-stopping validation set; "
+                             "it needs early_stopping=True.")
+        self._validation_data = validation_data
+        try:
+            return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+        finally:
+            del self._validation_data
+
+    # -- Monte Carlo dropout --------------------------------------------------
+    def _mc_outputs(self, X, n_samples):
+        """Link-space outputs of ``n_samples`` passes with only dropout active."""
+        check_is_fitted(self)
+        if not isinstance(n_samples, Integral) or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        X = self._as_input(X)
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        rng = np.random.default_rng(seed)
+        spec, weights = self._network_spec, self._weights()
+        link = LOSSES.get(spec.loss).link
+        return np.stack([link(predict_raw(spec, weights, X, dropout_rng=rng))
+                         for _ in range(n_samples)])
+
+
+_DEEP_DEFAULTS = """
+    The MLP estimators' parameters keep their meaning, with these
+    defaults: ``activation='elu'``, ``kernel_initializer='auto'`` (He normal
+    for ELU, LeCun normal for SELU), ``solver='nadam'``, ``alpha=0.0``,
+    ``batch_size=32``, ``learning_rate='one_cycle'`` with
+    ``learning_rate_init=0.01`` as its peak rate (see Notes),
+    ``max_iter=200`` epochs,
+    ``early_stopping=True`` (``n_iter_no_change=10`` epochs of patience, the
+    best weights restored). ``activation='selu'`` is the self-normalizing
+    preset: LeCun initialization, alpha dropout, no batch norm; a
+    UserWarning says when self-normalization cannot hold (``batch_norm=True``,
+    ``alpha`` or ``l1`` > 0, or training features far from zero mean and
+    unit variance).
+"""
+
+_DEEP_PARAMETERS = """
+    n_hidden : int, default=3
+        Number of hidden layers when ``hidden_layer_sizes`` is None.
+
+    n_neurons : int, default=100
+        Units of each hidden layer when ``hidden_layer_sizes`` is None.
+        ``n_hidden`` and ``n_neurons`` are two integers a search can tune
+        (``hidden_layer_sizes`` is a tuple).
+
+    hidden_layer_sizes : array-like of shape (n_layers - 2,) or None, default=None
+        Explicit layer widths; overrides ``n_hidden`` and ``n_neurons``.
+
+    dtype : {'float32', 'float64'}, default='float32'
+        ``X`` (also ``validation_data`` and prediction inputs) is cast to
+        this type and the weights are kept in it: float32 halves memory and
+        speeds up the matrix products; 'float64' matches the MLP estimators.
+
+    batch_norm : bool or 'auto', default='auto'
+        'auto' adds batch normalization to every hidden block of stacks of
+        at least 3 hidden layers (except with ``activation='selu'``), where
+        it keeps the activations well scaled; shallower nets train as fast
+        without it.
+"""
+
+_NOTES = """
+    Notes
+    -----
+    The schedule and batch size were chosen by a small measurement (3
+    hidden layers of 100 ELU units with batch norm, Nadam, early stopping;
+    standardized features, 75/25 stratified splits, test accuracy median and
+    min over seeds 0-2, fit seconds on a CPU):
+
+    =============================================  ===============  ===============
+    variant                                        digits           iris
+    =============================================  ===============  ===============
+    'plateau', rate 1e-3, batch 'auto'            0.967 / 0.949    0.684 / 0.605
+    'constant', rate 1e-3, batch 'auto'            0.967 / 0.949    0.684 / 0.605
+    'one_cycle', peak 1e-3, batch 'auto'           0.958 / 0.933    0.342 / 0.184
+    'one_cycle', peak 1e-2, batch 'auto'           0.960 / 0.951    0.711 / 0.684
+    'plateau', rate 1e-3, batch 32                 0.964 / 0.960    0.868 / 0.711
+    'plateau', rate 3e-3, batch 32                 0.956 / 0.940    0.842 / 0.842
+    **'one_cycle', peak 1e-2, batch 32** (chosen)  0.967 / 0.958    0.947 / 0.895
+    =============================================  ===============  ===============
+
+    Every variant fit digits in about 0.2 s (15-35 epochs). Early stopping
+    ends most fits before 'plateau' (patience 10) ever lowers the rate, so
+    it behaved as 'constant'; small datasets need small batches to take
+    enough steps before early stopping ('auto' is ``min(200, n_samples)``). With early stopping the 1cycle
+    schedule, which spans ``max_iter`` epochs, mostly acts as a warm-up
+    from ``learning_rate_init / 25`` towards the peak, which is what made it
+    robust here. Longer patience (``n_iter_no_change=20``) or a shorter
+    cycle (``max_iter=100``) changed digits by at most 0.002 and iris by
+    0 / -0.1, so the defaults stay. On very small datasets the
+    early-stopping set is tiny (15 iris samples) and fits can stop while the
+    warm-up rate is still low (training accuracy 0.74-0.97 over seeds for 2
+    layers of 32 units): raise ``n_iter_no_change`` or pass
+    ``validation_data``.
+"""
+
+
+class DeepNetClassifier(_DeepNetMixin, MLPClassifier):
+    _parameter_constraints: dict = {**MLPClassifier._parameter_constraints,
+                                    **_DeepNetMixin._deep_constraints}
+
+    def __init__(self, hidden_layer_sizes=None, activation="elu", *, n_hidden=3,
+                 n_neurons=100, solver="nadam", alpha=0.0, batch_size=32,
+                 learning_rate="one_cycle", learning_rate_init=0.01, power_t=0.5, max_iter=200,
+                 shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False,
+                 momentum=0.9, nesterovs_momentum=True, early_stopping=True,
+                 validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+                 n_iter_no_change=10, max_fun=15000, kernel_initializer="auto",
+                 activation_alpha=None, batch_norm="auto", batch_norm_position="before",
+                 bn_momentum=0.99, bn_epsilon=1e-3, dropout=0.0, input_dropout=0.0,
+                 dropout_kind="auto", l1=0.0, max_norm=None, clip_value=None, clip_norm=None,
+                 rho=0.9, weight_decay=0.01, class_weight=None, dtype="float32",
+                 backend="numpy", device="auto"):
+        store_init_arguments(self, locals())
+
+    def _encode_targets(self, y):
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y)
+        return self._label_binarizer.transform(y).astype(bool)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None, validation_data=None):
+        """Fit the network, with early stopping on a held-out or given validation set.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+        sample_weight : array-like of shape (n_samples,), default=None
+        validation_data : (X_val, y_val) or None, default=None
+            Early stopping scores this set instead of holding out
+            ``validation_fraction`` of ``X``; needs ``early_stopping=True``.
+
+        Returns
+        -------
+        self : object
+        """
+        return self._fit_with_validation(X, y, sample_weight, validation_data)
+
+    def mc_predict_proba(self, X, n_samples=30):
+        """Monte Carlo dropout: class probabilities averaged over stochastic passes.
+
+        Each of the ``n_samples`` passes draws new dropout masks (batch norm
+        stays in inference mode); the masks are seeded by ``random_state``,
+        so the same call gives the same result. Without dropout every pass
+        is the same and the standard deviation is zero.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        n_samples : int, default=30
+            Number of stochastic forward passes.
+
+        Returns
+        -------
+        mean : ndarray of shape (n_samples_X, n_classes)
+            Mean probability of each class, columns ordered as ``classes_``.
+        std : ndarray of shape (n_samples_X, n_classes)
+            Standard deviation of each probability over the passes.
+        """
+        outputs = self._mc_outputs(X, n_samples)
+        if self.n_outputs_ == 1:
+            outputs = np.concatenate([1 - outputs, outputs], axis=2)
+        return outputs.mean(axis=0), outputs.std(axis=0)
+
+
+class DeepNetRegressor(_DeepNetMixin, MLPRegressor):
+    _parameter_constraints: dict = {**MLPRegressor._parameter_constraints,
+                                    **_DeepNetMixin._deep_constraints}
+
+    def __init__(self, loss="squared_error", hidden_layer_sizes=None, activation="elu", *,
+                 n_hidden=3, n_neurons=100, solver="nadam", alpha=0.0, batch_size=32,
+                 learning_rate="one_cycle", learning_rate_init=0.01, power_t=0.5, max_iter=200,
+                 shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False,
+                 momentum=0.9, nesterovs_momentum=True, early_stopping=True,
+                 validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+                 n_iter_no_change=10, max_fun=15000, kernel_initializer="auto",
+                 activation_alpha=None, batch_norm="auto", batch_norm_position="before",
+                 bn_momentum=0.99, bn_epsilon=1e-3, dropout=0.0, input_dropout=0.0,
+                 dropout_kind="auto", l1=0.0, max_norm=None, clip_value=None, clip_norm=None,
+                 rho=0.9, weight_decay=0.01, huber_delta=1.0, output_activation=None,
+                 output_bounds=None, dtype="float32", backend="numpy", device="auto"):
+        store_init_arguments(self, locals())
+
+    def _encode_targets(self, y):
+        y = np.asarray(y, dtype=np.float64)
+        return column_or_1d(y) if y.ndim == 2 and y.shape[1] == 1 else y
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None, validation_data=None):
+        """Fit the network, with early stopping on a held-out or given validation set.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+        validation_data : (X_val, y_val) or None, default=None
+            Early stopping scores this set instead of holding out
+            ``validation_fraction`` of ``X``; needs ``early_stopping=True``.
+
+        Returns
+        -------
+        self : object
+        """
+        return self._fit_with_validation(X, y, sample_weight, validation_data)
+
+    def mc_predict(self, X, n_samples=30):
+        """Monte Carlo dropout: predictions averaged over stochastic passes.
+
+        Each of the ``n_samples`` passes draws new dropout masks (batch norm
+        stays in inference mode); the masks are seeded by ``random_state``,
+        so the same call gives the same result. Without dropout every pass
+        is the same and the standard deviation is zero.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        n_samples : int, default=30
+            Number of stochastic forward passes.
+
+        Returns
+        -------
+        mean : ndarray of shape (n_samples_X,) or (n_samples_X, n_outputs)
+            Mean prediction.
+        std : ndarray of the same shape
+            Standard deviation of the predictions over the passes.
+        """
+        outputs = self._mc_outputs(X, n_samples)
+        mean, std = outputs.mean(axis=0), outputs.std(axis=0)
+        if self.n_outputs_ == 1:
+            return mean.ravel(), std.ravel()
+        return mean, std
+
+
+# The MLP parameter descriptions, with the DeepNet defaults.
+_DEFAULTS_IN_DOCS = [
+    ("    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)\n"
+     "        Number of units of each hidden layer.\n\n", ""),
+    ("    batch_norm : bool, default=False\n"
+     "        Add batch normalization to every hidden block.\n\n", ""),
+    ("activation : str, default='relu'", "activation : str, default='elu'"),
+    ("solver : str, default='adam'", "solver : str, default='nadam'"),
+    ("alpha : float, default=0.0001", "alpha : float, default=0.0"),
+    ("batch_size : int or 'auto', default='auto'", "batch_size : int or 'auto', default=32"),
+    ("learning_rate : str or Schedule, default='constant'",
+     "learning_rate : str or Schedule, default='one_cycle'"),
+    ("learning_rate_init : float, default=0.001", "learning_rate_init : float, default=0.01"),
+    ("early_stopping : bool, default=False", "early_stopping : bool, default=True"),
+    ("kernel_initializer : str or Initializer, default='sklearn'",
+     "kernel_initializer : str or Initializer, default='auto'"),
+]
+
+
+def _deep_docstring(*parts):
+    doc = _docstring(*parts)
+    for old, new in _DEFAULTS_IN_DOCS:
+        if old not in doc:
+            raise RuntimeError(f"DeepNet docstring: {old!r} not found")
+        doc = doc.replace(old, new)
+    return doc
+
+
+DeepNetClassifier.__doc__ = _deep_docstring(
+    """Deep neural network classifier with modern defaults.
+
+    An :class:`~sknn.MLPClassifier` configured by the textbook recipe for
+    deep networks: He-initialized ELU layers, batch normalization for deep
+    stacks, Nadam, a 1cycle schedule, minibatches of 32 and early
+    stopping that restores the best weights. It adds ``n_hidden`` /
+    ``n_neurons``, float32 training (``dtype``), ``fit(...,
+    validation_data=(X_val, y_val))`` and Monte Carlo dropout
+    (:meth:`mc_predict_proba`).
+""" + _DEEP_DEFAULTS, _DEEP_PARAMETERS, """
+    classes_ : ndarray or list of ndarray
+        Class labels seen in ``fit``.
+""", _NOTES + """
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sknn import DeepNetClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X = StandardScaler().fit_transform(X)
+    >>> clf = DeepNetClassifier(n_hidden=2, n_neurons=64, dropout=0.2,
+    ...                         random_state=0).fit(X, y)
+    >>> clf.score(X, y) > 0.95
+    True
+    >>> mean, std = clf.mc_predict_proba(X[:3], n_samples=20)
+    >>> mean.shape, std.shape
+    ((3, 10), (3, 10))
+""")
+
+DeepNetRegressor.__doc__ = _deep_docstring(
+    """Deep neural network regressor with modern defaults.
+
+    An :class:`~sknn.MLPRegressor` configured like
+    :class:`DeepNetClassifier`: He-initialized ELU layers, batch
+    normalization for deep stacks, Nadam, a 1cycle schedule and early
+    stopping; plus ``n_hidden`` / ``n_neurons``, float32 training,
+    ``fit(..., validation_data=...)`` and Monte Carlo dropout
+    (:meth:`mc_predict`).
+""" + _DEEP_DEFAULTS, """
+    loss : str, default='squared_error'
+        As :class:`~sknn.MLPRegressor`'s ``loss``.
+""" + _DEEP_PARAMETERS, "", _NOTES + """
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from sknn import DeepNetRegressor
+    >>> X, y = make_regression(n_samples=300, n_features=5, noise=1.0, random_state=0)
+    >>> reg = DeepNetRegressor(n_hidden=2, n_neurons=32, learning_rate_init=0.01,
+    ...                        dropout=0.1, random_state=0).fit(X, y / 100)
+    >>> reg.score(X, y / 100) > 0.9
+    True
+    >>> mean, std = reg.mc_predict(X[:4], n_samples=10)
+    >>> mean.shape, bool((std > 0).all())
+    ((4,), True)
+""")

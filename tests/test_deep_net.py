@@ -1,0 +1,228 @@
+"""DeepNetClassifier and DeepNetRegressor: checks, parametrization, validation set,
+MC dropout, the SELU preset and the defaults."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits, make_classification, make_regression
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sknn import DeepNetClassifier, DeepNetRegressor
+from tests.test_mlp_checks import BATCH_WEIGHT_REASON, PARTIAL_FIT_CHECKS, PARTIAL_FIT_REASON
+from tests.test_mlp_checks import SPLIT_WEIGHT_REASON
+
+SMALL = dict(n_hidden=2, n_neurons=8, max_iter=20, random_state=0)
+
+CONFIGURATIONS = [
+    DeepNetClassifier(validation_fraction=0.2, **SMALL),
+    DeepNetClassifier(early_stopping=False, **SMALL),
+    DeepNetClassifier(early_stopping=False, dtype="float64", **SMALL),
+    DeepNetClassifier(n_hidden=3, n_neurons=8, max_iter=20, early_stopping=False,
+                      dropout=0.1, random_state=0),
+    DeepNetRegressor(validation_fraction=0.2, **SMALL),
+    DeepNetRegressor(early_stopping=False, dtype="float64", **SMALL),
+]
+
+
+# float32 sums in another order differ by ~1e-7 relative: the check's rtol.
+FLOAT32_WEIGHT_REASON = ("float32 rounding of weighted vs repeated sums exceeds the "
+                         "check's rtol=1e-7 (the float64 configurations pass)")
+
+
+# The check weights class 0 by 1000 and the others by 1e-4, then wants class 0
+# predicted for > 87% of the test set. The weighted validation accuracy is
+# perfect as soon as class 0 is right, so early stopping restores those
+# weights before the extreme weights push every prediction to class 0.
+CLASS_WEIGHT_REASON = ("early stopping restores the first weights that classify the "
+                       "heavy class right, before every prediction becomes that class")
+
+
+def expected_failures(estimator):
+    failures = {}
+    if estimator.early_stopping:
+        failures = {check: PARTIAL_FIT_REASON for check in PARTIAL_FIT_CHECKS}
+        if isinstance(estimator, DeepNetClassifier):
+            failures["check_class_weight_classifiers"] = CLASS_WEIGHT_REASON
+    batch_norm = estimator._uses_batch_norm()
+    weight_reason = (SPLIT_WEIGHT_REASON if estimator.early_stopping else
+                     BATCH_WEIGHT_REASON if batch_norm or estimator.dropout else
+                     FLOAT32_WEIGHT_REASON if estimator.dtype == "float32" else None)
+    if weight_reason:
+        for data in ("dense", "sparse"):
+            failures[f"check_sample_weight_equivalence_on_{data}_data"] = weight_reason
+    return failures
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@parametrize_with_checks(CONFIGURATIONS, expected_failed_checks=expected_failures)
+def test_sklearn_estimator_checks_pass(estimator, check):
+    check(estimator)
+
+
+def _classification(n_samples=200):
+    X, y = make_classification(n_samples=n_samples, n_features=6, n_informative=4,
+                               n_classes=3, random_state=0)
+    return StandardScaler().fit_transform(X), y
+
+
+def _regression(n_samples=200):
+    X, y = make_regression(n_samples=n_samples, n_features=5, noise=1.0, random_state=0)
+    return X, y / 100
+
+
+def test_n_hidden_and_n_neurons_build_the_expected_layers():
+    X, y = _classification()
+    clf = DeepNetClassifier(n_hidden=4, n_neurons=7, max_iter=2, random_state=0).fit(X, y)
+    assert [c.shape for c in clf.coefs_] == [(6, 7), (7, 7), (7, 7), (7, 7), (7, 3)]
+
+
+def test_hidden_layer_sizes_overrides_n_hidden_and_n_neurons():
+    X, y = _classification()
+    clf = DeepNetClassifier(hidden_layer_sizes=(5, 4), n_hidden=4, max_iter=2,
+                            random_state=0).fit(X, y)
+    assert [c.shape for c in clf.coefs_] == [(6, 5), (5, 4), (4, 3)]
+
+
+def test_batch_norm_auto_normalizes_deep_stacks_only():
+    assert DeepNetClassifier(n_hidden=3)._uses_batch_norm()
+    assert not DeepNetClassifier(n_hidden=2)._uses_batch_norm()
+    assert not DeepNetClassifier(n_hidden=5, activation="selu")._uses_batch_norm()
+    assert DeepNetClassifier(n_hidden=1, batch_norm=True)._uses_batch_norm()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_dtype_sets_weight_and_prediction_types(dtype):
+    X, y = _regression()
+    reg = DeepNetRegressor(n_hidden=2, n_neurons=8, max_iter=3, dtype=dtype,
+                           random_state=0).fit(X, y)
+    assert all(c.dtype == dtype for c in reg.coefs_ + reg.intercepts_)
+    assert reg.predict(X).dtype == dtype
+
+
+def test_validation_data_is_the_early_stopping_set():
+    X, y = _classification(300)
+    X_train, X_val, y_train, y_val = train_test_split(X, y, random_state=0)
+    clf = DeepNetClassifier(n_hidden=2, n_neurons=16, max_iter=5, n_iter_no_change=100,
+                            random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf.fit(X_train, y_train, validation_data=(X_val, y_val))
+    # all of X_train trained (no split), and the last epoch's score is on X_val;
+    # with n_iter_no_change never reached, the final weights are the best ones
+    # only if the last score is the best: compare against the best instead.
+    assert len(clf.validation_scores_) == clf.n_iter_ == 5
+    assert clf.best_validation_score_ == max(clf.validation_scores_)
+    best = int(np.argmax(clf.validation_scores_))
+    assert accuracy_score(y_val, clf.predict(X_val)) == pytest.approx(
+        clf.validation_scores_[best])
+    assert clf.t_ == 5 * X_train.shape[0]
+
+
+def test_validation_data_regressor_scores_r2_on_it():
+    X, y = _regression(300)
+    X_train, X_val, y_train, y_val = train_test_split(X, y, random_state=0)
+    reg = DeepNetRegressor(n_hidden=2, n_neurons=16, max_iter=5, n_iter_no_change=100,
+                           random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reg.fit(X_train, y_train, validation_data=(X_val, y_val))
+    assert reg.score(X_val, y_val) == pytest.approx(max(reg.validation_scores_), rel=1e-5)
+
+
+def test_validation_data_needs_early_stopping():
+    X, y = _classification()
+    with pytest.raises(ValueError, match="early_stopping=True"):
+        DeepNetClassifier(early_stopping=False, max_iter=2).fit(X, y, validation_data=(X, y))
+
+
+def test_mc_predict_proba_shapes_reproducibility_and_spread():
+    X, y = _classification()
+    clf = DeepNetClassifier(n_hidden=3, n_neurons=16, dropout=0.3, max_iter=5,
+                            random_state=0).fit(X, y)
+    mean, std = clf.mc_predict_proba(X[:10], n_samples=15)
+    assert mean.shape == std.shape == (10, 3)
+    np.testing.assert_allclose(mean.sum(axis=1), 1, rtol=1e-5)
+    assert (std > 0).all()
+    again = clf.mc_predict_proba(X[:10], n_samples=15)
+    np.testing.assert_array_equal(mean, again[0])
+    np.testing.assert_array_equal(std, again[1])
+
+
+def test_mc_predict_proba_binary_has_two_columns():
+    X, y = _classification()
+    y = (y == 0).astype(int)
+    clf = DeepNetClassifier(n_hidden=2, n_neurons=8, dropout=0.2, max_iter=3,
+                            random_state=0).fit(X, y)
+    mean, std = clf.mc_predict_proba(X[:4], n_samples=5)
+    assert mean.shape == std.shape == (4, 2)
+    np.testing.assert_allclose(std[:, 0], std[:, 1], atol=1e-6)
+
+
+def test_mc_dropout_without_dropout_has_zero_spread():
+    X, y = _regression()
+    reg = DeepNetRegressor(n_hidden=3, n_neurons=8, max_iter=3, random_state=0).fit(X, y)
+    mean, std = reg.mc_predict(X[:6], n_samples=5)
+    assert mean.shape == std.shape == (6,)
+    assert (std == 0).all()
+    np.testing.assert_allclose(mean, reg.predict(X[:6]), rtol=1e-6)
+
+
+def test_mc_predict_keeps_batch_norm_in_inference_mode():
+    # a single sample through training-mode batch norm would be all zeros
+    X, y = _regression()
+    reg = DeepNetRegressor(n_hidden=3, n_neurons=8, dropout=0.2, max_iter=3,
+                           random_state=0).fit(X, y)
+    mean, std = reg.mc_predict(X[:1], n_samples=50)
+    assert std[0] > 0
+    assert abs(mean[0] - reg.predict(X[:1])[0]) < 5 * std[0] + 1e-3
+
+
+def test_selu_preset_uses_lecun_alpha_dropout_and_no_batch_norm():
+    X, y = _classification()
+    clf = DeepNetClassifier(activation="selu", n_hidden=4, n_neurons=8, dropout=0.1,
+                            max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    kinds = [type(layer).__name__ for layer in clf._network_spec.layers]
+    assert "BatchNorm" not in kinds
+    assert {layer.kind for layer in clf._network_spec.layers
+            if type(layer).__name__ == "Dropout"} == {"alpha"}
+    assert clf._initializer()[0] == "lecun_normal"
+
+
+@pytest.mark.parametrize("params, message", [
+    (dict(batch_norm=True), "batch_norm=True"),
+    (dict(alpha=1e-3), "penalty"),
+    (dict(l1=1e-3), "penalty"),
+])
+def test_selu_warns_when_self_normalization_cannot_hold(params, message):
+    X, y = _classification()
+    clf = DeepNetClassifier(activation="selu", n_hidden=2, n_neurons=8, max_iter=2,
+                            random_state=0, **params)
+    with pytest.warns(UserWarning, match=message):
+        clf.fit(X, y)
+
+
+def test_selu_warns_on_unstandardized_inputs():
+    X, y = _classification()
+    clf = DeepNetClassifier(activation="selu", n_hidden=2, n_neurons=8, max_iter=2,
+                            random_state=0)
+    with pytest.warns(UserWarning, match="not standardized"):
+        clf.fit(X * 10 + 5, y)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_defaults_learn_digits():
+    X, y = load_digits(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0, stratify=y)
+    scaler = StandardScaler().fit(X_train)
+    clf = DeepNetClassifier(max_iter=40, random_state=0).fit(scaler.transform(X_train),
+                                                             y_train)
+    assert clf.score(scaler.transform(X_test), y_test) > 0.95
