@@ -109,3 +109,74 @@ def test_both_backends_follow_every_schedule_alike(learning_rate):
     assert fits[1].history_["learning_rate"] == fits[0].history_["learning_rate"]
     assert all(type(loss) is float for loss in fits[1].loss_curve_)
     np.testing.assert_allclose(fits[1].loss_curve_, fits[0].loss_curve_, rtol=1e-9)
+
+
+from sknn.nn.optimizers import OPTIMIZERS  # noqa: E402
+
+_CONTINUED = dict(hidden_layer_sizes=(8,), random_state=0, shuffle=False, batch_size=16,
+                  learning_rate_init=0.01)
+
+
+def _assert_same_weights(a, b, atol=1e-6):
+    for x, y in zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_):
+        np.testing.assert_allclose(x, y, rtol=0, atol=atol)
+
+
+def _regression_data():
+    X, y = make_regression(n_samples=80, n_features=4, noise=1.0, random_state=0)
+    return X, y / 100
+
+
+@pytest.mark.parametrize("solver", OPTIMIZERS.names())
+def test_torch_partial_fit_continues_the_optimizer_state(solver):
+    X, y = _regression_data()
+    fits = []
+    for backend in ("numpy", "torch"):
+        model = MLPRegressor(backend=backend, solver=solver, **_CONTINUED)
+        for _ in range(4):
+            model.partial_fit(X, y)
+        fits.append(model)
+    _assert_same_weights(fits[1], fits[0])
+    numpy_opt, torch_opt = fits[0]._optimizer, fits[1]._optimizer
+    assert torch_opt.n_steps == numpy_opt.n_steps == 4 * 5
+    # exported in the NumPy layout and dtype, and it survives pickling
+    restored = pickle.loads(pickle.dumps(fits[1]))._optimizer
+    for name in ("velocity", "m", "v", "u", "accumulator"):
+        expected = getattr(numpy_opt, name, None)
+        if expected is not None:
+            value = getattr(restored, name)
+            assert value.dtype == expected.dtype == np.float64
+            np.testing.assert_allclose(value, expected, rtol=1e-5, atol=1e-9)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("solver", OPTIMIZERS.names())
+def test_torch_warm_start_continues_weights_and_optimizer_state(solver):
+    X, y = _regression_data()
+    params = dict(backend="torch", solver=solver, tol=0, **_CONTINUED)
+    in_one_go = MLPRegressor(max_iter=6, **params).fit(X, y)
+    in_two_fits = MLPRegressor(max_iter=3, warm_start=True, **params).fit(X, y)
+    in_two_fits.fit(X, y)
+    np.testing.assert_allclose(in_two_fits.predict(X), in_one_go.predict(X), rtol=1e-10)
+    assert in_two_fits._optimizer.n_steps == in_one_go._optimizer.n_steps
+    assert len(in_two_fits.loss_curve_) == 6
+
+
+@pytest.mark.parametrize("first, second", [("torch", "numpy"), ("numpy", "torch")])
+@pytest.mark.parametrize("solver", OPTIMIZERS.names())
+def test_switching_backend_between_partial_fits_continues(solver, first, second):
+    X, y = _regression_data()
+    mixed = MLPRegressor(backend=first, solver=solver, **_CONTINUED).partial_fit(X, y)
+    mixed.set_params(backend=second).partial_fit(X, y)
+    numpy_only = MLPRegressor(backend="numpy", solver=solver, **_CONTINUED)
+    numpy_only.partial_fit(X, y).partial_fit(X, y)
+    _assert_same_weights(mixed, numpy_only)
+    assert mixed._optimizer.n_steps == numpy_only._optimizer.n_steps
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_float32_torch_fit_exports_float32_state():
+    X, y = _regression_data()
+    model = MLPRegressor(backend="torch", max_iter=2, **_CONTINUED)
+    model.fit(X.astype(np.float32), y.astype(np.float32))
+    assert model._optimizer.m.dtype == model._optimizer.v.dtype == np.float32

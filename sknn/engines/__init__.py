@@ -37,6 +37,7 @@ class Engine(Protocol):
     def flat_parameters(self) -> np.ndarray: ...  # for L-BFGS
     def set_flat_parameters(self, flat) -> None: ...
     def loss_and_gradient(self, data) -> tuple: ...
+    def end_fit(self) -> None: ...  # after training: optimizer state back to the sknn optimizer
 
 
 def get_engine(name):

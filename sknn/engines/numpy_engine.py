@@ -239,6 +239,9 @@ class NumpyEngine:
         raw, _ = self.network.forward(X, training=False)
         return raw
 
+    def end_fit(self):
+        """After training: nothing to do, the optimizer's state is updated in place."""
+
     def get_weights(self):
         """Copies of the weights: one dict per layer with parameters or buffers."""
         return [{key: value.copy() for key, value in state.items()}

@@ -26,8 +26,11 @@ Where torch's defaults differ from the NumPy reference, the reference wins:
   from the NumPy engine's, their statistics do not.
 - Sparse input is densified by :meth:`TorchEngine.prepare` and
   :meth:`TorchEngine.forward`.
-- Optimizer state (moments) lives in the engine: it is not carried over to
-  the next ``partial_fit`` call, which builds a new engine.
+- Optimizer state (moments, velocities, step counts) is imported from the
+  sknn optimizer when training starts and written back into it, in its own
+  NumPy layout and dtype, by :meth:`TorchEngine.end_fit`: ``partial_fit``,
+  warm starts, pickling and switching backends continue it as the NumPy
+  engine does.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from torch.nn import functional as F
 from sknn.engines.numpy_engine import blas_thread_limit
 from sknn.nn.activations import RRELU_LOWER, RRELU_UPPER, resolve_activation
 from sknn.nn.losses import parse_loss_name
+from sknn.nn.optimizers import _LazyDecay
 from sknn.spec import Activation, Regularization
 from sknn.spec import BatchNorm as BatchNormSpec
 from sknn.spec import Dense as DenseSpec
@@ -217,9 +221,13 @@ def _weighted_mean(per_sample, sample_weight):
 class _ScikitSGD:
     """scikit-learn's SGD: ``v <- m v - lr g``; ``p += v`` or ``p += m v - lr g``."""
 
-    def __init__(self, params, optimizer):
+    def __init__(self, params, optimizer, flat):
         self.params, self.optimizer = params, optimizer
-        self.velocity = [torch.zeros_like(p) for p in params]
+        self.velocity = flat.split(optimizer.velocity, params)
+
+    def export(self, flat):
+        velocity = flat.join(self.velocity)
+        self.optimizer._velocity = _lazy(velocity, self.optimizer.momentum)
 
     @torch.no_grad()
     def step(self, lr):
@@ -238,16 +246,19 @@ class _ScikitSGD:
 class _ScikitAdam:
     """scikit-learn's Adam (``eps`` on the uncorrected root); AdamW's decay if any."""
 
-    def __init__(self, params, optimizer):
+    def __init__(self, params, optimizer, flat):
         self.params, self.optimizer = params, optimizer
-        self.m = [torch.zeros_like(p) for p in params]
-        self.v = [torch.zeros_like(p) for p in params]
-        self.t = 0  # the moments' own age: they start at zero with this engine
+        self.m = flat.split(optimizer.m, params)
+        self.v = flat.split(optimizer.v, params)
+
+    def export(self, flat):
+        opt = self.optimizer
+        opt._m = _lazy(flat.join(self.m), opt.beta_1)
+        opt._v = _lazy(flat.join(self.v), opt.beta_2)
 
     @torch.no_grad()
     def step(self, lr):
-        self.t += 1
-        opt, t = self.optimizer, self.t
+        opt, t = self.optimizer, self.optimizer.n_steps  # already counts this step
         b1, b2 = opt.beta_1, opt.beta_2
         step_size = lr * (1 - b2**t) ** 0.5 / (1 - b1**t)
         shrink = 1.0 - lr * getattr(opt, "weight_decay", 0.0)
@@ -260,10 +271,47 @@ class _ScikitAdam:
 
 
 class _TorchOptim:
-    """A ``torch.optim`` optimizer whose rate is set before every step."""
+    """A ``torch.optim`` optimizer whose rate is set before every step.
 
-    def __init__(self, params, factory):
-        self.torch_optimizer = factory(params)
+    ``states`` maps each of torch's per-parameter state keys to
+    ``(sknn getter, sknn setter)`` of the whole flat state vector; ``step``
+    and the other scalars are handled by :meth:`_import_scalars` /
+    :meth:`_export_scalars`.
+    """
+
+    states = {}
+
+    def __init__(self, params, optimizer, flat):
+        self.params, self.optimizer = params, optimizer
+        self.torch_optimizer = self._make(params, optimizer)
+        if optimizer.n_steps == 0:  # torch's own initial state
+            return
+        per_key = {key: flat.split(get(optimizer), params)
+                   for key, (get, _) in self.states.items()}
+        for i, p in enumerate(params):
+            state = self.torch_optimizer.state[p]
+            state["step"] = _scalar(optimizer.n_steps)
+            state.update(self._import_scalars(optimizer))
+            state.update({key: tensors[i] for key, tensors in per_key.items()})
+
+    def export(self, flat):
+        first = self.torch_optimizer.state.get(self.params[0])
+        if not first:  # no step taken
+            return
+        for key, (_, put) in self.states.items():
+            put(self.optimizer, flat.join(
+                [self.torch_optimizer.state[p][key] for p in self.params]))
+        self._export_scalars(self.optimizer, first)
+
+    @staticmethod
+    def _make(params, o):
+        raise NotImplementedError
+
+    def _import_scalars(self, o):
+        return {}
+
+    def _export_scalars(self, o, state):
+        pass
 
     def step(self, lr):
         for group in self.torch_optimizer.param_groups:
@@ -271,21 +319,105 @@ class _TorchOptim:
         self.torch_optimizer.step()
 
 
-#: sknn optimizer name -> ``(params, sknn optimizer) -> rule with step(lr)``.
+def _set(name, beta=None):
+    """Setter of the sknn attribute ``name`` (a :class:`_LazyDecay` when ``beta`` names one)."""
+    def put(o, values):
+        setattr(o, name, values if beta is None else _lazy(values, getattr(o, beta)))
+    return put
+
+
+class _NAdam(_TorchOptim):
+    states = {"exp_avg": (lambda o: o.m, _set("_m", "beta_1")),
+              "exp_avg_sq": (lambda o: o.v, _set("_v", "beta_2"))}
+
+    @staticmethod
+    def _make(params, o):
+        return torch.optim.NAdam(params, betas=(o.beta_1, o.beta_2), eps=o.epsilon,
+                                 momentum_decay=o.MOMENTUM_DECAY)
+
+    def _import_scalars(self, o):
+        return {"mu_product": _scalar(o._mu_product)}
+
+    def _export_scalars(self, o, state):
+        o._mu_product = float(state["mu_product"])
+
+
+class _Adamax(_TorchOptim):
+    states = {"exp_avg": (lambda o: o.m, _set("_m", "beta_1")),
+              "exp_inf": (lambda o: o.u, _set("_u"))}
+
+    @staticmethod
+    def _make(params, o):
+        return torch.optim.Adamax(params, betas=(o.beta_1, o.beta_2), eps=o.epsilon)
+
+
+class _RMSprop(_TorchOptim):
+    states = {"square_avg": (lambda o: o.v, _set("_v", "rho"))}
+
+    @staticmethod
+    def _make(params, o):
+        return torch.optim.RMSprop(params, alpha=o.rho, eps=o.epsilon)
+
+
+class _Adagrad(_TorchOptim):
+    states = {"sum": (lambda o: o.accumulator, _set("_sum"))}
+
+    @staticmethod
+    def _make(params, o):
+        return torch.optim.Adagrad(params, eps=o.epsilon,
+                                   initial_accumulator_value=o.INITIAL_ACCUMULATOR)
+
+
+#: sknn optimizer name -> ``(params, sknn optimizer, flat layout) -> rule``, a rule
+#: having ``step(lr)`` and ``export(flat)`` (its state into the sknn optimizer).
 OPTIMIZER_RULES = {
     "sgd": _ScikitSGD,
     "adam": _ScikitAdam,
     "adamw": _ScikitAdam,
-    "nadam": lambda params, o: _TorchOptim(params, lambda ps: torch.optim.NAdam(
-        ps, betas=(o.beta_1, o.beta_2), eps=o.epsilon,
-        momentum_decay=o.MOMENTUM_DECAY)),
-    "adamax": lambda params, o: _TorchOptim(params, lambda ps: torch.optim.Adamax(
-        ps, betas=(o.beta_1, o.beta_2), eps=o.epsilon)),
-    "rmsprop": lambda params, o: _TorchOptim(params, lambda ps: torch.optim.RMSprop(
-        ps, alpha=o.rho, eps=o.epsilon)),
-    "adagrad": lambda params, o: _TorchOptim(params, lambda ps: torch.optim.Adagrad(
-        ps, eps=o.epsilon, initial_accumulator_value=o.INITIAL_ACCUMULATOR)),
+    "nadam": _NAdam,
+    "adamax": _Adamax,
+    "rmsprop": _RMSprop,
+    "adagrad": _Adagrad,
 }
+
+
+def _lazy(values, beta):
+    """A :class:`~sknn.nn.optimizers._LazyDecay` holding ``values`` (scale 1)."""
+    state = _LazyDecay(values, beta)
+    state.values = values
+    return state
+
+
+def _scalar(value):
+    """A CPU scalar tensor as ``torch.optim`` keeps ``step`` (its ``_get_scalar_dtype``)."""
+    dtype = torch.float64 if torch.get_default_dtype() == torch.float64 else torch.float32
+    return torch.tensor(float(value), dtype=dtype)
+
+
+class _FlatLayout:
+    """Converts between a flat NumPy state vector (the NumPy engine's parameter
+    order and layout) and per-parameter tensors shaped like the parameters."""
+
+    def __init__(self, engine):
+        self.engine = engine
+
+    def split(self, flat, params):
+        """Tensors in ``params`` order; zeros where ``flat`` is None."""
+        if flat is None:
+            return [torch.zeros_like(p) for p in params]
+        chunks, offset = {}, 0
+        for tensor, transposed in self.engine._flat:
+            shape = tensor.shape[::-1] if transposed else tensor.shape
+            chunk = np.asarray(flat[offset:offset + tensor.numel()]).reshape(shape)
+            chunks[tensor] = self.engine._tensor(chunk.T if transposed else chunk)
+            offset += tensor.numel()
+        return [chunks[p].contiguous() for p in params]
+
+    def join(self, tensors):
+        """The flat NumPy vector, in ``spec.dtype``, of tensors given in parameter order."""
+        by_param = dict(zip(self.engine.module.parameters(), tensors))
+        return _flatten([(by_param[tensor], transposed)
+                         for tensor, transposed in self.engine._flat])
 
 
 # -- the engine ----------------------------------------------------------------
@@ -481,10 +613,26 @@ class TorchEngine:
     def _update(self, lr):
         if self._rule is None:
             params = list(self.module.parameters())
-            self._rule = OPTIMIZER_RULES[self.optimizer.name](params, self.optimizer)
+            self._rule = OPTIMIZER_RULES[self.optimizer.name](
+                params, self.optimizer, _FlatLayout(self))
         self.optimizer.learning_rate = lr
         self.optimizer.n_steps += 1
         self._rule.step(lr)
+
+    def end_fit(self):
+        """After training: write the optimizer's state back into the sknn optimizer.
+
+        In the sknn optimizer's own NumPy layout and dtype, so the next fit,
+        on either engine, continues it, and a pickled model keeps it. The
+        rule is dropped (training again re-imports the same state), and so
+        are the gradients.
+        """
+        if self._rule is not None:
+            self._rule.export(_FlatLayout(self))
+            self._rule = None
+        self.module.zero_grad(set_to_none=True)
+        if self.device.type == "cuda":  # hand the freed blocks back to the driver
+            torch.cuda.empty_cache()
 
     @torch.no_grad()
     def _apply_max_norm(self, bound):

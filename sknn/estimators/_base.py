@@ -202,6 +202,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             self._fit_stochastic(engine, X, y, sample_weight, incremental)
         else:
             self._fit_lbfgs(engine, X, y, sample_weight)
+        engine.end_fit()  # optimizer state back into self._optimizer (torch engine)
         self._set_weights(engine.get_weights())
         self._network_spec = spec
         if not all(np.isfinite(w).all() for layer in self._weights() for w in layer.values()):
