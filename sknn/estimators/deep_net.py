@@ -107,7 +107,24 @@ class _DeepNetMixin:
         y_val = y_val.reshape(-1, 1) if y_val.ndim == 1 else y_val
         return X, X_val, y, y_val, sample_weight, None
 
-    def _fit_with_validation(self, X, y, sample_weight, validation_data):
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None, validation_data=None):
+        """Fit the network, with early stopping on a held-out or given validation set.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Class labels (or a label indicator matrix), or real targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+        validation_data : (X_val, y_val) or None, default=None
+            Early stopping scores this set instead of holding out
+            ``validation_fraction`` of ``X``; needs ``early_stopping=True``.
+
+        Returns
+        -------
+        self : object
+        """
         if validation_data is not None and not self.early_stopping:
             raise ValueError("validation_data is the early-stopping validation set; "
                              "it needs early_stopping=True.")
@@ -231,25 +248,6 @@ class DeepNetClassifier(_DeepNetMixin, MLPClassifier):
             y = column_or_1d(y)
         return self._label_binarizer.transform(y).astype(bool)
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None, validation_data=None):
-        """Fit the network, with early stopping on a held-out or given validation set.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,) or (n_samples, n_classes)
-        sample_weight : array-like of shape (n_samples,), default=None
-        validation_data : (X_val, y_val) or None, default=None
-            Early stopping scores this set instead of holding out
-            ``validation_fraction`` of ``X``; needs ``early_stopping=True``.
-
-        Returns
-        -------
-        self : object
-        """
-        return self._fit_with_validation(X, y, sample_weight, validation_data)
-
     def mc_predict_proba(self, X, n_samples=30):
         """Monte Carlo dropout: class probabilities averaged over stochastic passes.
 
@@ -298,25 +296,6 @@ class DeepNetRegressor(_DeepNetMixin, MLPRegressor):
     def _encode_targets(self, y):
         y = np.asarray(y, dtype=np.float64)
         return column_or_1d(y) if y.ndim == 2 and y.shape[1] == 1 else y
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None, validation_data=None):
-        """Fit the network, with early stopping on a held-out or given validation set.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        sample_weight : array-like of shape (n_samples,), default=None
-        validation_data : (X_val, y_val) or None, default=None
-            Early stopping scores this set instead of holding out
-            ``validation_fraction`` of ``X``; needs ``early_stopping=True``.
-
-        Returns
-        -------
-        self : object
-        """
-        return self._fit_with_validation(X, y, sample_weight, validation_data)
 
     def mc_predict(self, X, n_samples=30):
         """Monte Carlo dropout: predictions averaged over stochastic passes.
