@@ -26,3 +26,28 @@ def engine_numeric_gradient(engine, data, eps):
         grad[i] = (plus - minus) / (2 * eps)
     engine.set_flat_parameters(flat)
     return grad
+
+
+def numeric_param_grad(net, objective, h=1e-6):
+    """Central differences of ``objective()`` over every entry of ``net.params``."""
+    numeric = np.empty_like(net.params)
+    for i in range(net.params.size):
+        saved = net.params[i]
+        net.params[i] = saved + h
+        plus = objective()
+        net.params[i] = saved - h
+        minus = objective()
+        net.params[i] = saved
+        numeric[i] = (plus - minus) / (2 * h)
+    return numeric
+
+
+def numeric_array_grad(objective, array, h=1e-6):
+    """Central differences of ``objective(a)`` over every entry of ``array`` (not modified)."""
+    numeric = np.empty_like(array, dtype=float)
+    for index in np.ndindex(array.shape):
+        plus, minus = array.copy(), array.copy()
+        plus[index] += h
+        minus[index] -= h
+        numeric[index] = (objective(plus) - objective(minus)) / (2 * h)
+    return numeric

@@ -6,6 +6,8 @@ import scipy.sparse as sp
 
 from sknn.nn.layers import BatchNorm, Dense, Sequential
 
+from gradcheck import numeric_array_grad, numeric_param_grad
+
 N, UNITS = 7, 4
 
 
@@ -25,29 +27,6 @@ def _inputs(seed=1):
     return rng.normal(size=(N, UNITS)) * rng.uniform(0.5, 3, UNITS) + rng.normal(size=UNITS)
 
 
-def _numeric_input_grad(objective, X, h=1e-6):
-    numeric = np.empty_like(X)
-    for index in np.ndindex(X.shape):
-        plus, minus = X.copy(), X.copy()
-        plus[index] += h
-        minus[index] -= h
-        numeric[index] = (objective(plus) - objective(minus)) / (2 * h)
-    return numeric
-
-
-def _numeric_param_grad(net, objective, h=1e-6):
-    numeric = np.empty_like(net.params)
-    for i in range(net.params.size):
-        saved = net.params[i]
-        net.params[i] = saved + h
-        plus = objective()
-        net.params[i] = saved - h
-        minus = objective()
-        net.params[i] = saved
-        numeric[i] = (plus - minus) / (2 * h)
-    return numeric
-
-
 @pytest.mark.parametrize("inplace", [False, True])
 def test_batch_norm_training_backward_matches_finite_differences(inplace):
     layer, net = _batch_norm_network(inplace=inplace)
@@ -59,12 +38,12 @@ def test_batch_norm_training_backward_matches_finite_differences(inplace):
 
     _, backward = net.forward(X.copy(), training=True)
     input_grad = backward(R.copy())
-    np.testing.assert_allclose(input_grad, _numeric_input_grad(objective, X),
+    np.testing.assert_allclose(input_grad, numeric_array_grad(objective, X),
                                rtol=1e-6, atol=1e-8)
     _, backward = net.forward(X.copy(), training=True)
     backward(R.copy())
     analytic = net.grads.copy()
-    np.testing.assert_allclose(analytic, _numeric_param_grad(net, objective),
+    np.testing.assert_allclose(analytic, numeric_param_grad(net, objective),
                                rtol=1e-6, atol=1e-8)
 
 
@@ -173,5 +152,5 @@ def test_dense_batch_norm_stack_backward_matches_finite_differences():
     _, backward = net.forward(X, training=True)
     assert backward(R.copy()) is None
     analytic = net.grads.copy()
-    np.testing.assert_allclose(analytic, _numeric_param_grad(net, objective),
+    np.testing.assert_allclose(analytic, numeric_param_grad(net, objective),
                                rtol=1e-6, atol=1e-8)

@@ -20,6 +20,8 @@ from sknn.nn.losses import (
 )
 from sknn.spec import Regularization, mlp_spec
 
+from gradcheck import numeric_array_grad
+
 N_SAMPLES = 8
 BOUNDS = {"logistic": (-1.0, 3.0), "tanh": (-1.0, 3.0)}
 POISSON_BOUNDS = {"logistic": (0.0, 6.0), "tanh": (0.5, 6.0)}
@@ -92,17 +94,6 @@ def _problem(loss, output, n_outputs, seed=0):
     return raw, y, weights
 
 
-def _numeric_gradient(loss, raw, y, sample_weight, h=1e-6):
-    grad = np.zeros_like(raw)
-    for index in np.ndindex(raw.shape):
-        plus, minus = raw.copy(), raw.copy()
-        plus[index] += h
-        minus[index] -= h
-        grad[index] = (loss.value(plus, y, sample_weight)
-                       - loss.value(minus, y, sample_weight)) / (2 * h)
-    return grad
-
-
 # -- gradients -------------------------------------------------------------------
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("n_outputs", [1, 3])
@@ -113,7 +104,7 @@ def test_composed_gradient_matches_finite_differences_of_value(loss_name, output
     raw, y, weights = _problem(loss_name, output, n_outputs)
     sample_weight = weights if weighted else None
     analytic = loss.gradient(raw.copy(), y, sample_weight)
-    numeric = _numeric_gradient(loss, raw, y, sample_weight)
+    numeric = numeric_array_grad(lambda r: loss.value(r, y, sample_weight), raw)
     np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-9)
 
 

@@ -7,6 +7,8 @@ import scipy.sparse as sp
 from sknn.nn.activations import ACTIVATIONS
 from sknn.nn.layers import ActivationLayer, Dense, Sequential
 
+from gradcheck import numeric_param_grad
+
 
 def _dense_network(fan_in=4, fan_out=3, needs_input_grad=True, seed=0):
     layer = Dense(fan_in, fan_out, needs_input_grad=needs_input_grad)
@@ -14,20 +16,6 @@ def _dense_network(fan_in=4, fan_out=3, needs_input_grad=True, seed=0):
     net.params[...] = np.random.RandomState(seed).normal(size=net.params.size)
     return layer, net
 
-
-
-def _numeric_param_grad(net, objective, h=1e-6):
-    """Central differences of ``objective()`` over every entry of ``net.params``."""
-    numeric = np.empty_like(net.params)
-    for i in range(net.params.size):
-        saved = net.params[i]
-        net.params[i] = saved + h
-        plus = objective()
-        net.params[i] = saved - h
-        minus = objective()
-        net.params[i] = saved
-        numeric[i] = (plus - minus) / (2 * h)
-    return numeric
 
 def test_dense_forward_is_x_times_kernel_plus_bias():
     layer, net = _dense_network()
@@ -47,7 +35,7 @@ def test_dense_backward_matches_finite_differences():
 
     _, backward = net.forward(X)
     input_grad = backward(R.copy())
-    np.testing.assert_allclose(net.grads, _numeric_param_grad(net, objective),
+    np.testing.assert_allclose(net.grads, numeric_param_grad(net, objective),
                                rtol=1e-7, atol=1e-9)
 
     h = 1e-6
@@ -145,7 +133,7 @@ def test_sequential_backward_matches_finite_differences(activation):
     _, backward = net.forward(X, training=True)
     assert backward(R.copy()) is None
     analytic = net.grads.copy()
-    np.testing.assert_allclose(analytic, _numeric_param_grad(net, objective),
+    np.testing.assert_allclose(analytic, numeric_param_grad(net, objective),
                                rtol=1e-5, atol=1e-7)
 
 

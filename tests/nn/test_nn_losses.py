@@ -9,6 +9,8 @@ from sklearn.neural_network import _base as sk_base
 
 from sknn.nn.losses import LOSSES
 
+from gradcheck import numeric_array_grad
+
 N_SAMPLES = 6
 
 
@@ -58,17 +60,6 @@ def _problem(name, n_outputs, seed=0):
     return raw, y, weights
 
 
-def _numeric_gradient(loss, raw, y, sample_weight, h=1e-6):
-    grad = np.zeros_like(raw)
-    for index in np.ndindex(raw.shape):
-        plus, minus = raw.copy(), raw.copy()
-        plus[index] += h
-        minus[index] -= h
-        grad[index] = (loss.value(plus, y, sample_weight)
-                       - loss.value(minus, y, sample_weight)) / (2 * h)
-    return grad
-
-
 @pytest.mark.parametrize("name", LOSSES.names())
 def test_every_loss_has_test_targets_and_a_reference_link(name):
     assert name in TARGETS, f"add a target generator for loss {name!r}"
@@ -82,7 +73,7 @@ def test_loss_gradient_matches_finite_differences_of_value(name, n_outputs, weig
     raw, y, weights = _problem(name, n_outputs)
     sample_weight = weights if weighted else None
     analytic = loss.gradient(raw.copy(), y, sample_weight)
-    numeric = _numeric_gradient(loss, raw, y, sample_weight)
+    numeric = numeric_array_grad(lambda r: loss.value(r, y, sample_weight), raw)
     np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-9)
 
 
