@@ -112,7 +112,7 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
     t_ : int
         Number of weight updates performed during training (samples seen).
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
 
     Notes
     -----
