@@ -64,7 +64,10 @@ class LRFinderResult:
     def plot(self, ax=None):
         """Draw the smoothed loss against the learning rate (log x-axis).
 
-        The suggested rate is marked by a dashed vertical line.
+        The suggested rate is marked by a dashed vertical line and a dot on
+        the curve. A shortcut for
+        :meth:`sknn.plot.LRFinderDisplay.from_result`, whose display object
+        keeps the drawn artists.
 
         Parameters
         ----------
@@ -81,24 +84,9 @@ class LRFinderResult:
         ImportError
             Without matplotlib (the ``plot`` extra).
         """
-        try:
-            import matplotlib.pyplot as plt
-        except ImportError as exc:
-            raise ImportError(
-                "LRFinderResult.plot needs matplotlib; install it with "
-                "pip install \"sknn-learn[plot]\" (the 'plot' extra) or "
-                "pip install matplotlib.") from exc
-        if ax is None:
-            _, ax = plt.subplots()
-        ax.plot(self.learning_rates, self.losses, label="smoothed training loss")
-        ax.axvline(self.suggestion, color="tab:red", linestyle="--",
-                   label=f"suggested rate {self.suggestion:.3g}")
-        ax.set_xscale("log")
-        ax.set_xlabel("learning rate")
-        ax.set_ylabel("loss")
-        ax.set_title("Learning-rate range test")
-        ax.legend()
-        return ax
+        from sknn.plot import LRFinderDisplay
+
+        return LRFinderDisplay.from_result(self, ax=ax).ax_
 
 
 def _check_arguments(min_lr, max_lr, n_steps, batch_size, smoothing, divergence_factor):
