@@ -7,16 +7,20 @@ so a spec is cheap to pickle, compare and print.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
 class Dense:
-    """A fully connected layer of ``units`` outputs."""
+    """A fully connected layer of ``units`` outputs.
+
+    ``trainable=False`` freezes the layer (see :func:`freeze_hidden_layers`).
+    """
 
     units: int
     initializer: str = "glorot_uniform"
     init_gain: float = 1.0
+    trainable: bool = True
 
 
 @dataclass(frozen=True)
@@ -25,10 +29,12 @@ class Activation:
 
     ``alpha`` is the activation's own constant (leak slope of leaky_relu,
     ELU's alpha, PReLU's initial slope); None means the registry default.
+    ``trainable=False`` freezes a learned slope (PReLU).
     """
 
     name: str
     alpha: float | None = None
+    trainable: bool = True
 
 
 @dataclass(frozen=True)
@@ -37,10 +43,18 @@ class BatchNorm:
 
     ``momentum`` weighs the old running statistics: ``running <- momentum *
     running + (1 - momentum) * batch`` (Keras's convention).
+
+    ``trainable=False`` freezes the layer as Keras does since TensorFlow
+    2.0: ``gamma`` and ``beta`` are not updated, and the layer runs in
+    inference mode even while the network trains, normalizing with its
+    moving statistics and never updating them. Batch statistics of the new
+    task's minibatches would otherwise shift the features that the frozen
+    layers above were trained on.
     """
 
     momentum: float = 0.99
     epsilon: float = 1e-3
+    trainable: bool = True
 
 
 @dataclass(frozen=True)
@@ -85,6 +99,56 @@ class NetworkSpec:
     @property
     def dense_layers(self):
         return [layer for layer in self.layers if isinstance(layer, Dense)]
+
+    @property
+    def frozen(self):
+        """Whether any layer is frozen (``trainable=False``)."""
+        return any(not getattr(layer, "trainable", True) for layer in self.layers)
+
+
+def hidden_blocks(layers, has_output=True):
+    """``(start, stop)`` index ranges of the hidden blocks of a layer stack.
+
+    A block starts at a ``Dense`` layer and runs to the next one, so it
+    holds the dense layer, its batch norm, activation and dropout. Layers
+    before the first dense layer (input dropout) belong to no block; with
+    ``has_output`` the last dense layer is the output, not a hidden block.
+
+    Examples
+    --------
+    >>> spec = mlp_spec(4, (8, 8), 1, "relu", "squared_error", input_dropout=0.2)
+    >>> hidden_blocks(spec.layers)
+    [(1, 3), (3, 5)]
+    """
+    starts = [i for i, layer in enumerate(layers) if isinstance(layer, Dense)]
+    bounds = starts + [len(layers)]
+    blocks = list(zip(bounds[:-1], bounds[1:]))
+    return blocks[:-1] if has_output else blocks
+
+
+def freeze_hidden_layers(spec, n_frozen):
+    """``spec`` with its first ``n_frozen`` hidden blocks frozen.
+
+    Dense, batch norm and activation layers of those blocks get
+    ``trainable=False``: their parameters never change and batch norm runs
+    in inference mode (see :class:`BatchNorm`). Every other layer is made
+    trainable, so the count is absolute, not added to earlier freezing.
+
+    Examples
+    --------
+    >>> spec = freeze_hidden_layers(mlp_spec(4, (8, 8), 1, "relu", "squared_error"), 1)
+    >>> [getattr(layer, "trainable") for layer in spec.layers]
+    [False, False, True, True, True]
+    """
+    blocks = hidden_blocks(spec.layers)
+    if not 0 <= n_frozen <= len(blocks):
+        raise ValueError(f"Cannot freeze {n_frozen} hidden layers of a network with "
+                         f"{len(blocks)}.")
+    frozen = {i for start, stop in blocks[:n_frozen] for i in range(start, stop)}
+    layers = tuple(
+        replace(layer, trainable=i not in frozen) if hasattr(layer, "trainable") else layer
+        for i, layer in enumerate(spec.layers))
+    return replace(spec, layers=layers)
 
 
 def mlp_spec(n_inputs, hidden_layer_sizes, n_outputs, activation, loss, *,

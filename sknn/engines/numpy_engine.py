@@ -71,9 +71,42 @@ def build_layers(spec, rng=None):
             reusable = False
         else:
             raise TypeError(f"The NumPy engine cannot build a {type(layer).__name__} layer")
-        has_params = has_params or bool(built.param_shapes)
+        if not getattr(layer, "trainable", True):
+            built = _frozen(built)
+        # only trainable parameters want gradients: below the lowest trainable
+        # layer (a frozen bottom stack) the backward pass stops
+        trainable = getattr(built, "trainable", True)
+        has_params = has_params or (bool(built.param_shapes) and trainable)
         layers.append(built)
     return layers
+
+
+class _InferenceMode:
+    """A frozen batch norm layer: inference mode even in training (Keras's rule).
+
+    It normalizes with the moving statistics and never updates them; the
+    wrapped layer does everything else.
+    """
+
+    trainable = False
+
+    def __init__(self, layer):
+        self.layer = layer
+
+    def __getattr__(self, name):
+        return getattr(self.layer, name)
+
+    def forward(self, X, training=False):
+        return self.layer.forward(X, training=False)
+
+
+def _frozen(layer):
+    """``layer`` marked frozen: :class:`~sknn.nn.layers.Sequential` lays its
+    parameters out after the trainable ones, out of the optimizer's reach."""
+    if isinstance(layer, BatchNorm):
+        return _InferenceMode(layer)
+    layer.trainable = False
+    return layer
 
 
 def build_network(spec, rng=None):
@@ -110,6 +143,12 @@ def initial_weights(spec, rng):
 class NumpyEngine:
     """Forward, backward and update on NumPy arrays (CPU, BLAS).
 
+    Layers the spec marks ``trainable=False`` are frozen: their parameters
+    sit after the trainable ones in the flat vector and the optimizer,
+    penalties, clipping, max-norm and L-BFGS only see the trainable slice,
+    so frozen values never change (no step, no decay, no momentum); frozen
+    batch norm runs in inference mode (see :class:`sknn.spec.BatchNorm`).
+
     Parameters
     ----------
     spec : NetworkSpec
@@ -141,8 +180,12 @@ class NumpyEngine:
         self.regularization = regularization or Regularization()
         self.alpha = self.regularization.alpha
         self.l1 = self.regularization.l1
+        # frozen layers are out of reach of max-norm too: they must not move
         self._dense_kernels = [layer.kernel for layer in self.network.layers
-                               if isinstance(layer, Dense)]
+                               if isinstance(layer, Dense) and getattr(layer, "trainable", True)]
+        n_trainable = self.network.n_trainable_params
+        self._params = self.network.params[:n_trainable]
+        self._grads = self.network.grads[:n_trainable]
         self.set_weights(weights)
 
     # -- data -------------------------------------------------------------
@@ -206,14 +249,14 @@ class NumpyEngine:
         clipping = reg.clip_value is not None or reg.clip_norm is not None
         penalty, l2 = self._add_penalty_gradients(X.shape[0], sample_weight,
                                                   include_l2=clipping)
-        grads = self.network.grads
+        grads = self._grads  # trainable parameters only: frozen ones never move
         if reg.clip_value is not None:
             regularizers.clip_by_value(grads, reg.clip_value)
         if reg.clip_norm is not None:
             regularizers.clip_by_global_norm(grads, reg.clip_norm)
         # without clipping the optimizer adds the L2 gradient chunk by chunk, in cache
         inner_l2 = 0.0 if clipping else l2
-        squared_norm = self.optimizer.step(self.network.params, grads, lr,
+        squared_norm = self.optimizer.step(self._params, grads, lr,
                                            l2=inner_l2, n_l2=self.network.n_kernel_params)
         if reg.max_norm is not None:
             for kernel in self._dense_kernels:
@@ -228,7 +271,7 @@ class NumpyEngine:
         loss = self._loss_and_backward(data.X, data.Y, data.sample_weight)
         penalty, _ = self._add_penalty_gradients(data.n_samples, data.sample_weight,
                                                  include_l2=True)
-        return loss + penalty, self.network.grads
+        return loss + penalty, self._grads
 
     def loss(self, data):
         raw = self.forward(data.X)
@@ -251,10 +294,11 @@ class NumpyEngine:
         _assign_weights([state for state in self.network.layer_weights() if state], weights)
 
     def flat_parameters(self):
-        return self.network.params
+        """The trainable parameters as one vector (a view), frozen ones excluded."""
+        return self._params
 
     def set_flat_parameters(self, flat):
-        self.network.params[...] = flat
+        self._params[...] = flat
 
 
 def _assign_weights(targets, weights):

@@ -105,10 +105,15 @@ ACTIVATION_MODULES = {
 
 # -- batch norm ----------------------------------------------------------------
 class _BatchNorm(nn.BatchNorm1d):
-    """``BatchNorm1d`` with sknn's running statistics (biased variance, any batch size)."""
+    """``BatchNorm1d`` with sknn's running statistics (biased variance, any batch size).
+
+    A ``frozen`` layer runs in inference mode while training too (Keras's rule).
+    """
+
+    frozen = False
 
     def forward(self, X):
-        if not self.training:
+        if not self.training or self.frozen:
             return F.batch_norm(X, self.running_mean, self.running_var, self.weight,
                                 self.bias, False, 0.0, self.eps)
         mean = X.mean(dim=0)
@@ -135,6 +140,9 @@ def build_module(spec, device):
             modules.append(ACTIVATION_MODULES[fn.name](fn.alpha, width))
         else:
             raise TypeError(f"The torch engine cannot build a {type(layer).__name__} layer")
+        if not getattr(layer, "trainable", True):  # frozen: no gradient, no update
+            modules[-1].requires_grad_(False)
+            modules[-1].frozen = True
     return nn.Sequential(*modules).to(device=device, dtype=_DTYPES[spec.dtype])
 
 
@@ -415,7 +423,7 @@ class _FlatLayout:
 
     def join(self, tensors):
         """The flat NumPy vector, in ``spec.dtype``, of tensors given in parameter order."""
-        by_param = dict(zip(self.engine.module.parameters(), tensors))
+        by_param = dict(zip(self.engine.trainable_parameters(), tensors))
         return _flatten([(by_param[tensor], transposed)
                          for tensor, transposed in self.engine._flat])
 
@@ -496,11 +504,13 @@ class TorchEngine:
         self.regularization = regularization or Regularization()
         self.rng = np.random.default_rng(rng)
         self._views = _weight_views(self.module)
-        self._kernels = [m.weight for m in self.module if isinstance(m, nn.Linear)]
+        self._kernels = [m.weight for m in self.module
+                         if isinstance(m, nn.Linear) and m.weight.requires_grad]
         self._flat = self._flat_layout()
         self._random = any(isinstance(m, (nn.Dropout, nn.AlphaDropout, nn.RReLU))
                            for m in self.module)
         self.optimizer = optimizer
+        self._uploaded_order = None  # (host index array, its device copy)
         self.set_weights(weights)
 
     @property
@@ -512,10 +522,15 @@ class TorchEngine:
     def optimizer(self, optimizer):
         self._optimizer, self._rule = optimizer, None
 
+    def trainable_parameters(self):
+        """Parameters the optimizer updates (frozen layers' are left out)."""
+        return [p for p in self.module.parameters() if p.requires_grad]
+
     def _flat_layout(self):
-        """``(tensor, transposed)`` in the NumPy engine's flat order: kernels, then the rest."""
+        """``(tensor, transposed)`` in the NumPy engine's flat order: kernels, then the
+        rest, of the trainable parameters only (frozen ones are constants here)."""
         params = [view for layer in self._views for key, view in layer.items()
-                  if key not in ("moving_mean", "moving_variance")]
+                  if key not in ("moving_mean", "moving_variance") and view[0].requires_grad]
         kernels = [view for view in params if view[1]]
         return kernels + [view for view in params if not view[1]]
 
@@ -530,16 +545,44 @@ class TorchEngine:
 
     def prepare(self, X, Y, sample_weight=None):
         """Move ``X``, ``Y`` and ``sample_weight`` to the device, once per fit."""
+        self._uploaded_order = None
         Y = np.asarray(Y)
         Y = Y.reshape(-1, 1) if Y.ndim == 1 else Y
         weight = None if sample_weight is None else self._tensor(sample_weight)
         return TorchData(self._tensor(X), self._tensor(Y), weight)
 
     def _batch(self, data, idx):
-        if not isinstance(idx, slice):
-            idx = torch.as_tensor(idx, device=self.device)
-        weight = None if data.sample_weight is None else data.sample_weight[idx]
-        return data.X[idx], data.Y[idx], weight
+        """The minibatch ``idx`` (a slice or NumPy indices), gathered on the device."""
+        if isinstance(idx, slice):
+            weight = None if data.sample_weight is None else data.sample_weight[idx]
+            return data.X[idx], data.Y[idx], weight
+        idx = self._device_indices(idx)
+        weight = None if data.sample_weight is None else data.sample_weight.index_select(0, idx)
+        return data.X.index_select(0, idx), data.Y.index_select(0, idx), weight
+
+    def _device_indices(self, idx):
+        """``idx`` as an index tensor on the device, uploading each index array once.
+
+        The training loop draws an epoch's order on the host (NumPy's
+        generator, so both engines visit samples in the same order) and hands
+        out its consecutive slices. A slice of an array uploaded before is
+        cut out of the device copy: one host-to-device transfer per epoch,
+        not per batch. The array must not change while in use (the loop
+        draws a fresh one per epoch); :meth:`prepare` and :meth:`end_fit`
+        drop the copy.
+        """
+        idx = np.asarray(idx)
+        base = idx.base
+        if (idx.ndim != 1 or not isinstance(base, np.ndarray) or base.ndim != 1
+                or base.dtype != idx.dtype or idx.strides != base.strides):
+            return torch.as_tensor(idx, device=self.device)
+        start, misaligned = divmod(idx.__array_interface__["data"][0]
+                                   - base.__array_interface__["data"][0], base.itemsize)
+        if misaligned or start < 0 or start + idx.shape[0] > base.shape[0]:
+            return torch.as_tensor(idx, device=self.device)
+        if self._uploaded_order is None or self._uploaded_order[0] is not base:
+            self._uploaded_order = (base, torch.as_tensor(base, device=self.device))
+        return self._uploaded_order[1][start:start + idx.shape[0]]
 
     # -- training ---------------------------------------------------------
     def _random_scope(self):
@@ -604,7 +647,7 @@ class TorchEngine:
                 torch.set_num_threads(previous)
 
     def _clip(self):
-        reg, params = self.regularization, list(self.module.parameters())
+        reg, params = self.regularization, self.trainable_parameters()
         if reg.clip_value is not None:
             nn.utils.clip_grad_value_(params, reg.clip_value)
         if reg.clip_norm is not None:
@@ -612,7 +655,7 @@ class TorchEngine:
 
     def _update(self, lr):
         if self._rule is None:
-            params = list(self.module.parameters())
+            params = self.trainable_parameters()
             self._rule = OPTIMIZER_RULES[self.optimizer.name](
                 params, self.optimizer, _FlatLayout(self))
         self.optimizer.learning_rate = lr
@@ -630,6 +673,7 @@ class TorchEngine:
         if self._rule is not None:
             self._rule.export(_FlatLayout(self))
             self._rule = None
+        self._uploaded_order = None
         self.module.zero_grad(set_to_none=True)
         if self.device.type == "cuda":  # hand the freed blocks back to the driver
             torch.cuda.empty_cache()

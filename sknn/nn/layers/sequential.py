@@ -33,7 +33,10 @@ class Sequential:
     Parameters are laid out all kernels first, then every other parameter
     (biases, BatchNorm's gamma and beta, PReLU slopes) in layer order: for a
     plain MLP that is scikit-learn's packed vector, the L2 penalty is one
-    slice and L-BFGS works on :attr:`params` directly.
+    slice and L-BFGS works on :attr:`params` directly. Layers whose
+    ``trainable`` attribute is False (frozen) come after all the others,
+    laid out the same way: the first :attr:`n_trainable_params` entries are
+    what training updates, and :attr:`kernels` are the trainable kernels.
 
     Buffers (BatchNorm's running statistics) are not trained, so they stay
     out of the flat vectors: a layer declares ``buffer_shapes`` and receives
@@ -53,14 +56,21 @@ class Sequential:
     def __init__(self, layers, dtype=np.float64):
         self.layers = list(layers)
         self.dtype = np.dtype(dtype)
-        order = [(i, "kernel") for i, layer in enumerate(self.layers)
-                 if "kernel" in layer.param_shapes]
-        order += [(i, key) for i, layer in enumerate(self.layers)
-                  for key in layer.param_shapes if key != "kernel"]
+        # frozen layers (``trainable`` False) go last, so the trainable
+        # parameters are one leading slice that optimizers and L-BFGS update
+        trainable = [getattr(layer, "trainable", True) for layer in self.layers]
+        order = []
+        for wanted in (True, False):
+            order += [(i, "kernel") for i, layer in enumerate(self.layers)
+                      if trainable[i] is wanted and "kernel" in layer.param_shapes]
+            order += [(i, key) for i, layer in enumerate(self.layers) if trainable[i] is wanted
+                      for key in layer.param_shapes if key != "kernel"]
         sizes = [math.prod(self.layers[i].param_shapes[key]) for i, key in order]
         self.params = np.zeros(sum(sizes), dtype=self.dtype)
         self.grads = np.zeros_like(self.params)
-        self.n_kernel_params = sum(s for (i, key), s in zip(order, sizes) if key == "kernel")
+        self.n_kernel_params = sum(s for (i, key), s in zip(order, sizes)
+                                   if key == "kernel" and trainable[i])
+        self.n_trainable_params = sum(s for (i, key), s in zip(order, sizes) if trainable[i])
         self._slices = {}
         offset = 0
         for (i, key), size in zip(order, sizes):
@@ -84,7 +94,7 @@ class Sequential:
 
     @property
     def kernels(self):
-        """The kernel parameters as one flat view (what L2 penalizes)."""
+        """The trainable kernel parameters as one flat view (what L2 penalizes)."""
         return self.params[: self.n_kernel_params]
 
     @property
