@@ -26,6 +26,7 @@ from sklearn.linear_model import Perceptron
 
 import sknn
 from sknn import PerceptronClassifier
+from sknn.nn import perceptron_compiled
 
 
 def parse_args(argv=None):
@@ -39,6 +40,9 @@ def parse_args(argv=None):
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--class-sep", type=float, default=1.0,
                         help="make_classification's class_sep (larger = fewer mistakes)")
+    parser.add_argument("--shuffle", action="store_true",
+                        help="shuffle every epoch (scikit-learn's default); then the two "
+                             "libraries draw different orders and coefficients differ")
     parser.add_argument("--quick", action="store_true", help="10,000 samples, 1 repeat")
     args = parser.parse_args(argv)
     if args.quick:
@@ -58,25 +62,42 @@ def run(args):
         X, y = make_classification(args.n_samples, args.n_features,
                                    n_informative=args.n_features // 2, n_classes=n_classes,
                                    class_sep=args.class_sep, random_state=0)
-        common = dict(max_iter=args.epochs, tol=None, shuffle=False)
+        common = dict(max_iter=args.epochs, tol=None, shuffle=args.shuffle)
         timed_fit(Perceptron(max_iter=1, tol=None), X[:200], y[:200])  # warm-up
-        for batch_size in [int(b) for b in args.batch_sizes.split(",")]:
+        timed_fit(PerceptronClassifier(max_iter=1, tol=None), X[:200], y[:200])  # compiles
+        for batch_size, rule in contenders(args.batch_sizes):
             theirs_t, ours_t, ratios = [], [], []
             for _ in range(args.repeats):
                 t_sk, sk = timed_fit(Perceptron(**common), X, y)
-                t_ours, ours = timed_fit(PerceptronClassifier(batch_size=batch_size, **common),
-                                         X, y)
+                perceptron_compiled.available = rule == "compiled"
+                try:
+                    t_ours, ours = timed_fit(
+                        PerceptronClassifier(batch_size=batch_size, **common), X, y)
+                finally:
+                    perceptron_compiled.available = COMPILED
                 theirs_t.append(t_sk)
                 ours_t.append(t_ours)
                 ratios.append(t_ours / t_sk)
             same = np.allclose(ours.coef_, sk.coef_, rtol=1e-6, atol=1e-6)
-            rows.append(dict(classes=n_classes, batch=batch_size,
+            rows.append(dict(classes=n_classes, batch=f"{batch_size} ({rule})",
                              sklearn=statistics.median(theirs_t),
                              sknn=statistics.median(ours_t),
                              ratio=statistics.median(ratios),
                              acc_sklearn=sk.score(X, y), acc_sknn=ours.score(X, y),
                              same=same))
     return rows
+
+
+COMPILED = perceptron_compiled.available
+
+
+def contenders(batch_sizes):
+    """``(batch_size, rule)`` pairs: batch 1 runs with the compiled rule (when
+    Numba is installed) and with the NumPy rule; larger batches use NumPy."""
+    for batch_size in (int(b) for b in batch_sizes.split(",")):
+        if batch_size == 1 and COMPILED:
+            yield batch_size, "compiled"
+        yield batch_size, "numpy"
 
 
 def table(rows):
@@ -93,7 +114,7 @@ def table(rows):
 def main(argv=None):
     args = parse_args(argv)
     print(f"# bench_perceptron: {args.n_samples} x {args.n_features}, {args.epochs} epochs, "
-          f"median of {args.repeats}, class_sep={args.class_sep}")
+          f"median of {args.repeats}, class_sep={args.class_sep}, shuffle={args.shuffle}")
     print(f"python {platform.python_version()}, numpy {np.__version__}, "
           f"scikit-learn {sklearn.__version__}, sknn {sknn.__version__}\n")
     print(table(run(args)))
