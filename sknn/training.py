@@ -2,7 +2,8 @@
 
 ``fit_loop`` owns epochs, minibatches, shuffling, the learning-rate schedule
 (and its momentum), the plateau policies, early stopping with restore of the
-best weights, the history and verbose output; ``fit_lbfgs`` runs full-batch
+best weights, the history, optional per-layer gradient norms and verbose
+output (printed by :mod:`sknn._progress`); ``fit_lbfgs`` runs full-batch
 L-BFGS. Neither knows about labels or estimators: scoring arrives as a
 callback.
 """
@@ -16,10 +17,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.optimize
 
+from sknn._progress import EpochLog
 from sknn.exceptions import DivergenceWarning
 from sknn.schedules import Progress, ReduceOnPlateau, Schedule, make_schedule
 
 HISTORY_KEYS = ("loss", "val_loss", "val_score", "learning_rate", "seconds")
+#: History key of the per-layer gradient norms (present only when tracked).
+GRADIENT_NORMS_KEY = "gradient_norms"
+#: Rows of the fixed batch on which gradient norms are measured.
+GRADIENT_PROBE_SIZE = 512
 
 
 @dataclass
@@ -93,22 +99,31 @@ def _epoch_order(rng, sample_idx):
     return sample_idx[permutation]
 
 
-def run_epoch(engine, data, config, rng, sample_idx, batch_size, lr, rate_at=None):
+def run_epoch(engine, data, config, rng, sample_idx, batch_size, lr, rate_at=None,
+              progress=None):
     """One pass over ``data``; returns the sample-weighted mean batch loss.
 
     ``rate_at(start)``, when given, is the rate of the batch starting at
     sample ``start`` (a per-step schedule); otherwise every batch uses ``lr``.
+    ``progress``, a :class:`sknn._progress.ProgressBar`, is updated when the
+    samples done reach its ``next_check`` (one comparison per batch).
     """
     n_samples = data.n_samples
     if config.shuffle:
         sample_idx = _epoch_order(rng, sample_idx)
     accumulated = 0.0
-    for start in range(0, n_samples, batch_size):
-        stop = min(start + batch_size, n_samples)
-        idx = sample_idx[start:stop] if config.shuffle else slice(start, stop)
-        if rate_at is not None:
-            lr = rate_at(start)
-        accumulated += engine.train_step(data, idx, lr) * (stop - start)
+    try:
+        for start in range(0, n_samples, batch_size):
+            stop = min(start + batch_size, n_samples)
+            idx = sample_idx[start:stop] if config.shuffle else slice(start, stop)
+            if rate_at is not None:
+                lr = rate_at(start)
+            accumulated += engine.train_step(data, idx, lr) * (stop - start)
+            if progress is not None and stop >= progress.next_check:
+                progress.update(stop, accumulated)
+    finally:  # an interrupted epoch too leaves a clean line
+        if progress is not None:
+            progress.close()
     # float(): an engine may return lazy device scalars (one sync per epoch)
     return float(accumulated / n_samples), sample_idx
 
@@ -183,8 +198,6 @@ def _update_stopping(state, config, validation, engine):
     if validation is not None:
         score = float(validation.score(engine))
         state.validation_scores.append(score)
-        if config.verbose:
-            print("Validation score: %f" % score, flush=True)
         if score < state.best_validation_score + config.tol:
             state.no_improvement_count += 1
         else:
@@ -249,6 +262,61 @@ def _record(state, validation, engine, lr, seconds, score):
     history["seconds"].append(seconds)
 
 
+def gradient_probe(engine, X, Y, sample_weight=None, size=GRADIENT_PROBE_SIZE):
+    """Engine data of the fixed batch on which :func:`kernel_gradient_norms` measures.
+
+    All rows when there are at most ``size``; otherwise ``size`` rows drawn
+    by a generator of its own (seed 0), so the probe is the same in every
+    epoch and the training's random sequence is left alone. Rows are drawn
+    rather than taken from the top because datasets are often sorted by
+    class.
+    """
+    n_samples = X.shape[0]
+    if n_samples <= size:
+        return engine.prepare(X, Y, sample_weight)
+    rows = np.sort(np.random.default_rng(0).choice(n_samples, size=size, replace=False))
+    return engine.prepare(X[rows], Y[rows],
+                          None if sample_weight is None else sample_weight[rows])
+
+
+def kernel_gradient_norms(engine, probe):
+    """L2 norm of the objective's gradient with respect to each dense kernel.
+
+    The objective is the one the optimizer follows (data loss plus the L1
+    and L2 penalties), evaluated on ``probe`` in training mode (batch
+    statistics, dropout), through the engine's full-batch
+    ``loss_and_gradient`` (the L-BFGS entry point every engine has). That
+    pass updates the batch norm running statistics and draws dropout masks,
+    so both are put back: tracking gradients never changes the training.
+    Returns one float per dense layer, input side first.
+    """
+    saved = engine.get_weights()
+    rng = getattr(engine, "rng", None)
+    rng_state = None if rng is None else rng.bit_generator.state
+    try:
+        _, grad = engine.loss_and_gradient(probe)
+        # the flat gradient holds every kernel first, in layer order
+        norms, offset = [], 0
+        for size in (layer["kernel"].size for layer in saved if "kernel" in layer):
+            block = np.asarray(grad[offset:offset + size], dtype=np.float64)
+            norms.append(float(np.sqrt(block @ block)))
+            offset += size
+    finally:
+        engine.set_weights(saved)
+        if rng is not None:
+            rng.bit_generator.state = rng_state
+    return norms
+
+
+def _record_gradient_norms(history, engine, probe):
+    """Append this epoch's norms (None when not tracked but tracked before)."""
+    if probe is None and GRADIENT_NORMS_KEY not in history:
+        return
+    # epochs of an earlier, untracked fit (warm start) get None
+    norms = history.setdefault(GRADIENT_NORMS_KEY, [None] * (len(history["loss"]) - 1))
+    norms.append(None if probe is None else kernel_gradient_norms(engine, probe))
+
+
 @dataclass
 class _Loop:
     """What every epoch of one :func:`fit_loop` call needs."""
@@ -262,6 +330,8 @@ class _Loop:
     rates: _Rates
     batch_size: int
     sample_idx: np.ndarray
+    log: EpochLog
+    gradient_probe: object = None  # engine data, or None when norms are not tracked
     completed_weights: list | None = None  # weights after the last completed epoch
     lowest_loss: float = np.inf  # of this call, with its epoch and weights
     lowest_loss_epoch: int = 0
@@ -274,17 +344,20 @@ class _Loop:
         epoch_lr = self.rates.current(state, lr, apply_momentum=True)
         state.loss, self.sample_idx = run_epoch(
             self.engine, self.data, config, self.rng, self.sample_idx, self.batch_size,
-            epoch_lr, self.rates.per_step(state))
+            epoch_lr, self.rates.per_step(state),
+            self.log.progress_bar(self.data.n_samples, self._epoch_number(1)))
         state.n_iter += 1
         state.epoch += 1
         state.step += self.rates.steps_per_epoch
         state.t += self.data.n_samples
         state.loss_curve.append(state.loss)
-        if config.verbose:
-            print("Iteration %d, loss = %.8f" % (state.n_iter, state.loss), flush=True)
         score = _update_stopping(state, config, self.validation, self.engine)
         _record(state, self.validation, self.engine, epoch_lr, time.perf_counter() - started,
                 score)
+        history = state.history
+        self.log.end_epoch(self._epoch_number(), state.loss, history["val_loss"][-1], score,
+                           epoch_lr, history["seconds"][-1])
+        _record_gradient_norms(history, self.engine, self.gradient_probe)
         if not (np.isfinite(state.loss) and np.isfinite(self.engine.flat_parameters()).all()):
             self.diverged = True
             return epoch_lr, True
@@ -298,6 +371,14 @@ class _Loop:
             self.lowest_loss, self.lowest_loss_epoch = state.loss, state.n_iter
             self.lowest_loss_weights = entering
         return self._after_epoch(epoch_lr)
+
+    def _epoch_number(self, ahead=0):
+        """The number printed for the epoch: of this fit, or of the schedule
+        for ``partial_fit`` (which runs one epoch per call) in the 'epoch' style."""
+        state = self.state
+        if self.log.style == "epoch" and not self.log.max_epochs:
+            return state.epoch + ahead
+        return state.n_iter + ahead
 
     def _after_epoch(self, lr):
         """The plateau policies: the reactive schedule, then scikit-learn's stopping rule."""
@@ -317,7 +398,7 @@ def _check_monitor(schedule, validation):
 
 
 def fit_loop(engine, data, config, *, rng, state, learning_rate, validation=None,
-             incremental=False):
+             incremental=False, log_style="sklearn", gradient_probe=None):
     """Train ``engine`` on ``data`` with minibatch gradient steps.
 
     Parameters
@@ -333,6 +414,11 @@ def fit_loop(engine, data, config, *, rng, state, learning_rate, validation=None
     validation : Validation or None
     incremental : bool, run exactly one epoch (``partial_fit``) and continue
         the schedule instead of restarting it
+    log_style : {'sklearn', 'epoch'}, the wording of ``config.verbose``'s
+        per-epoch lines (see :class:`sknn._progress.EpochLog`)
+    gradient_probe : engine data from :func:`gradient_probe`, or None; when
+        given, ``state.history['gradient_norms']`` gets each epoch's
+        :func:`kernel_gradient_norms`
 
     Returns
     -------
@@ -347,8 +433,10 @@ def fit_loop(engine, data, config, *, rng, state, learning_rate, validation=None
                    -(-data.n_samples // batch_size), batch_size)
     if not incremental:
         state.restart_schedule()
+    log = EpochLog(config.verbose, log_style, None if incremental else config.max_iter)
     loop = _Loop(engine, data, config, rng, state, validation, rates, batch_size,
-                 np.arange(data.n_samples), completed_weights=engine.get_weights())
+                 np.arange(data.n_samples), log, gradient_probe,
+                 completed_weights=engine.get_weights())
     lr, state.n_iter, converged = learning_rate, 0, True
     try:
         for _ in range(1 if incremental else config.max_iter):

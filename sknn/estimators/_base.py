@@ -25,6 +25,7 @@ from sknn.engines.numpy_engine import (
     initial_weights,
     predict_raw,
 )
+from sknn.estimators._inference import InferenceMixin, inference_inputs
 from sknn.estimators._techniques import (
     TECHNIQUE_CONSTRAINTS,
     engine_options,
@@ -39,7 +40,14 @@ from sknn.nn.losses import LOSSES
 from sknn.nn.optimizers import OPTIMIZERS, make_optimizer
 from sknn.schedules import SCHEDULES, Schedule
 from sknn.spec import BatchNorm, Dense, Dropout, TrainConfig, mlp_spec
-from sknn.training import TrainState, Validation, fit_lbfgs, fit_loop, resolve_batch_size
+from sknn.training import (
+    TrainState,
+    Validation,
+    fit_lbfgs,
+    fit_loop,
+    gradient_probe,
+    resolve_batch_size,
+)
 
 STOCHASTIC_SOLVERS = tuple(OPTIMIZERS.names())
 
@@ -56,7 +64,7 @@ def store_init_arguments(estimator, arguments):
             setattr(estimator, name, value)
 
 
-class BaseMultilayerPerceptron(BaseEstimator, ABC):
+class BaseMultilayerPerceptron(InferenceMixin, BaseEstimator, ABC):
     """Base of :class:`~sknn.MLPClassifier` and :class:`~sknn.MLPRegressor`.
 
     Validation is derived from the registries: a new activation, optimizer or
@@ -165,7 +173,8 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         self.out_activation_ = LOSSES.get(spec.loss).out_activation
         self._set_weights(initial_weights(spec, self._random_state))
         self._train_state = TrainState.fresh(self.early_stopping, self._weights())
-        for name in ("_optimizer", "loss_curve_", "best_loss_", "_batch_norm_fused"):
+        for name in ("_optimizer", "loss_curve_", "best_loss_", "_batch_norm_fused",
+                     "_inference_dtype", "pruning_report_", "memory_report_"):
             self.__dict__.pop(name, None)
 
     def _weights(self):
@@ -249,11 +258,15 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         X_train, y_train, sw_train, validation = self._split_validation(engine, X, y, sample_weight)
         state.t = getattr(self, "t_", state.t)
         data = engine.prepare(X_train, y_train, sw_train)
+        probe = (gradient_probe(engine, X_train, y_train, sw_train)
+                 if getattr(self, "track_gradient_norms", False) else None)
         batch_size = resolve_batch_size(self.batch_size, data.n_samples)
         with compute_threads(engine.spec, batch_size):
             state, converged = fit_loop(engine, data, config, rng=self._random_state,
                                         state=state, learning_rate=lr,
-                                        validation=validation, incremental=incremental)
+                                        validation=validation, incremental=incremental,
+                                        log_style=getattr(self, "_verbose_style", "sklearn"),
+                                        gradient_probe=probe)
         # the rate the next epoch would use, as scikit-learn's optimizer reports it
         self._optimizer.learning_rate = state.learning_rate
         self._sync_state(state)
@@ -374,7 +387,10 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                               dtype=(np.float64, np.float32))
         spec = getattr(self, "_network_spec", None) or self._build_spec(
             self.n_features_in_, self.coefs_[0].dtype)
-        raw = predict_raw(spec, self._weights(), X)
+        weights = self._weights()
+        if getattr(self, "_inference_dtype", None) is not None:  # with_inference_dtype()
+            X, weights = inference_inputs(X, weights)
+        raw = predict_raw(spec, weights, X)
         return LOSSES.get(spec.loss).link(raw)
 
     # -- low-latency inference ----------------------------------------------

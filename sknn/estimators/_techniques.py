@@ -35,6 +35,7 @@ TECHNIQUE_CONSTRAINTS = {
     "weight_decay": [Interval(Real, 0, None, closed="left")],
     "backend": [StrOptions(set(ENGINES.names()))],
     "device": [str],
+    "track_gradient_norms": ["boolean"],
 }
 
 #: Default value of every technique parameter: each default leaves the
@@ -44,6 +45,7 @@ TECHNIQUE_DEFAULTS = {
     "bn_momentum": 0.99, "bn_epsilon": 1e-3, "dropout": 0.0, "input_dropout": 0.0,
     "dropout_kind": "auto", "l1": 0.0, "max_norm": None, "clip_value": None,
     "clip_norm": None, "rho": 0.9, "weight_decay": 0.01, "backend": "numpy", "device": "auto",
+    "track_gradient_norms": False,
 }
 
 # Optimizer constructor argument -> estimator parameter, where the names differ.

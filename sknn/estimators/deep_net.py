@@ -41,6 +41,8 @@ class _DeepNetMixin:
         "batch_norm": ["boolean", StrOptions({"auto"})],
         "dtype": [StrOptions({"float32", "float64"})],
     }
+    # verbose prints one Keras-like line per epoch (sknn._progress.EpochLog)
+    _verbose_style = "epoch"
 
     # -- architecture -------------------------------------------------------
     def _hidden_sizes(self):
@@ -239,7 +241,7 @@ class DeepNetClassifier(_DeepNetMixin, MLPClassifier):
                  bn_momentum=0.99, bn_epsilon=1e-3, dropout=0.0, input_dropout=0.0,
                  dropout_kind="auto", l1=0.0, max_norm=None, clip_value=None, clip_norm=None,
                  rho=0.9, weight_decay=0.01, class_weight=None, dtype="float32",
-                 backend="numpy", device="auto"):
+                 backend="numpy", device="auto", track_gradient_norms=False):
         store_init_arguments(self, locals())
 
     def _encode_targets(self, y):
@@ -290,7 +292,8 @@ class DeepNetRegressor(_DeepNetMixin, MLPRegressor):
                  bn_momentum=0.99, bn_epsilon=1e-3, dropout=0.0, input_dropout=0.0,
                  dropout_kind="auto", l1=0.0, max_norm=None, clip_value=None, clip_norm=None,
                  rho=0.9, weight_decay=0.01, huber_delta=1.0, output_activation=None,
-                 output_bounds=None, dtype="float32", backend="numpy", device="auto"):
+                 output_bounds=None, dtype="float32", backend="numpy", device="auto",
+                 track_gradient_norms=False):
         store_init_arguments(self, locals())
 
     def _encode_targets(self, y):

@@ -80,7 +80,9 @@ _SHARED_PARAMETERS = """
         progress; also L-BFGS's gradient tolerance.
 
     verbose : bool or int, default=False
-        Print the loss of each epoch.
+        Print one line per epoch (flushed, so it shows live in notebooks and
+        logs); 2 or more also draws a progress bar inside epochs longer than
+        a second.
 
     warm_start : bool, default=False
         Continue from the previous fit's weights and optimizer state.
@@ -173,6 +175,15 @@ _SHARED_PARAMETERS = """
     device : str, default='auto'
         Torch device for ``backend='torch'``: 'cpu', 'cuda', 'cuda:N', 'mps',
         or 'auto' (CUDA, then MPS, then the CPU). Ignored by the NumPy engine.
+
+    track_gradient_norms : bool, default=False
+        After every epoch, record in ``history_['gradient_norms']`` the L2
+        norm of the loss gradient with respect to each layer's kernel
+        (input side first), measured on a fixed batch of up to 512 training
+        rows in training mode; tiny first-layer norms next to the last
+        layer's are vanishing gradients. Costs one forward and backward
+        pass over that batch per epoch and leaves the training unchanged.
+        Stochastic solvers only ('lbfgs' has no epochs).
 """
 
 _SHARED_ATTRIBUTES = """
@@ -218,7 +229,9 @@ _SHARED_ATTRIBUTES = """
 
     history_ : dict of lists
         Per epoch: 'loss', 'val_loss', 'val_score' (None without a validation
-        split), 'learning_rate' and 'seconds' ('sgd' and 'adam').
+        split), 'learning_rate' and 'seconds' ('sgd' and 'adam'); with
+        ``track_gradient_norms=True`` also 'gradient_norms', one list of
+        per-layer kernel gradient norms per epoch.
 """
 
 
@@ -244,7 +257,8 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
                  batch_norm_position="before", bn_momentum=0.99, bn_epsilon=1e-3, dropout=0.0,
                  input_dropout=0.0, dropout_kind="auto", l1=0.0, max_norm=None,
                  clip_value=None, clip_norm=None, rho=0.9, weight_decay=0.01,
-                 class_weight=None, backend="numpy", device="auto"):
+                 class_weight=None, backend="numpy", device="auto",
+                 track_gradient_norms=False):
         store_init_arguments(self, locals())
 
     def _loss_name(self):
@@ -392,7 +406,7 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
                  input_dropout=0.0, dropout_kind="auto", l1=0.0, max_norm=None,
                  clip_value=None, clip_norm=None, rho=0.9, weight_decay=0.01,
                  huber_delta=1.0, output_activation=None, output_bounds=None,
-                 backend="numpy", device="auto"):
+                 backend="numpy", device="auto", track_gradient_norms=False):
         store_init_arguments(self, locals())
 
     def _loss_name(self):
