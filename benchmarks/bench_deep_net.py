@@ -1,0 +1,475 @@
+"""Quality benchmark: sknn.DeepNet defaults vs scikit-learn's MLP defaults and a PyTorch recipe.
+
+On small real datasets that ship with scikit-learn (no download), one run
+fits, for every seed, three contenders back to back on the same stratified
+train/test split:
+
+* ``deepnet`` -- ``sknn.DeepNetClassifier()`` (``DeepNetRegressor()`` for
+  regression) with every default;
+* ``sklearn`` -- ``sklearn.neural_network.MLPClassifier()`` (``MLPRegressor``)
+  with every default; ConvergenceWarnings are counted, not silenced away;
+* ``torch``   -- a hand-written PyTorch MLP with the modern recipe: the
+  same hidden layers as DeepNet's default (3 x 100), Linear -> BatchNorm ->
+  ReLU -> Dropout(0.2) blocks, He-normal initialization, AdamW (no weight
+  decay on biases and batch-norm parameters), a OneCycleLR schedule over
+  every step and a fixed number of epochs (100), minibatches of 32.
+
+Every contender sits in a pipeline behind ``StandardScaler``; for
+regression the target is standardized too (``TransformedTargetRegressor``)
+for all three. Reported per dataset: test accuracy (R^2 for regression)
+median and min over the seeds, fit seconds median (the whole pipeline's
+``fit``), epochs run, and how many fits warned about convergence.
+
+Run ``python benchmarks/bench_deep_net.py --help`` for the options.
+"""
+
+import argparse
+import contextlib
+import datetime
+import hashlib
+import json
+import math
+import os
+import platform
+import statistics
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import scipy
+import sklearn
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_iris, load_wine
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.neural_network import MLPClassifier, MLPRegressor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_info, threadpool_limits
+
+import sknn
+from sknn import DeepNetClassifier, DeepNetRegressor
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+#: name -> (loader, task). All ship inside scikit-learn: nothing is downloaded.
+DATASETS = {
+    "digits": (load_digits, "classification"),
+    "breast_cancer": (load_breast_cancer, "classification"),
+    "wine": (load_wine, "classification"),
+    "iris": (load_iris, "classification"),
+    "diabetes": (load_diabetes, "regression"),
+}
+METHODS = ("deepnet", "sklearn", "torch")
+TEST_SIZE = 0.25
+
+# The PyTorch recipe. Hidden layers as DeepNet's default (n_hidden=3,
+# n_neurons=100). The peak rate of each task was picked among 1e-3, 3e-3 and
+# 1e-2 by the mean over datasets of the median validation score on splits
+# cut from the training sets (never the test sets): see benchmarks/README.md.
+TORCH_HIDDEN = (100, 100, 100)
+TORCH_DROPOUT = 0.2
+TORCH_MAX_LR = {"classification": 1e-2, "regression": 3e-3}
+TORCH_WEIGHT_DECAY = 1e-2
+TORCH_BATCH_SIZE = 32
+TORCH_EPOCHS = 100
+
+# "Clearly ahead of scikit-learn": the median score must beat sklearn's by
+# at least this much (half a point of accuracy or of R^2).
+CLEAR_MARGIN = 0.005
+
+# OpenBLAS worker threads spin ~0.1 s after a product; a run started inside
+# that window pays for it (see bench_mlp.py). Pause between timed fits.
+SETTLE_SECONDS = 0.2
+
+
+# --------------------------------------------------------------------------- #
+# Command line
+# --------------------------------------------------------------------------- #
+def comma_list(text):
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--datasets", type=comma_list, default=list(DATASETS),
+                        help=f"comma-separated, from {', '.join(DATASETS)} (default: all)")
+    parser.add_argument("--seeds", type=int, default=5,
+                        help="seeds 0..N-1: split, initialization and shuffling (default 5)")
+    parser.add_argument("--epochs", type=int, default=TORCH_EPOCHS,
+                        help=f"epochs of the PyTorch recipe (default {TORCH_EPOCHS})")
+    parser.add_argument("--torch-threads", type=int, default=1,
+                        help="torch.set_num_threads (default 1, the BLAS thread count sknn "
+                             "itself picks for networks this small)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="limit the BLAS/OpenMP pools of all contenders with threadpoolctl "
+                             "(default: leave them as they are)")
+    parser.add_argument("--max-iter", type=int, default=None,
+                        help="override max_iter of DeepNet and scikit-learn (smoke tests "
+                             "only; default: each library's own default)")
+    parser.add_argument("--skip-torch", action="store_true", help="leave out the PyTorch recipe")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: 2 seeds, 20 torch epochs (overrides those options)")
+    args = parser.parse_args(argv)
+    unknown = [name for name in args.datasets if name not in DATASETS]
+    if unknown:
+        parser.error(f"--datasets: unknown {unknown}; choose from {list(DATASETS)}")
+    if args.quick:
+        args.seeds, args.epochs = 2, 20
+    return args
+
+
+# --------------------------------------------------------------------------- #
+# The PyTorch recipe, as a scikit-learn estimator so it fits in a pipeline
+# --------------------------------------------------------------------------- #
+def import_torch(skip):
+    """Return (torch module or None, note saying why it is missing)."""
+    if skip:
+        return None, "torch skipped (--skip-torch)"
+    try:
+        import torch
+    except ImportError as exc:
+        return None, f"torch column skipped: import failed ({exc})"
+    return torch, ""
+
+
+class TorchRecipe(BaseEstimator):
+    """He init + BatchNorm + ReLU + dropout, AdamW and 1cycle, a fixed number of epochs."""
+
+    def __init__(self, task="classification", hidden_layer_sizes=TORCH_HIDDEN,
+                 dropout=TORCH_DROPOUT, max_lr=None, weight_decay=TORCH_WEIGHT_DECAY,
+                 batch_size=TORCH_BATCH_SIZE, epochs=TORCH_EPOCHS, random_state=0):
+        self.task = task
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.dropout = dropout
+        self.max_lr = max_lr
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.random_state = random_state
+
+    def _build(self, torch, n_features, n_outputs):
+        nn = torch.nn
+        layers, width = [], n_features
+        for units in self.hidden_layer_sizes:
+            dense = nn.Linear(width, units, bias=False)  # batch norm's shift is the bias
+            nn.init.kaiming_normal_(dense.weight, nonlinearity="relu")
+            layers += [dense, nn.BatchNorm1d(units), nn.ReLU(), nn.Dropout(self.dropout)]
+            width = units
+        output = nn.Linear(width, n_outputs)
+        nn.init.xavier_normal_(output.weight)  # softmax / linear output: Glorot
+        nn.init.zeros_(output.bias)
+        return nn.Sequential(*layers, output)
+
+    def _optimizer(self, torch, model):
+        # Decoupled weight decay on the weight matrices only: decaying biases
+        # and batch-norm scales only fights the normalization.
+        decay = [p for p in model.parameters() if p.ndim == 2]
+        no_decay = [p for p in model.parameters() if p.ndim != 2]
+        return torch.optim.AdamW([{"params": decay, "weight_decay": self.weight_decay},
+                                  {"params": no_decay, "weight_decay": 0.0}], lr=self._max_lr())
+
+    def fit(self, X, y):
+        import torch
+
+        torch.manual_seed(self.random_state)
+        generator = torch.Generator().manual_seed(self.random_state)
+        inputs = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
+        if self.task == "classification":
+            self.classes_, codes = np.unique(y, return_inverse=True)
+            targets = torch.from_numpy(codes.astype(np.int64))
+            n_outputs, loss_fn = len(self.classes_), torch.nn.CrossEntropyLoss()
+        else:
+            targets = torch.from_numpy(np.asarray(y, dtype=np.float32).reshape(len(X), -1))
+            n_outputs, loss_fn = targets.shape[1], torch.nn.MSELoss()
+        model = self._build(torch, inputs.shape[1], n_outputs)
+        optimizer = self._optimizer(torch, model)
+        n_samples = len(inputs)
+        # Balanced batches (sizes differ by at most one): no 1-row batch for batch norm.
+        n_batches = max(1, math.ceil(n_samples / self.batch_size))
+        scheduler = torch.optim.lr_scheduler.OneCycleLR(
+            optimizer, max_lr=self._max_lr(), total_steps=self.epochs * n_batches)
+        model.train()
+        for _ in range(self.epochs):
+            order = torch.randperm(n_samples, generator=generator)
+            for idx in order.tensor_split(n_batches):
+                optimizer.zero_grad(set_to_none=True)
+                loss_fn(model(inputs[idx]), targets[idx]).backward()
+                optimizer.step()
+                scheduler.step()
+        self.model_ = model.eval()
+        self.n_iter_ = self.epochs
+        return self
+
+    def _max_lr(self):
+        return TORCH_MAX_LR[self.task] if self.max_lr is None else self.max_lr
+
+    def _outputs(self, X):
+        import torch
+
+        with torch.inference_mode():
+            return self.model_(torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))).numpy()
+
+
+class TorchRecipeClassifier(ClassifierMixin, TorchRecipe):
+    def predict(self, X):
+        return self.classes_[self._outputs(X).argmax(axis=1)]
+
+
+class TorchRecipeRegressor(RegressorMixin, TorchRecipe):
+    def predict(self, X):
+        out = self._outputs(X)
+        return out.ravel() if out.shape[1] == 1 else out
+
+
+# --------------------------------------------------------------------------- #
+# Contenders
+# --------------------------------------------------------------------------- #
+def make_model(method, task, seed, epochs=TORCH_EPOCHS, max_iter=None):
+    """The pipeline of one contender: StandardScaler, then the network."""
+    overrides = {} if max_iter is None else {"max_iter": max_iter}
+    if method == "deepnet":
+        cls = DeepNetClassifier if task == "classification" else DeepNetRegressor
+        net = cls(random_state=seed, **overrides)
+    elif method == "sklearn":
+        cls = MLPClassifier if task == "classification" else MLPRegressor
+        net = cls(random_state=seed, **overrides)
+    elif method == "torch":
+        cls = TorchRecipeClassifier if task == "classification" else TorchRecipeRegressor
+        net = cls(task=task, epochs=epochs, random_state=seed)
+    else:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}.")
+    model = make_pipeline(StandardScaler(), net)
+    if task == "regression":
+        model = TransformedTargetRegressor(regressor=model, transformer=StandardScaler())
+    return model
+
+
+def final_estimator(model):
+    return (model.regressor_ if isinstance(model, TransformedTargetRegressor) else model)[-1]
+
+
+def load_dataset(name):
+    loader, task = DATASETS[name]
+    X, y = loader(return_X_y=True)
+    return X, y, task
+
+
+def split(X, y, task, seed):
+    """75/25 train/test split, stratified for classification."""
+    return train_test_split(X, y, test_size=TEST_SIZE, random_state=seed,
+                            stratify=y if task == "classification" else None)
+
+
+def fit_and_score(method, task, seed, data, epochs, max_iter):
+    """One timed fit -> {score, fit_s, epochs, convergence_warnings}."""
+    X_train, X_test, y_train, y_test = data
+    model = make_model(method, task, seed, epochs, max_iter)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        start = time.perf_counter()
+        model.fit(X_train, y_train)
+        fit_s = time.perf_counter() - start
+    n_warnings = sum(issubclass(w.category, ConvergenceWarning) for w in caught)
+    return {"score": float(model.score(X_test, y_test)), "fit_s": fit_s,
+            "epochs": int(final_estimator(model).n_iter_),
+            "convergence_warnings": n_warnings}
+
+
+def warm_up(methods, epochs):
+    """One untimed tiny fit each: lazy imports and thread pools stay out of seed 0."""
+    X, y, task = load_dataset("iris")
+    for method in methods:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            make_model(method, task, 0, epochs=1, max_iter=2).fit(X, y)
+
+
+# --------------------------------------------------------------------------- #
+# Driver
+# --------------------------------------------------------------------------- #
+def run_benchmark(datasets, seeds, epochs=TORCH_EPOCHS, methods=METHODS, max_iter=None,
+                  log=print):
+    """Fit every method on every (dataset, seed), interleaved per seed.
+
+    Returns ``(rows, raw)``: one summary row per (dataset, method), and every
+    single fit's measurements.
+    """
+    raw = []
+    for name in datasets:
+        X, y, task = load_dataset(name)
+        for seed in range(seeds):
+            data = split(X, y, task, seed)
+            line = []
+            for method in methods:
+                time.sleep(SETTLE_SECONDS)
+                result = fit_and_score(method, task, seed, data, epochs, max_iter)
+                raw.append({"dataset": name, "task": task, "seed": seed, "method": method,
+                            **result})
+                line.append(f"{method} {result['score']:.4f} in {result['fit_s']:.2f}s "
+                            f"({result['epochs']} ep)")
+            log(f"  {name} seed {seed}: " + ", ".join(line))
+    return summarize(raw, datasets, methods), raw
+
+
+def summarize(raw, datasets, methods):
+    """One row per (dataset, method): score median/min, fit seconds median, ratios."""
+    rows = []
+    for name in datasets:
+        runs = [r for r in raw if r["dataset"] == name]
+        fit_s = {m: [r["fit_s"] for r in runs if r["method"] == m] for m in methods}
+        for method in methods:
+            mine = [r for r in runs if r["method"] == method]
+            row = {
+                "dataset": name, "task": mine[0]["task"], "method": method,
+                "n_seeds": len(mine),
+                "score_median": statistics.median(r["score"] for r in mine),
+                "score_min": min(r["score"] for r in mine),
+                "fit_s_median": statistics.median(fit_s[method]),
+                "epochs_median": statistics.median(r["epochs"] for r in mine),
+                "convergence_warnings": sum(r["convergence_warnings"] > 0 for r in mine),
+                # Median over seeds of (this method's time / DeepNet's time) in
+                # the same seed: ratios taken in one run, robust to a busy neighbour.
+                "time_vs_deepnet": (statistics.median(
+                    a / b for a, b in zip(fit_s[method], fit_s["deepnet"]))
+                    if "deepnet" in fit_s else None),
+            }
+            rows.append(row)
+    return rows
+
+
+# --------------------------------------------------------------------------- #
+# Reporting
+# --------------------------------------------------------------------------- #
+def metric_name(task):
+    return "accuracy" if task == "classification" else "R^2"
+
+
+def result_table(rows):
+    lines = ["| dataset | method | test score | median | min | fit s (median) "
+             "| time / deepnet | epochs (median) | ConvergenceWarning |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        ratio = "n/a" if r["time_vs_deepnet"] is None else f"{r['time_vs_deepnet']:.2f}x"
+        lines.append(f"| {r['dataset']} | {r['method']} | {metric_name(r['task'])} "
+                     f"| {r['score_median']:.4f} | {r['score_min']:.4f} "
+                     f"| {r['fit_s_median']:.3f} | {ratio} | {r['epochs_median']:g} "
+                     f"| {r['convergence_warnings']}/{r['n_seeds']} |")
+    return lines
+
+
+def target_lines(rows):
+    """Per dataset: does DeepNet meet the issue's three targets?"""
+    lines = []
+    for name in dict.fromkeys(r["dataset"] for r in rows):
+        by_method = {r["method"]: r for r in rows if r["dataset"] == name}
+        deep = by_method.get("deepnet")
+        if deep is None:
+            continue
+        checks, misses = [], []
+        if "torch" in by_method:
+            torch_row = by_method["torch"]
+            (checks if deep["score_median"] >= torch_row["score_median"] else misses).append(
+                f"median score {deep['score_median']:.4f} vs torch {torch_row['score_median']:.4f}")
+            (checks if torch_row["time_vs_deepnet"] > 1 else misses).append(
+                f"torch takes {torch_row['time_vs_deepnet']:.2f}x DeepNet's time")
+        if "sklearn" in by_method:
+            sk = by_method["sklearn"]
+            ahead = deep["score_median"] - sk["score_median"]
+            (checks if ahead >= CLEAR_MARGIN else misses).append(
+                f"{ahead:+.4f} vs sklearn (needs >= +{CLEAR_MARGIN})")
+        verdict = "meets targets" if not misses else "MISSES " + "; ".join(misses)
+        lines.append(f"- {name}: {verdict}" + (f" (ok: {'; '.join(checks)})" if checks else ""))
+    return lines
+
+
+def sknn_fingerprint():
+    """Short digest of sknn's sources, to tie the numbers to the exact code measured."""
+    root = Path(sknn.__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def machine_info(torch):
+    versions = {"python": platform.python_version(), "numpy": np.__version__,
+                "scipy": scipy.__version__, "scikit-learn": sklearn.__version__,
+                "sknn": f"{sknn.__version__} (source {sknn_fingerprint()})"}
+    if torch is not None:
+        versions["torch"] = torch.__version__
+    return {
+        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "platform": platform.platform(),
+        "nproc": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        # Others' load on a small shared machine skews the timings: keep it on record.
+        "loadavg_start": os.getloadavg(),
+        "threadpools": [{k: lib.get(k) for k in ("user_api", "internal_api", "version",
+                                                 "num_threads")} for lib in threadpool_info()],
+        "versions": versions,
+        "torch_threads": None if torch is None else torch.get_num_threads(),
+    }
+
+
+def header_lines(info, args):
+    peaks = ", ".join(f"{rate:g} ({task})" for task, rate in TORCH_MAX_LR.items())
+    pools = ", ".join(f"{lib['internal_api']} {lib['user_api']} x{lib['num_threads']}"
+                      for lib in info["threadpools"])
+    return [
+        f"# sknn DeepNet quality benchmark -- {info['date']}", "",
+        f"- machine: {info['platform']}, nproc={info['nproc']}",
+        f"- thread pools: {pools}; torch threads={info['torch_threads'] or 'n/a'}",
+        "- load average at start: " + ", ".join(f"{x:.2f}" for x in info["loadavg_start"]),
+        "- versions: " + ", ".join(f"{k} {v}" for k, v in info["versions"].items()),
+        f"- protocol: StandardScaler pipelines (regression: standardized target too), "
+        f"{1 - TEST_SIZE:.0%}/{TEST_SIZE:.0%} split (stratified for classification), "
+        f"seeds 0-{args.seeds - 1}, methods interleaved per seed",
+        f"- deepnet: DeepNetClassifier()/DeepNetRegressor() defaults"
+        + (f" but max_iter={args.max_iter}" if args.max_iter is not None else ""),
+        f"- sklearn: MLPClassifier()/MLPRegressor() defaults"
+        + (f" but max_iter={args.max_iter}" if args.max_iter is not None else ""),
+        f"- torch: {len(TORCH_HIDDEN)} x {TORCH_HIDDEN[0]} Linear-BN-ReLU-Dropout({TORCH_DROPOUT}), "
+        f"He init, AdamW (wd {TORCH_WEIGHT_DECAY} on weights), OneCycleLR max_lr {peaks}, "
+        f"batch {TORCH_BATCH_SIZE}, {args.epochs} epochs",
+    ]
+
+
+def write_results(info, args, markdown, rows, raw):
+    """Save `<stamp>.json` (everything, every single fit included) and `<stamp>.md`."""
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = RESULTS_DIR / f"bench_deep_net_{stamp}{'_quick' if args.quick else ''}"
+    payload = {"command": " ".join(sys.argv), "options": vars(args), "machine": info,
+               "rows": rows, "fits": raw}
+    base.with_suffix(".json").write_text(json.dumps(payload, indent=2, default=str) + "\n")
+    base.with_suffix(".md").write_text("\n".join(markdown) + "\n")
+    return base
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    torch, torch_note = import_torch(args.skip_torch)
+    if torch is not None:
+        torch.set_num_threads(args.torch_threads)
+    methods = tuple(m for m in METHODS if m != "torch" or torch is not None)
+    limit = threadpool_limits(limits=args.threads) if args.threads else contextlib.nullcontext()
+    with limit:
+        info = machine_info(torch)
+        header = header_lines(info, args) + ([f"- {torch_note}"] if torch_note else [])
+        print("\n".join(header) + "\n", flush=True)
+        warm_up(methods, args.epochs)
+        rows, raw = run_benchmark(args.datasets, args.seeds, args.epochs, methods,
+                                  args.max_iter, log=lambda s: print(s, flush=True))
+    body = ["", *result_table(rows), "", *target_lines(rows), "",
+            "- load average at end: " + ", ".join(f"{x:.2f}" for x in os.getloadavg())]
+    print("\n".join(body))
+    base = write_results(info, args, header + body, rows, raw)
+    print(f"\nresults: {base}.json, {base}.md")
+    return rows
+
+
+if __name__ == "__main__":
+    main()
