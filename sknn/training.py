@@ -288,16 +288,22 @@ def kernel_gradient_norms(engine, probe):
     ``loss_and_gradient`` (the L-BFGS entry point every engine has). That
     pass updates the batch norm running statistics and draws dropout masks,
     so both are put back: tracking gradients never changes the training.
-    Returns one float per dense layer, input side first.
+    Returns one float per dense layer, input side first; NaN for frozen
+    layers (``trainable=False``), which get no gradient.
     """
     saved = engine.get_weights()
     rng = getattr(engine, "rng", None)
     rng_state = None if rng is None else rng.bit_generator.state
+    sizes = [layer["kernel"].size for layer in saved if "kernel" in layer]
+    trainable = [getattr(layer, "trainable", True) for layer in engine.spec.dense_layers]
     try:
         _, grad = engine.loss_and_gradient(probe)
-        # the flat gradient holds every kernel first, in layer order
+        # the flat gradient holds the trainable kernels first, in layer order
         norms, offset = [], 0
-        for size in (layer["kernel"].size for layer in saved if "kernel" in layer):
+        for size, trained in zip(sizes, trainable):
+            if not trained:
+                norms.append(float("nan"))
+                continue
             block = np.asarray(grad[offset:offset + size], dtype=np.float64)
             norms.append(float(np.sqrt(block @ block)))
             offset += size
