@@ -341,12 +341,7 @@ class PlaygroundDisplay:
         extent = (self.xx0.min(), self.xx0.max(), self.xx1.min(), self.xx1.max())
         colors = _class_colors(plt, len(self.classes))
         self.surface_ = self._draw_surface(main_ax, extent, colors)
-        class_index = np.searchsorted(self.classes, self.predictions)
-        self.boundary_ = None
-        if len(np.unique(class_index)) > 1:
-            self.boundary_ = main_ax.contour(
-                self.xx0, self.xx1, class_index, levels=np.arange(len(self.classes) - 1) + 0.5,
-                colors="k", linewidths=1.0)
+        self.boundary_ = self._draw_boundary(main_ax)
         self.scatter_ = None
         if self.X is not None:
             point_colors = "0.4" if self.y is None else colors[_label_index(self.classes,
@@ -374,6 +369,26 @@ class PlaygroundDisplay:
         self.ax_, self.hidden_axes_, self.bounding_ax_ = main_ax, hidden_axes, bounding_ax
         self.figure_ = main_ax.figure
         return self
+
+    def _draw_boundary(self, ax):
+        """Contour where the predicted class changes, or None with one class on the grid.
+
+        With two classes whose predictions are exactly "response above the
+        threshold" (0.5 for probabilities, 0 for decision values), the
+        contour of the response itself draws the same boundary smoothly;
+        otherwise the class indices are contoured.
+        """
+        class_index = np.searchsorted(self.classes, self.predictions)
+        if len(np.unique(class_index)) < 2:
+            return None
+        if self.response.ndim == 2:
+            threshold = 0.5 if self.response_method == "predict_proba" else 0.0
+            if np.array_equal(self.response > threshold, class_index == 1):
+                return ax.contour(self.xx0, self.xx1, self.response, levels=[threshold],
+                                  colors="k", linewidths=1.0)
+        return ax.contour(self.xx0, self.xx1, class_index,
+                          levels=np.arange(len(self.classes) - 1) + 0.5, colors="k",
+                          linewidths=1.0)
 
     def _draw_surface(self, ax, extent, colors):
         if self.response.ndim == 2:  # two classes: one value per grid point
