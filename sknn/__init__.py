@@ -1,11 +1,13 @@
 """sknn: scikit-learn compatible neural networks on a hand-written NumPy core."""
 
 from sknn._version import __version__
+from sknn.estimators.autoencoder import StackedAutoencoder
 from sknn.estimators.deep_net import DeepNetClassifier, DeepNetRegressor
 from sknn.estimators.mlp import MLPClassifier, MLPRegressor
 from sknn.estimators.perceptron import PerceptronClassifier
 from sknn.lr_finder import lr_find
 from sknn.search import search_space
 
-__all__ = ["DeepNetClassifier", "DeepNetRegressor", "MLPClassifier", "MLPRegressor", "PerceptronClassifier", "__version__",
-           "lr_find", "search_space"]
+__all__ = ["DeepNetClassifier", "DeepNetRegressor", "MLPClassifier", "MLPRegressor",
+           "PerceptronClassifier", "StackedAutoencoder", "__version__", "lr_find",
+           "search_space"]

@@ -10,25 +10,96 @@ set, Monte Carlo dropout and a self-normalizing (SELU) preset.
 
 from __future__ import annotations
 
+import copy
 import warnings
 from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.utils import _safe_indexing, check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from sknn._sklearn_compat import _fit_context
-from sknn.engines.numpy_engine import predict_raw
-from sknn.estimators._base import store_init_arguments
+from sknn.engines.numpy_engine import build_layers, predict_raw
+from sknn.estimators._base import BaseMultilayerPerceptron, store_init_arguments
 from sknn.estimators._techniques import network_options
+from sknn.estimators.autoencoder import StackedAutoencoder
 from sknn.estimators.mlp import MLPClassifier, MLPRegressor, _docstring
 from sknn.nn.losses import LOSSES
-from sknn.spec import BatchNorm, mlp_spec
+from sknn.spec import (
+    BatchNorm,
+    Dropout,
+    NetworkSpec,
+    _per_layer,
+    freeze_hidden_layers,
+    hidden_blocks,
+    mlp_spec,
+)
+from sknn.training import TrainState
 
 #: ``batch_norm='auto'`` normalizes stacks of at least this many hidden layers.
 BATCH_NORM_MIN_DEPTH = 3
+
+
+def _hidden_network(source):
+    """``(spec, weights)`` of a fitted sknn network given as ``pretrained``."""
+    if not isinstance(source, (BaseMultilayerPerceptron, StackedAutoencoder)):
+        raise ValueError(
+            f"pretrained must be a fitted sknn network (MLPClassifier, MLPRegressor, "
+            f"DeepNetClassifier, DeepNetRegressor or StackedAutoencoder), got "
+            f"{type(source).__name__}.")
+    try:
+        check_is_fitted(source)
+    except NotFittedError:
+        raise NotFittedError(f"pretrained={type(source).__name__} is not fitted: fit it "
+                             f"before reusing its layers.") from None
+    if isinstance(source, StackedAutoencoder):
+        return source._hidden_network()
+    spec = getattr(source, "_network_spec", None) or source._build_spec(
+        source.n_features_in_, source.coefs_[0].dtype)
+    return spec, source._weights()
+
+
+def _split_blocks(spec, weights, has_output):
+    """``[(layers, weights)]`` per hidden block of ``spec``, without dropout layers.
+
+    ``weights`` holds one dict per layer with parameters or buffers (the
+    engines' format); each block gets the dicts of its own layers.
+    """
+    stored = iter(weights)
+    per_layer = [next(stored) if layer.param_shapes or getattr(layer, "buffer_shapes", {})
+                 else None for layer in build_layers(spec, np.random.default_rng(0))]
+    blocks = []
+    for start, stop in hidden_blocks(spec.layers, has_output):
+        kept = [i for i in range(start, stop) if not isinstance(spec.layers[i], Dropout)]
+        blocks.append(([spec.layers[i] for i in kept],
+                       [per_layer[i] for i in kept if per_layer[i] is not None]))
+    return blocks
+
+
+def _trainable_flags(spec):
+    return tuple(getattr(layer, "trainable", True) for layer in spec.layers)
+
+
+def unlabeled_rows(y):
+    """Boolean mask of the rows ``y`` marks unlabeled with -1 (scikit-learn's convention).
+
+    Numeric and object targets only (a string label is never -1); a row of
+    a 2-D target is unlabeled when all its entries are -1.
+
+    Examples
+    --------
+    >>> unlabeled_rows([3, -1, 0, -1])
+    array([False,  True, False,  True])
+    """
+    y = np.asarray(y)
+    if y.dtype.kind not in "iufO":
+        return np.zeros(y.shape[0], dtype=bool)
+    mask = np.asarray(y == -1, dtype=bool).reshape(y.shape)
+    return mask.all(axis=1) if mask.ndim == 2 else mask
 
 
 class _DeepNetMixin:
@@ -40,6 +111,10 @@ class _DeepNetMixin:
         "n_neurons": [Interval(Integral, 1, None, closed="left")],
         "batch_norm": ["boolean", StrOptions({"auto"})],
         "dtype": [StrOptions({"float32", "float64"})],
+        "pretrained": [None, HasMethods(["fit", "get_params"])],
+        "reused_layers": [StrOptions({"all"}), Interval(Integral, 1, None, closed="left")],
+        "frozen_layers": [StrOptions({"reused"}), Interval(Integral, 0, None, closed="left")],
+        "new_hidden_layers": ["array-like"],
     }
     # verbose prints one Keras-like line per epoch (sknn._progress.EpochLog)
     _verbose_style = "epoch"
@@ -58,11 +133,119 @@ class _DeepNetMixin:
     def _build_spec(self, n_features, dtype):
         initializer, gain = self._initializer()
         options = network_options(self)
+        source = self._reuse_source()
+        if source is None:
+            if len(self.new_hidden_layers):
+                raise ValueError("new_hidden_layers are stacked on reused layers; they need "
+                                 "pretrained= (or pretraining=). Use hidden_layer_sizes for "
+                                 "a network trained from scratch.")
+            options["batch_norm"] = (BatchNorm(float(self.bn_momentum), float(self.bn_epsilon))
+                                     if self._uses_batch_norm() else None)
+            spec = mlp_spec(n_features, self._hidden_sizes(), self.n_outputs_, self.activation,
+                            self._loss_name(), initializer=initializer, init_gain=gain,
+                            dtype=np.dtype(dtype).name, **options)
+            return freeze_hidden_layers(spec, self._n_frozen(spec, n_reused=0))
+        reused = self._reused_blocks(source, n_features)
+        spec = self._transfer_spec(reused, n_features, dtype, initializer, gain, options)
+        return freeze_hidden_layers(spec, self._n_frozen(spec, n_reused=len(reused)))
+
+    # -- transfer learning --------------------------------------------------
+    def _reuse_source(self):
+        """The fitted network whose hidden layers this one starts from, or None."""
+        pretraining = getattr(self, "pretraining", None)
+        if pretraining is not None:
+            if self.pretrained is not None:
+                raise ValueError("pretrained= and pretraining= both initialize the hidden "
+                                 "layers; give one of them.")
+            return getattr(self, "autoencoder_", None)
+        return self.pretrained
+
+    def _reused_blocks(self, source, n_features):
+        """The reused hidden blocks of ``source``: ``[(layers, weights)]``, bottom first."""
+        spec, weights = _hidden_network(source)
+        if spec.n_inputs != n_features:
+            raise ValueError(
+                f"X has {n_features} features, but pretrained={type(source).__name__} was "
+                f"fitted on {spec.n_inputs}: a reused first layer needs the same inputs.")
+        blocks = _split_blocks(spec, weights, has_output=not isinstance(source,
+                                                                      StackedAutoencoder))
+        if self.reused_layers == "all":
+            return blocks
+        if self.reused_layers > len(blocks):
+            raise ValueError(f"reused_layers={self.reused_layers}, but pretrained="
+                             f"{type(source).__name__} has {len(blocks)} hidden layers.")
+        return blocks[:self.reused_layers]
+
+    def _transfer_spec(self, reused, n_features, dtype, initializer, gain, options):
+        """Reused blocks, then ``new_hidden_layers``, then a fresh output layer.
+
+        The reused blocks keep their dense, batch norm and activation layers
+        (the function they compute); dropout is this estimator's (one rate
+        for every block or one per block of the whole stack).
+        """
+        new_sizes = [int(units) for units in self.new_hidden_layers]
+        n_blocks = len(reused) + len(new_sizes)
+        rates = _per_layer(options.pop("dropout"), n_blocks, "dropout")
+        input_dropout, kind = options.pop("input_dropout"), options["dropout_kind"]
+        use_batch_norm = (self.activation != "selu" and n_blocks >= BATCH_NORM_MIN_DEPTH
+                          if self.batch_norm == "auto" else bool(self.batch_norm))
         options["batch_norm"] = (BatchNorm(float(self.bn_momentum), float(self.bn_epsilon))
-                                 if self._uses_batch_norm() else None)
-        return mlp_spec(n_features, self._hidden_sizes(), self.n_outputs_, self.activation,
-                        self._loss_name(), initializer=initializer, init_gain=gain,
-                        dtype=np.dtype(dtype).name, **options)
+                                 if use_batch_norm else None)
+        layers = [Dropout(float(input_dropout), kind)] if input_dropout else []
+        for (block, _), rate in zip(reused, rates):
+            layers += block
+            if rate:
+                layers.append(Dropout(float(rate), kind))
+        width = reused[-1][0][0].units
+        top = mlp_spec(width, new_sizes, self.n_outputs_, self.activation, self._loss_name(),
+                       initializer=initializer, init_gain=gain, dtype=np.dtype(dtype).name,
+                       dropout=rates[len(reused):], **options)
+        return NetworkSpec(int(n_features), tuple(layers) + top.layers, self._loss_name(),
+                           np.dtype(dtype).name)
+
+    def _n_frozen(self, spec, n_reused):
+        if self.frozen_layers == "reused":
+            return n_reused
+        n_hidden = len(hidden_blocks(spec.layers))
+        if self.frozen_layers > n_hidden:
+            raise ValueError(f"frozen_layers={self.frozen_layers}, but the network has "
+                             f"{n_hidden} hidden layers.")
+        return int(self.frozen_layers)
+
+    def _initialize(self, spec):
+        """Fresh weights, with the reused layers' weights copied from the source."""
+        super()._initialize(spec)
+        source = self._reuse_source()
+        if source is None:
+            return
+        dtype = np.dtype(spec.dtype)
+        reused = [{key: np.array(value, dtype=dtype, copy=True) for key, value in layer.items()}
+                  for _, weights in self._reused_blocks(source, spec.n_inputs)
+                  for layer in weights]
+        weights = self._weights()
+        weights[:len(reused)] = reused  # reused blocks are the bottom of the stack
+        self._set_weights(weights)
+        self._train_state = TrainState.fresh(self.early_stopping, self._weights())
+
+    def _fit_stochastic(self, engine, X, y, sample_weight, incremental):
+        # The optimizer's moments are laid out over the trainable parameters:
+        # when frozen_layers changes, they belong to another set, so training
+        # starts a fresh optimizer (as recompiling a Keras model does).
+        previous = getattr(self, "_network_spec", None)
+        if previous is not None and _trainable_flags(previous) != _trainable_flags(engine.spec):
+            self.__dict__.pop("_optimizer", None)
+        return super()._fit_stochastic(engine, X, y, sample_weight, incremental)
+
+    def __sklearn_clone__(self):
+        # clone() would otherwise clone the fitted pretrained network into an
+        # unfitted one; it is read, never modified, so the clone shares it
+        params = {name: value if name == "pretrained" else clone(value, safe=False)
+                  for name, value in self.get_params(deep=False).items()}
+        cloned = type(self)(**params)
+        for name in ("_metadata_request", "_sklearn_output_config"):
+            if name in self.__dict__:
+                setattr(cloned, name, copy.deepcopy(self.__dict__[name]))
+        return cloned
 
     # -- input --------------------------------------------------------------
     def _validate_input(self, X, y, incremental, reset):
@@ -126,15 +309,64 @@ class _DeepNetMixin:
         Returns
         -------
         self : object
+
+        Notes
+        -----
+        With ``pretraining`` set (classifier), ``y == -1`` marks unlabeled
+        rows: every row of ``X`` pretrains the hidden layers, the labeled
+        rows (and their ``sample_weight``) train the network. A warm-started
+        fit continues from the current weights without pretraining again.
         """
         if validation_data is not None and not self.early_stopping:
             raise ValueError("validation_data is the early-stopping validation set; "
                              "it needs early_stopping=True.")
         self._validation_data = validation_data
         try:
+            if getattr(self, "pretraining", None) is not None:
+                X, y, sample_weight = self._pretrain(X, y, sample_weight)
             return self._fit(X, y, sample_weight=sample_weight, incremental=False)
         finally:
             del self._validation_data
+
+    def _fit(self, X, y, sample_weight=None, incremental=False):
+        if incremental and getattr(self, "pretraining", None) is not None:
+            raise ValueError("pretraining needs all of X at once, so partial_fit cannot use "
+                             "it: fit a StackedAutoencoder on the unlabeled data and pass it "
+                             "as pretrained=, or call fit.")
+        return super()._fit(X, y, sample_weight=sample_weight, incremental=incremental)
+
+    # -- semi-supervised pretraining ----------------------------------------
+    def _pretrain(self, X, y, sample_weight):
+        """Pretrain on every row of ``X``; return the labeled rows to train on."""
+        if self.pretrained is not None:
+            raise ValueError("pretrained= and pretraining= both initialize the hidden "
+                             "layers; give one of them.")
+        if y is None:
+            raise ValueError("y is required; mark unlabeled rows with -1.")
+        labeled = np.flatnonzero(~unlabeled_rows(y))
+        if labeled.size == 0:
+            raise ValueError("y marks every row unlabeled (-1): pretraining needs some "
+                             "labeled rows to train the classifier on.")
+        if not hasattr(self, "coefs_") or not self.warm_start:
+            self.autoencoder_ = self._pretraining_autoencoder().fit(X)
+        weights = None if sample_weight is None else _safe_indexing(sample_weight, labeled)
+        return _safe_indexing(X, labeled), _safe_indexing(y, labeled), weights
+
+    def _pretraining_autoencoder(self):
+        """The unfitted autoencoder ``pretraining`` describes, shaped like this network."""
+        template = StackedAutoencoder() if self.pretraining == "autoencoder" else self.pretraining
+        if not isinstance(template, StackedAutoencoder):
+            raise ValueError(f"pretraining must be 'autoencoder', a StackedAutoencoder or "
+                             f"None, got {type(template).__name__}.")
+        architecture = dict(
+            hidden_layer_sizes=tuple(self._hidden_sizes()), activation=self.activation,
+            activation_alpha=self.activation_alpha, kernel_initializer=self.kernel_initializer,
+            batch_norm=self._uses_batch_norm(), batch_norm_position=self.batch_norm_position,
+            bn_momentum=self.bn_momentum, bn_epsilon=self.bn_epsilon, dtype=self.dtype,
+            backend=self.backend, device=self.device)
+        if template.random_state is None:
+            architecture["random_state"] = self.random_state
+        return clone(template).set_params(**architecture)
 
     # -- Monte Carlo dropout --------------------------------------------------
     def _mc_outputs(self, X, n_samples):
@@ -190,6 +422,59 @@ _DEEP_PARAMETERS = """
         without it.
 """
 
+_TRANSFER_PARAMETERS = """
+    pretrained : fitted estimator or None, default=None
+        Transfer learning: a fitted :class:`~sknn.MLPClassifier`,
+        :class:`~sknn.MLPRegressor`, DeepNet estimator or
+        :class:`~sknn.StackedAutoencoder` whose lower hidden layers start
+        this network. ``fit`` copies their weights, biases, batch norm
+        statistics and PReLU slopes (and their activation, batch norm
+        placement and widths); ``new_hidden_layers`` and a fresh output
+        layer go on top. ``X`` must have the features it was fitted on. The
+        pretrained estimator is read, never modified, and ``clone`` keeps
+        it (fitted) rather than cloning it. While set, ``n_hidden``,
+        ``n_neurons`` and ``hidden_layer_sizes`` are not used.
+
+    reused_layers : 'all' or int, default='all'
+        How many of ``pretrained``'s hidden layers to reuse, from the
+        input up.
+
+    frozen_layers : int or 'reused', default=0
+        Hidden layers, from the input up, that training leaves untouched:
+        no gradient step, no penalty, no max-norm, no optimizer state
+        (nothing drifts, whatever the optimizer); their batch norm runs in
+        inference mode and keeps its moving statistics (Keras's rule for a
+        frozen BatchNormalization). 'reused' freezes exactly the reused
+        layers. To fine-tune afterwards, ``set_params(frozen_layers=0,
+        learning_rate_init=...)`` with ``warm_start=True`` and fit again:
+        training continues from the current weights with a new optimizer
+        (its moments belonged to the old set of trainable weights).
+
+    new_hidden_layers : array-like of int, default=()
+        Widths of fresh hidden layers stacked on the reused ones (with this
+        estimator's activation, initializer and batch norm; 'auto' batch
+        norm counts the whole stack). Needs ``pretrained`` or
+        ``pretraining``. ``dropout`` given per layer covers the reused
+        layers, then these.
+"""
+
+_PRETRAINING_PARAMETER = """
+    pretraining : {'autoencoder'}, StackedAutoencoder or None, default=None
+        Semi-supervised learning with unsupervised pretraining. When set,
+        ``fit`` reads ``y == -1`` as "unlabeled" (scikit-learn's
+        convention; -1 never becomes a class), trains a
+        :class:`~sknn.StackedAutoencoder` greedily on *all* rows of ``X``
+        with this network's hidden layer sizes, activation, initializer and
+        batch norm, then trains the network from that encoder (as with
+        ``pretrained``) on the labeled rows only. A ``StackedAutoencoder``
+        instance supplies the pretraining's own settings (``max_iter``,
+        ``learning_rate_init``, ...). The fitted autoencoder is kept as
+        ``autoencoder_``. It is off by default, not switched on by a -1 in
+        ``y``: a binary problem labelled -1/+1 would otherwise lose a
+        class without a word. Needs dense ``X`` and ``fit`` (not
+        ``partial_fit``).
+"""
+
 _NOTES = """
     Notes
     -----
@@ -227,8 +512,10 @@ _NOTES = """
 
 
 class DeepNetClassifier(_DeepNetMixin, MLPClassifier):
-    _parameter_constraints: dict = {**MLPClassifier._parameter_constraints,
-                                    **_DeepNetMixin._deep_constraints}
+    _parameter_constraints: dict = {
+        **MLPClassifier._parameter_constraints, **_DeepNetMixin._deep_constraints,
+        "pretraining": [None, StrOptions({"autoencoder"}), HasMethods(["fit", "transform"])],
+    }
 
     def __init__(self, hidden_layer_sizes=None, activation="elu", *, n_hidden=3,
                  n_neurons=100, solver="nadam", alpha=0.0, batch_size=32,
@@ -241,7 +528,9 @@ class DeepNetClassifier(_DeepNetMixin, MLPClassifier):
                  bn_momentum=0.99, bn_epsilon=1e-3, dropout=0.0, input_dropout=0.0,
                  dropout_kind="auto", l1=0.0, max_norm=None, clip_value=None, clip_norm=None,
                  rho=0.9, weight_decay=0.01, class_weight=None, dtype="float32",
-                 backend="numpy", device="auto", track_gradient_norms=False):
+                 backend="numpy", device="auto", track_gradient_norms=False,
+                 pretrained=None, reused_layers="all", frozen_layers=0, new_hidden_layers=(),
+                 pretraining=None):
         store_init_arguments(self, locals())
 
     def _encode_targets(self, y):
@@ -293,7 +582,8 @@ class DeepNetRegressor(_DeepNetMixin, MLPRegressor):
                  dropout_kind="auto", l1=0.0, max_norm=None, clip_value=None, clip_norm=None,
                  rho=0.9, weight_decay=0.01, huber_delta=1.0, output_activation=None,
                  output_bounds=None, dtype="float32", backend="numpy", device="auto",
-                 track_gradient_norms=False):
+                 track_gradient_norms=False, pretrained=None, reused_layers="all",
+                 frozen_layers=0, new_hidden_layers=()):
         store_init_arguments(self, locals())
 
     def _encode_targets(self, y):
@@ -366,9 +656,12 @@ DeepNetClassifier.__doc__ = _deep_docstring(
     ``n_neurons``, float32 training (``dtype``), ``fit(...,
     validation_data=(X_val, y_val))`` and Monte Carlo dropout
     (:meth:`mc_predict_proba`).
-""" + _DEEP_DEFAULTS, _DEEP_PARAMETERS, """
+""" + _DEEP_DEFAULTS, _DEEP_PARAMETERS + _TRANSFER_PARAMETERS + _PRETRAINING_PARAMETER, """
     classes_ : ndarray or list of ndarray
         Class labels seen in ``fit``.
+
+    autoencoder_ : StackedAutoencoder
+        The pretrained encoder, only with ``pretraining``.
 """, _NOTES + """
     Examples
     --------
@@ -384,6 +677,31 @@ DeepNetClassifier.__doc__ = _deep_docstring(
     >>> mean, std = clf.mc_predict_proba(X[:3], n_samples=20)
     >>> mean.shape, std.shape
     ((3, 10), (3, 10))
+
+    Transfer learning: reuse the hidden layers of a network trained on
+    digits 0-4 for digits 5-9, frozen first, then fine-tuned.
+
+    >>> import numpy as np
+    >>> task_a, task_b = y < 5, y >= 5
+    >>> clf_a = DeepNetClassifier(n_hidden=2, n_neurons=64, random_state=0)
+    >>> clf_a = clf_a.fit(X[task_a], y[task_a])
+    >>> clf_b = DeepNetClassifier(pretrained=clf_a, frozen_layers="reused",
+    ...                           max_iter=20, random_state=0)
+    >>> clf_b = clf_b.fit(X[task_b][:100], y[task_b][:100])
+    >>> bool(np.array_equal(clf_b.coefs_[0], clf_a.coefs_[0]))  # frozen: unchanged
+    True
+    >>> clf_b = clf_b.set_params(frozen_layers=0, learning_rate_init=1e-3,
+    ...                          warm_start=True).fit(X[task_b][:100], y[task_b][:100])
+    >>> clf_b.score(X[task_b][100:], y[task_b][100:]) > 0.8
+    True
+
+    Semi-supervised: rows labelled -1 only pretrain the hidden layers.
+
+    >>> y_few = np.where(np.arange(len(y)) < 200, y, -1)
+    >>> semi = DeepNetClassifier(n_hidden=2, n_neurons=64, pretraining="autoencoder",
+    ...                          random_state=0).fit(X, y_few)
+    >>> semi.classes_
+    array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
 """)
 
 DeepNetRegressor.__doc__ = _deep_docstring(
@@ -398,7 +716,7 @@ DeepNetRegressor.__doc__ = _deep_docstring(
 """ + _DEEP_DEFAULTS, """
     loss : str, default='squared_error'
         As :class:`~sknn.MLPRegressor`'s ``loss``.
-""" + _DEEP_PARAMETERS, "", _NOTES + """
+""" + _DEEP_PARAMETERS + _TRANSFER_PARAMETERS, "", _NOTES + """
     Examples
     --------
     >>> from sklearn.datasets import make_regression

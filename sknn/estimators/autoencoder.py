@@ -1,0 +1,448 @@
+"""Greedy layer-wise unsupervised pretraining: :class:`StackedAutoencoder`.
+
+Each layer is trained as a one-hidden-layer autoencoder of the codes of the
+layer below, on sknn's engines and training loop: an autoencoder layer is a
+:class:`~sknn.spec.NetworkSpec` ``Dense -> [BatchNorm] -> activation ->
+Dense`` with a squared-error loss whose targets are its own inputs. The
+encoder it leaves behind is what :meth:`StackedAutoencoder.transform`
+applies and what :class:`~sknn.DeepNetClassifier`'s ``pretrained=`` reuses.
+"""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_array, check_random_state
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from sknn._sklearn_compat import _fit_context, check_lbfgs_result
+from sknn.engines import get_engine
+from sknn.engines.numpy_engine import compute_threads, initial_weights, predict_raw
+from sknn.estimators._base import store_init_arguments
+from sknn.estimators._techniques import engine_options, optimizer_params
+from sknn.nn.activations import ACTIVATIONS, check_trainable, resolve_activation
+from sknn.nn.initializers import INITIALIZERS, Initializer, auto_initializer
+from sknn.nn.optimizers import OPTIMIZERS, make_optimizer
+from sknn.schedules import SCHEDULES, Schedule
+from sknn.spec import Activation, BatchNorm, Dense, NetworkSpec, Regularization, TrainConfig
+from sknn.training import TrainState, fit_lbfgs, fit_loop, resolve_batch_size
+
+#: Loss of every reconstruction: half the squared error, identity output.
+RECONSTRUCTION_LOSS = "squared_error"
+
+
+class StackedAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Stacked autoencoder trained greedily, layer by layer, on unlabeled data.
+
+    Layer ``k`` is the encoder of a one-hidden-layer autoencoder trained to
+    reconstruct the codes of layer ``k - 1`` (layer 1 reconstructs ``X``)
+    with half the squared error: ``Dense -> [BatchNorm] -> activation`` as
+    encoder, a linear ``Dense`` as decoder. Each layer is trained with its
+    own optimizer on the frozen codes of the layers below, which is how deep
+    networks were pretrained before good initializations and batch norm
+    (Hinton & Salakhutdinov, 2006; Bengio et al., 2007). With
+    ``fine_tune_iter > 0`` the whole stack (all encoders, then all decoders
+    from the top down) is then trained jointly on ``X``.
+
+    :meth:`transform` returns the codes of the last hidden layer;
+    :meth:`inverse_transform` maps codes back to the input space through
+    the decoders. A fitted autoencoder can be passed as ``pretrained=`` to
+    :class:`~sknn.DeepNetClassifier` or :class:`~sknn.DeepNetRegressor`,
+    which reuse its encoder (weights and batch norm statistics) as their
+    lower layers, and is what their ``pretraining='autoencoder'`` trains.
+
+    Decoders are linear, so a reconstruction is an affine map of the
+    deepest codes: what the stack learns lives in the encoder. Weights are
+    not tied (each decoder has its own kernel). Training uses sknn's engines
+    and training loop, so ``solver``, schedules, ``backend='torch'`` and
+    ``verbose`` work as for the MLP estimators; sparse input is refused.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : array-like of shape (n_layers,), default=(100,)
+        Width of each encoder layer, from the input up; the last is the
+        width of the codes :meth:`transform` returns.
+
+    activation : str, default='elu'
+        Encoder activation (any of the MLPs' trainable activations).
+
+    solver : str, default='adam'
+        'lbfgs' or a minibatch optimizer ('sgd', 'adam', 'nadam', 'adamw',
+        'adamax', 'rmsprop', 'adagrad'); each layer (and the fine-tune) gets
+        a fresh one.
+
+    alpha : float, default=0.0
+        L2 penalty on the kernels, as the MLPs' ``alpha``.
+
+    batch_size : int or 'auto', default='auto'
+        Minibatch size; 'auto' is ``min(200, n_samples)``.
+
+    learning_rate : str or Schedule, default='constant'
+        Learning-rate schedule of each layer's training: a registered name
+        ('constant', 'one_cycle', 'cosine', 'exponential', ...) or a
+        :class:`sknn.schedules.Schedule` object.
+
+    learning_rate_init : float, default=0.001
+        Initial (or peak) learning rate.
+
+    max_iter : int, default=100
+        Epochs of each layer's greedy training ('lbfgs': iterations).
+
+    fine_tune_iter : int, default=0
+        Epochs of joint training of the whole stack after the greedy phase;
+        0 skips it.
+
+    shuffle : bool, default=True
+        Reshuffle the samples before each epoch.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weight initialization and the shuffling.
+
+    tol : float, default=1e-4
+        A layer's training stops after ``n_iter_no_change`` epochs without
+        this much improvement of its loss.
+
+    n_iter_no_change : int, default=10
+        Patience of that stopping rule, in epochs.
+
+    verbose : bool or int, default=False
+        Print each epoch's loss.
+
+    momentum : float, default=0.9
+        Momentum of 'sgd'.
+
+    nesterovs_momentum : bool, default=True
+        Nesterov's momentum for 'sgd'.
+
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Moment decay rates of the Adam family.
+
+    epsilon : float, default=1e-8
+        Numerical-stability constant of the adaptive optimizers.
+
+    rho : float, default=0.9
+        Decay of RMSProp's squared-gradient average.
+
+    weight_decay : float, default=0.01
+        AdamW's decoupled weight decay.
+
+    max_fun : int, default=15000
+        Maximum loss evaluations of 'lbfgs'.
+
+    kernel_initializer : str or Initializer, default='auto'
+        As the MLPs' parameter; 'auto' is He normal for ELU and the ReLU
+        family, Glorot for identity/logistic/tanh, LeCun normal for SELU.
+
+    activation_alpha : float or None, default=None
+        The activation's own constant (ELU's alpha, leaky ReLU's slope).
+
+    batch_norm : bool, default=False
+        Batch normalization in every encoder layer; its moving statistics
+        travel with the encoder to a network that reuses it.
+
+    batch_norm_position : {'before', 'after'}, default='before'
+        Normalize before or after the activation.
+
+    bn_momentum : float, default=0.99
+        Weight of the old running statistics in each update.
+
+    bn_epsilon : float, default=1e-3
+        Added to the variance before normalizing.
+
+    dtype : {'float32', 'float64'}, default='float32'
+        Type of the weights, of the computation and of the codes.
+
+    backend : {'numpy', 'torch'}, default='numpy'
+        Engine that trains each layer (the fitted weights are NumPy arrays).
+
+    device : str, default='auto'
+        Torch device for ``backend='torch'``.
+
+    Attributes
+    ----------
+    coefs_ : list of ndarray
+        Encoder kernels, one per layer, shape ``(fan_in, fan_out)``.
+
+    intercepts_ : list of ndarray
+        Encoder biases.
+
+    decoder_coefs_ : list of ndarray
+        Decoder kernels; ``decoder_coefs_[k]`` maps layer ``k``'s codes back
+        to its input, shape ``(hidden_layer_sizes[k], fan_in)``.
+
+    decoder_intercepts_ : list of ndarray
+        Decoder biases.
+
+    loss_curves_ : list of list of float
+        Training loss per epoch of each layer (then of the fine-tune).
+
+    reconstruction_losses_ : list of float
+        Final loss of each layer's training (then of the fine-tune): half
+        the squared reconstruction error of its inputs, summed over
+        features and averaged over samples.
+
+    n_iter_ : int
+        Epochs (L-BFGS iterations) run in total, over all layers.
+
+    n_features_in_ : int
+
+    feature_names_in_ : ndarray of str
+        Only when ``X`` had string column names.
+
+    See Also
+    --------
+    sknn.DeepNetClassifier : reuses the encoder through ``pretrained=`` or
+        trains one on unlabeled rows with ``pretraining='autoencoder'``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_digits
+    >>> from sknn import StackedAutoencoder
+    >>> X = load_digits().data / 16
+    >>> ae = StackedAutoencoder(hidden_layer_sizes=(32, 8), max_iter=20,
+    ...                         random_state=0).fit(X)
+    >>> codes = ae.transform(X)
+    >>> codes.shape, codes.dtype
+    ((1797, 8), dtype('float32'))
+    >>> ae.inverse_transform(codes).shape
+    (1797, 64)
+    >>> ae.get_feature_names_out()[:3]
+    array(['stackedautoencoder0', 'stackedautoencoder1', 'stackedautoencoder2'],
+          dtype=object)
+    """
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS.names()))],
+        "solver": [StrOptions({"lbfgs", *OPTIMIZERS.names()})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions(set(SCHEDULES.names())), Schedule],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "fine_tune_iter": [Interval(Integral, 0, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
+        "verbose": ["verbose"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "rho": [Interval(Real, 0, 1, closed="left")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "kernel_initializer": [StrOptions({*INITIALIZERS.names(), "auto"}), Initializer],
+        "activation_alpha": [Interval(Real, None, None, closed="neither"), None],
+        "batch_norm": ["boolean"],
+        "batch_norm_position": [StrOptions({"before", "after"})],
+        "bn_momentum": [Interval(Real, 0, 1, closed="both")],
+        "bn_epsilon": [Interval(Real, 0, None, closed="neither")],
+        "dtype": [StrOptions({"float32", "float64"})],
+        "backend": [StrOptions({"numpy", "torch"})],
+        "device": [str],
+    }
+
+    def __init__(self, hidden_layer_sizes=(100,), activation="elu", *, solver="adam",
+                 alpha=0.0, batch_size="auto", learning_rate="constant",
+                 learning_rate_init=0.001, max_iter=100, fine_tune_iter=0, shuffle=True,
+                 random_state=None, tol=1e-4, n_iter_no_change=10, verbose=False,
+                 momentum=0.9, nesterovs_momentum=True, beta_1=0.9, beta_2=0.999,
+                 epsilon=1e-8, rho=0.9, weight_decay=0.01, max_fun=15000,
+                 kernel_initializer="auto", activation_alpha=None, batch_norm=False,
+                 batch_norm_position="before", bn_momentum=0.99, bn_epsilon=1e-3,
+                 dtype="float32", backend="numpy", device="auto"):
+        store_init_arguments(self, locals())
+
+    # -- the specs ------------------------------------------------------------
+    def _hidden_sizes(self):
+        sizes = self.hidden_layer_sizes
+        sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
+        if not sizes or any(int(size) <= 0 for size in sizes):
+            raise ValueError(f"hidden_layer_sizes must be positive integers, got {sizes}.")
+        return [int(size) for size in sizes]
+
+    def _dense(self, units):
+        initializer = self.kernel_initializer
+        if initializer == "auto":
+            initializer = auto_initializer(self.activation)
+        # scikit-learn's logistic units get a third of the Glorot variance
+        gain = 1.0 / 3.0 if initializer == "sklearn" and self.activation == "logistic" else 1.0
+        return Dense(int(units), initializer, gain)
+
+    def _encoder_block(self, units):
+        block = [self._dense(units), Activation(self.activation, self.activation_alpha)]
+        if self.batch_norm:
+            position = 1 if self.batch_norm_position == "before" else 2
+            block.insert(position, BatchNorm(float(self.bn_momentum), float(self.bn_epsilon)))
+        return block
+
+    def _spec(self, n_inputs, layers):
+        return NetworkSpec(int(n_inputs), tuple(layers), RECONSTRUCTION_LOSS, self.dtype)
+
+    def _train_config(self, max_iter):
+        return TrainConfig(
+            solver=self.solver, optimizer_params=optimizer_params(self),
+            learning_rate_init=self.learning_rate_init, schedule=self.learning_rate,
+            alpha=self.alpha, batch_size=self.batch_size, max_iter=max_iter,
+            shuffle=self.shuffle, tol=self.tol, n_iter_no_change=self.n_iter_no_change,
+            verbose=self.verbose, max_fun=self.max_fun)
+
+    # -- training ---------------------------------------------------------------
+    def _train(self, spec, weights, X, max_iter, stage):
+        """Train ``spec`` from ``weights`` to reconstruct ``X``; (weights, loss curve)."""
+        engine = get_engine(self.backend)(spec, weights,
+                                          regularization=Regularization(alpha=float(self.alpha)),
+                                          **engine_options(self))
+        config = self._train_config(max_iter)
+        data = engine.prepare(X, X)
+        if self.solver == "lbfgs":
+            with compute_threads(spec, data.n_samples):
+                result = fit_lbfgs(engine, data, config)
+            n_iter = check_lbfgs_result(result, max_iter)
+            curve = [float(result.fun)]
+        else:
+            engine.optimizer = make_optimizer(self.solver, learning_rate=self.learning_rate_init,
+                                              **config.optimizer_params)
+            batch_size = resolve_batch_size(self.batch_size, data.n_samples)
+            with compute_threads(spec, batch_size):
+                state, converged = fit_loop(engine, data, config, rng=self._random_state,
+                                            state=TrainState(),
+                                            learning_rate=self.learning_rate_init)
+            if not converged:
+                warnings.warn(f"StackedAutoencoder: {stage} reached {max_iter} epochs "
+                              f"without converging.", ConvergenceWarning)
+            n_iter, curve = state.n_iter, list(state.loss_curve)
+        engine.end_fit()
+        weights = engine.get_weights()
+        if not all(np.isfinite(value).all() for layer in weights for value in layer.values()):
+            raise ValueError("StackedAutoencoder: training produced non-finite weights; scale "
+                             "the input (e.g. StandardScaler) or lower learning_rate_init.")
+        self.n_iter_ += n_iter
+        return weights, curve
+
+    def _fit_layer(self, codes, units):
+        """Greedy step: train an autoencoder of ``codes``; (encoder, decoder) layers and weights."""
+        encoder = self._encoder_block(units)
+        decoder = self._dense(codes.shape[1])
+        spec = self._spec(codes.shape[1], encoder + [decoder])
+        stage = f"layer {len(self.loss_curves_) + 1} (max_iter)"
+        trained, curve = self._train(spec, initial_weights(spec, self._random_state), codes,
+                                     self.max_iter, stage)
+        self.loss_curves_.append(curve)
+        return encoder, trained[:-1], decoder, trained[-1:]
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train the stack greedily on ``X`` (then jointly with ``fine_tune_iter``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Unlabeled training data; standardized features train best.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The fitted autoencoder.
+        """
+        sizes = self._hidden_sizes()
+        check_trainable(self.activation)
+        resolve_activation(self.activation, self.activation_alpha)
+        X = validate_data(self, X, dtype=(np.float64, np.float32)).astype(self.dtype, copy=False)
+        self._random_state = check_random_state(self.random_state)
+        self.n_iter_, self.loss_curves_ = 0, []
+        encoder_layers, encoder_weights, decoders = [], [], []
+        codes = X
+        for units in sizes:
+            layers, weights, decoder, decoder_weights = self._fit_layer(codes, units)
+            encoder_layers += layers
+            encoder_weights += weights
+            decoders.insert(0, (decoder, decoder_weights))  # top layer's decoder first
+            codes = predict_raw(self._spec(codes.shape[1], layers), weights, codes)
+        self._encoder_spec = self._spec(X.shape[1], encoder_layers)
+        self._decoder_spec = self._spec(sizes[-1], [layer for layer, _ in decoders])
+        self._encoder_weights = encoder_weights
+        self._decoder_weights = [weights[0] for _, weights in decoders]
+        if self.fine_tune_iter:
+            self._fine_tune(X)
+        self._n_features_out = sizes[-1]
+        self._publish()
+        return self
+
+    def _fine_tune(self, X):
+        """Joint training of the whole stack (encoders, then decoders) on ``X``."""
+        spec = self._spec(X.shape[1], self._encoder_spec.layers + self._decoder_spec.layers)
+        weights, curve = self._train(spec, self._encoder_weights + self._decoder_weights, X,
+                                     self.fine_tune_iter, "the joint fine-tune (fine_tune_iter)")
+        n_encoder = len(self._encoder_weights)
+        self._encoder_weights, self._decoder_weights = weights[:n_encoder], weights[n_encoder:]
+        self.loss_curves_.append(curve)
+
+    def _publish(self):
+        """Public fitted attributes (views of the stored weights)."""
+        dense = [layer for layer in self._encoder_weights if "kernel" in layer]
+        self.coefs_ = [layer["kernel"] for layer in dense]
+        self.intercepts_ = [layer["bias"] for layer in dense]
+        # stored top-down (the order inverse_transform applies them); published per layer
+        self.decoder_coefs_ = [layer["kernel"] for layer in self._decoder_weights[::-1]]
+        self.decoder_intercepts_ = [layer["bias"] for layer in self._decoder_weights[::-1]]
+        self.reconstruction_losses_ = [curve[-1] for curve in self.loss_curves_]
+
+    # -- the fitted transformer -------------------------------------------------
+    def transform(self, X):
+        """Codes of the last hidden layer (inference mode).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        codes : ndarray of shape (n_samples, hidden_layer_sizes[-1])
+            In the estimator's ``dtype``.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
+        return predict_raw(self._encoder_spec, self._encoder_weights,
+                           X.astype(self.dtype, copy=False))
+
+    def inverse_transform(self, X):
+        """Reconstructions of the inputs that gave the codes ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, hidden_layer_sizes[-1])
+            Codes, as :meth:`transform` returns them.
+
+        Returns
+        -------
+        X_reconstructed : ndarray of shape (n_samples, n_features_in_)
+        """
+        check_is_fitted(self)
+        codes = check_array(X, dtype=(np.float64, np.float32)).astype(self.dtype, copy=False)
+        width = self._decoder_spec.n_inputs
+        if codes.shape[1] != width:
+            raise ValueError(f"inverse_transform expects codes of {width} features (the last "
+                             f"hidden layer's width), got {codes.shape[1]}.")
+        return predict_raw(self._decoder_spec, self._decoder_weights, codes)
+
+    def _hidden_network(self):
+        """``(spec, weights)`` of the encoder, the stack a ``pretrained=`` user reuses."""
+        check_is_fitted(self)
+        return self._encoder_spec, self._encoder_weights
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = [self.dtype]
+        return tags
