@@ -73,6 +73,21 @@ class Schedule(BaseEstimator):
 
     Subclasses list in ``_rate_params`` the parameters that default to the
     estimator's ``learning_rate_init`` when left at ``None``.
+
+    Examples
+    --------
+    A schedule that halves the rate every epoch, usable as any estimator's
+    ``learning_rate``:
+
+    >>> class Halving(Schedule):
+    ...     per_epoch = True
+    ...     def __init__(self, initial_lr=None):
+    ...         self.initial_lr = initial_lr
+    ...     def __call__(self, progress):
+    ...         return self.initial_lr * 0.5 ** progress.epoch
+    >>> schedule = Halving().bind(0.1)
+    >>> [schedule(Progress(epoch, 0, 0, 3, 1)) for epoch in range(3)]
+    [0.1, 0.05, 0.025]
     """
 
     per_step = False

@@ -58,6 +58,14 @@ class Initializer:
     bias : {'zeros', 'same'}
         'same' draws the bias from the kernel's distribution, which is what
         scikit-learn's MLP does; 'zeros' is the modern default.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> he = Initializer("he_normal", scale=2.0, mode="fan_in", distribution="normal")
+    >>> kernel, bias = he(500, 400, np.random.default_rng(0))
+    >>> kernel.shape, round(float(kernel.var() * 500), 1), float(abs(bias).max())
+    ((500, 400), 2.0, 0.0)
     """
 
     name: str

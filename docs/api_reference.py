@@ -1,0 +1,43 @@
+"""What the API reference lists, section by section.
+
+``conf.py`` renders this table into ``api/index.rst`` (generated, git-ignored)
+before Sphinx reads the sources, in the way scikit-learn builds its own API
+pages. A name that does not import is left out of that build with a message
+instead of breaking it: optional sections (``sknn.plot`` needs matplotlib)
+and names still being written come and go with the installed packages.
+``tests/test_public_api_docs.py`` checks that every name in ``sknn.__all__``
+has a place here.
+"""
+
+#: (title, module, description, names). ``names=None`` lists the module's
+#: ``__all__`` at build time.
+SECTIONS = [
+    ("Estimators", "sknn",
+     "Network estimators with scikit-learn's interface: drop-in supersets of "
+     "scikit-learn's MLPs and Perceptron, deep networks with modern defaults "
+     "and a stacked autoencoder for unsupervised pretraining.",
+     ["MLPClassifier", "MLPRegressor", "DeepNetClassifier", "DeepNetRegressor",
+      "PerceptronClassifier", "StackedAutoencoder"]),
+    ("Tools", "sknn",
+     "The learning-rate range test and ready-made hyperparameter search spaces.",
+     ["lr_find", "search_space"]),
+    ("LR finder result", "sknn.lr_finder",
+     "What :func:`sknn.lr_find` returns.",
+     ["LRFinderResult"]),
+    ("Learning-rate schedules", "sknn.schedules",
+     "Objects accepted by the estimators' ``learning_rate`` parameter; their "
+     "parameters are searchable as ``learning_rate__<name>``.",
+     ["Schedule", "Constant", "InvScaling", "PowerDecay", "ExponentialDecay",
+      "PiecewiseConstant", "OneCycle", "CosineDecay", "ReduceOnPlateau", "Progress",
+      "make_schedule"]),
+    ("Initializers", "sknn.nn.initializers",
+     "Custom weight initialization for the ``kernel_initializer`` parameter.",
+     ["VarianceScaling", "Initializer", "auto_initializer"]),
+    ("Plotting", "sknn.plot",
+     "Displays in scikit-learn's convention (``XDisplay.from_estimator(...)``, "
+     "``.plot(ax=...)``); needs matplotlib (the ``plot`` extra).",
+     None),
+    ("Warnings", "sknn.exceptions",
+     "Warnings specific to sknn.",
+     ["DivergenceWarning", "InconsistentVersionWarning"]),
+]
