@@ -84,6 +84,7 @@ fig.suptitle("Four hidden layers of 64 units, SGD, digits")
 fig.tight_layout()
 
 output_dir = os.environ.get("SKNN_EXAMPLE_OUTPUT_DIR") or tempfile.mkdtemp()
+os.makedirs(output_dir, exist_ok=True)
 path = os.path.join(output_dir, "activations_and_initializers.png")
 fig.savefig(path, dpi=80)
 print(f"plot saved to {path}")

@@ -101,6 +101,7 @@ ax.legend(ncol=2)
 fig.tight_layout()
 
 output_dir = os.environ.get("SKNN_EXAMPLE_OUTPUT_DIR") or tempfile.mkdtemp()
+os.makedirs(output_dir, exist_ok=True)
 path = os.path.join(output_dir, "optimizers_compared.png")
 fig.savefig(path, dpi=80)
 print(f"plot saved to {path}")

@@ -111,6 +111,7 @@ right.legend(fontsize=8)
 fig.tight_layout()
 
 output_dir = os.environ.get("SKNN_EXAMPLE_OUTPUT_DIR") or tempfile.mkdtemp()
+os.makedirs(output_dir, exist_ok=True)
 path = os.path.join(output_dir, "regression_huber_bounded.png")
 fig.savefig(path, dpi=80)
 print(f"plot saved to {path}")
