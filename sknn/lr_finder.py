@@ -83,6 +83,19 @@ class LRFinderResult:
         ------
         ImportError
             Without matplotlib (the ``plot`` extra).
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> import numpy as np
+        >>> result = LRFinderResult(np.array([1e-3, 1e-2, 1e-1]),
+        ...                         np.array([1.0, 0.5, 3.0]), 1e-3)
+        >>> ax = result.plot()
+        >>> ax.get_xscale(), ax.get_xlabel()
+        ('log', 'learning rate')
+        >>> plt.close(ax.figure)
         """
         from sknn.plot import LRFinderDisplay
 

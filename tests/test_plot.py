@@ -4,6 +4,7 @@ import builtins
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -65,7 +66,9 @@ def test_importing_sknn_and_sknn_plot_does_not_import_matplotlib():
     code = ("import sys, sknn, sknn.plot, sknn.lr_finder; "
             "loaded = [m for m in sys.modules if m.split('.')[0] == 'matplotlib']; "
             "assert not loaded, loaded")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    repo_root = Path(__file__).resolve().parent.parent
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=repo_root)
     assert result.returncode == 0, result.stderr
 
 
@@ -375,6 +378,16 @@ def test_hidden_responses_count_batch_norm_before_the_activation(moons):
     fused = first_layer_responses(clf.fuse_batch_norm(), grid)
     np.testing.assert_allclose(fused, expected, rtol=1e-4, atol=1e-5)
     np.testing.assert_array_equal(display.predictions.ravel(), clf.predict(grid))
+
+
+def test_hidden_responses_use_the_learned_prelu_slopes(moons):
+    X, y = moons
+    clf = quiet_fit(MLPClassifier(hidden_layer_sizes=(5,), activation="prelu", max_iter=30,
+                                  random_state=0), X, y)
+    slopes = clf._aux_weights[0]["slope"]
+    assert not np.allclose(slopes, 0.25)  # trained away from the initial slope
+    z = X @ clf.coefs_[0] + clf.intercepts_[0]
+    np.testing.assert_allclose(first_layer_responses(clf, X), np.where(z > 0, z, slopes * z))
 
 
 def test_perceptron_has_no_hidden_panels_and_shades_its_decision_function(moons, tmp_path):

@@ -172,6 +172,22 @@ class ActivationDisplay:
         display : ActivationDisplay
             This object, with ``ax_``, ``derivative_ax_``, ``axes_``,
             ``bounding_ax_``, ``figure_`` and ``lines_`` set.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> import numpy as np
+        >>> from sknn.plot import ActivationDisplay
+        >>> z = np.linspace(-2, 2, 5)
+        >>> display = ActivationDisplay(z=z, values=[np.abs(z)], derivatives=[np.sign(z)],
+        ...                             names=["abs"])
+        >>> fig, axes = plt.subplots(1, 2)
+        >>> display = display.plot(ax=axes, legend=False)
+        >>> display.derivative_ax_ is axes[1], display.ax_.get_legend() is None
+        (True, True)
+        >>> plt.close(fig)
         """
         plt = import_pyplot(f"{type(self).__name__}.plot")
         axes, bounding_ax = layout_axes(plt, ax, 1, 2, figsize=(10.0, 4.0),

@@ -234,6 +234,24 @@ class TrainingHistoryDisplay:
         display : TrainingHistoryDisplay
             This object, with ``ax_``, ``axes_``, ``figure_``, ``lines_``,
             ``lr_ax_`` and ``score_ax_`` set.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> from sknn.plot import TrainingHistoryDisplay
+        >>> slow = TrainingHistoryDisplay(loss=[1.0, 0.9, 0.8], val_score=[0.5, 0.6, 0.6],
+        ...                               learning_rate=[1e-3] * 3, estimator_name="slow")
+        >>> fast = TrainingHistoryDisplay(loss=[1.0, 0.5, 0.3], val_score=[0.6, 0.8, 0.9],
+        ...                               learning_rate=[1e-1] * 3, estimator_name="fast")
+        >>> slow = slow.plot()
+        >>> fast = fast.plot(ax=slow.axes_)  # same panels, next colour
+        >>> len(slow.ax_.get_lines()), slow.lr_ax_ is fast.lr_ax_
+        (2, True)
+        >>> slow.lr_ax_.get_yscale()
+        'log'
+        >>> plt.close(slow.figure_)
         """
         plt = import_pyplot(f"{type(self).__name__}.plot")
         name = self.estimator_name if name is None else name

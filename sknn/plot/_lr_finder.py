@@ -171,6 +171,21 @@ class LRFinderDisplay:
         display : LRFinderDisplay
             This object, with ``ax_``, ``figure_``, ``line_``,
             ``suggestion_line_`` and ``suggestion_marker_`` set.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> from sknn.plot import LRFinderDisplay
+        >>> display = LRFinderDisplay(learning_rates=[1e-4, 1e-3, 1e-2, 1e-1],
+        ...                           losses=[1.0, 0.8, 0.4, 2.0], suggestion=1e-3)
+        >>> fig, ax = plt.subplots()
+        >>> display.plot(ax=ax, name="adam").ax_ is ax
+        True
+        >>> display.line_.get_label()
+        'adam: smoothed training loss'
+        >>> plt.close(fig)
         """
         plt = import_pyplot(f"{type(self).__name__}.plot")
         ax = layout_axes(plt, ax, 1, 1, figsize=(6.4, 4.0),

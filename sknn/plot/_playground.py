@@ -319,6 +319,23 @@ class PlaygroundDisplay:
             This object, with ``ax_``, ``hidden_axes_``, ``bounding_ax_``,
             ``figure_``, ``surface_``, ``boundary_``, ``scatter_`` and
             ``hidden_images_`` set.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> from sklearn.datasets import make_circles
+        >>> from sknn import MLPClassifier
+        >>> from sknn.plot import PlaygroundDisplay
+        >>> X, y = make_circles(n_samples=80, factor=0.4, noise=0.05, random_state=0)
+        >>> clf = MLPClassifier(hidden_layer_sizes=(4,), activation="tanh", solver="lbfgs",
+        ...                     random_state=0).fit(X, y)
+        >>> display = PlaygroundDisplay.from_estimator(clf, X, y, grid_resolution=20)
+        >>> fig, ax = plt.subplots()
+        >>> display.plot(ax=ax, show_hidden=False).ax_ is ax  # the main panel alone
+        True
+        >>> plt.close("all")
         """
         plt = import_pyplot(f"{type(self).__name__}.plot")
         caller = f"{type(self).__name__}.plot"
