@@ -14,6 +14,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array, check_random_state
@@ -60,7 +61,8 @@ class StackedAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     deepest codes: what the stack learns lives in the encoder. Weights are
     not tied (each decoder has its own kernel). Training uses sknn's engines
     and training loop, so ``solver``, schedules, ``backend='torch'`` and
-    ``verbose`` work as for the MLP estimators; sparse input is refused.
+    ``verbose`` work as for the MLP estimators, and sparse ``X`` is
+    accepted (the reconstruction targets are densified).
 
     Parameters
     ----------
@@ -87,8 +89,8 @@ class StackedAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         ('constant', 'one_cycle', 'cosine', 'exponential', ...) or a
         :class:`sknn.schedules.Schedule` object.
 
-    learning_rate_init : float, default=0.001
-        Initial (or peak) learning rate.
+    learning_rate_init : float, default=0.01
+        Initial (or peak) learning rate (see Notes).
 
     max_iter : int, default=100
         Epochs of each layer's greedy training ('lbfgs': iterations).
@@ -194,6 +196,15 @@ class StackedAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     feature_names_in_ : ndarray of str
         Only when ``X`` had string column names.
 
+    Notes
+    -----
+    The default rate was measured on scikit-learn's digits (standardized,
+    1797 samples, layers (100, 32), Adam, seed 0): final reconstruction
+    loss (the mean-prediction baseline is 30.5) after 30 / 100 epochs per
+    layer was 19.9 / 8.3 at rate 1e-3, 8.4 / 4.8 at 3e-3 and 4.7 / 4.0 at
+    1e-2, and minibatches of 32 instead of 'auto' (200) cost 2-3x the time
+    for no better result.
+
     See Also
     --------
     sknn.DeepNetClassifier : reuses the encoder through ``pretrained=`` or
@@ -253,7 +264,7 @@ class StackedAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
 
     def __init__(self, hidden_layer_sizes=(100,), activation="elu", *, solver="adam",
                  alpha=0.0, batch_size="auto", learning_rate="constant",
-                 learning_rate_init=0.001, max_iter=100, fine_tune_iter=0, shuffle=True,
+                 learning_rate_init=0.01, max_iter=100, fine_tune_iter=0, shuffle=True,
                  random_state=None, tol=1e-4, n_iter_no_change=10, verbose=False,
                  momentum=0.9, nesterovs_momentum=True, beta_1=0.9, beta_2=0.999,
                  epsilon=1e-8, rho=0.9, weight_decay=0.01, max_fun=15000,
@@ -303,7 +314,8 @@ class StackedAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
                                           regularization=Regularization(alpha=float(self.alpha)),
                                           **engine_options(self))
         config = self._train_config(max_iter)
-        data = engine.prepare(X, X)
+        # a sparse input is fine for the first dense layer; the targets are dense
+        data = engine.prepare(X, X.toarray() if sp.issparse(X) else X)
         if self.solver == "lbfgs":
             with compute_threads(spec, data.n_samples):
                 result = fit_lbfgs(engine, data, config)
@@ -346,7 +358,7 @@ class StackedAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Unlabeled training data; standardized features train best.
         y : None
             Ignored.
@@ -359,7 +371,8 @@ class StackedAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         sizes = self._hidden_sizes()
         check_trainable(self.activation)
         resolve_activation(self.activation, self.activation_alpha)
-        X = validate_data(self, X, dtype=(np.float64, np.float32)).astype(self.dtype, copy=False)
+        X = validate_data(self, X, accept_sparse=["csr", "csc"],
+                          dtype=(np.float64, np.float32)).astype(self.dtype, copy=False)
         self._random_state = check_random_state(self.random_state)
         self.n_iter_, self.loss_curves_ = 0, []
         encoder_layers, encoder_weights, decoders = [], [], []
@@ -405,7 +418,7 @@ class StackedAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
@@ -413,7 +426,8 @@ class StackedAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             In the estimator's ``dtype``.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
+        X = validate_data(self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32),
+                          reset=False)
         return predict_raw(self._encoder_spec, self._encoder_weights,
                            X.astype(self.dtype, copy=False))
 
@@ -444,5 +458,6 @@ class StackedAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
         tags.transformer_tags.preserves_dtype = [self.dtype]
         return tags
