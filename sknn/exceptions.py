@@ -1,5 +1,10 @@
 """Warnings and errors specific to sknn."""
 
+import contextlib
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 
@@ -29,3 +34,116 @@ class InconsistentVersionWarning(UserWarning):
         return (f"Loading {self.estimator_name} saved by sknn {self.saved_version} with sknn "
                 f"{self.current_version}. Its internals may have changed between versions: "
                 f"check its predictions, or refit it with this version.")
+
+
+def check_two_classes(classes, argument="y"):
+    """Raise a ValueError when ``classes`` (the labels of ``argument``) has fewer than two.
+
+    A classifier learns to separate classes: with one there is nothing to
+    separate, and a model that always predicts it is no model of the data.
+
+    Examples
+    --------
+    >>> check_two_classes(np.array([0, 1]))
+    >>> check_two_classes(np.array(["spam"]))
+    Traceback (most recent call last):
+    ...
+    ValueError: y has only one class (['spam']): a classifier needs at least two classes ...
+    """
+    if len(classes) < 2:
+        raise ValueError(
+            f"{argument} has only one class ({np.asarray(classes).tolist()}): a classifier "
+            f"needs at least two classes to learn to separate them. Check the labels (or, in "
+            f"a cross-validation, use a stratified splitter so every fold has each class).")
+
+
+@contextlib.contextmanager
+def explain_input_errors(**arguments):
+    """Re-raise NumPy's conversion errors naming the argument and the problem.
+
+    Validation converts array-likes with NumPy, whose messages ("setting an
+    array element with a sequence", "could not convert string to float")
+    say neither which argument was wrong nor what to do. Inside this
+    context such a ValueError or TypeError is raised again, of the same
+    type, with the offending argument (found among ``arguments``), the
+    problem and a fix in front of the original message's first line.
+    Other errors pass through unchanged.
+
+    Examples
+    --------
+    >>> ragged = [[1.0, 2.0], [3.0]]
+    >>> try:
+    ...     with explain_input_errors(X=ragged):
+    ...         np.asarray(ragged, dtype=float)
+    ... except ValueError as error:
+    ...     print(str(error)[:47])
+    X is a ragged nested sequence: its rows have di
+    """
+    try:
+        yield
+    except (ValueError, TypeError) as error:
+        explanation = _explain(str(error), arguments)
+        if explanation is None:
+            raise
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise type(error)(f"{explanation} ({first_line})") from error
+
+
+def _as_array(value):
+    """``value``'s values as an ndarray, or None where NumPy cannot stack them (ragged)."""
+    if sp.issparse(value):
+        return value.data
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return np.asarray(value)
+    except (ValueError, TypeError):
+        return None
+
+
+def _is_ragged(value):
+    return value is not None and _as_array(value) is None
+
+
+def _is_complex(value):
+    array = _as_array(value)
+    if array is None:
+        return False
+    return array.dtype.kind == "c" or (
+        array.dtype.kind == "O" and any(isinstance(item, complex) for item in array.flat))
+
+
+def _is_non_numeric(value):
+    array = _as_array(value)
+    if array is None or array.dtype.kind not in "OUSV":
+        return False
+    try:
+        array.astype(np.float64)
+    except (ValueError, TypeError):
+        return True
+    return False
+
+
+_PROBLEMS = (
+    (("setting an array element with a sequence", "inhomogeneous"), _is_ragged,
+     "{name} is a ragged nested sequence: its rows have different lengths, so it is not "
+     "a 2-D array of shape (n_samples, n_features). Give every row the same number of "
+     "values"),
+    (("Complex data not supported",), _is_complex,
+     "{name} contains complex numbers, which sknn's networks cannot train on: pass real "
+     "features instead, e.g. np.real and np.imag as separate columns, or np.abs"),
+    (("could not convert", "argument must be a string or a", "Unable to convert",
+      "dtype='numeric' is not compatible"), _is_non_numeric,
+     "{name} contains non-numeric values (strings or other objects) where numbers are "
+     "expected. Encode categorical features first, e.g. with "
+     "sklearn.preprocessing.OneHotEncoder or OrdinalEncoder"),
+)
+
+
+def _explain(message, arguments):
+    for fragments, has_problem, explanation in _PROBLEMS:
+        if any(fragment in message for fragment in fragments):
+            for name, value in arguments.items():
+                if has_problem(value):
+                    return explanation.format(name=name)
+    return None

@@ -33,7 +33,7 @@ from sknn.estimators._techniques import (
     optimizer_params,
     regularization,
 )
-from sknn.exceptions import InconsistentVersionWarning
+from sknn.exceptions import InconsistentVersionWarning, explain_input_errors
 from sknn.nn.activations import ACTIVATIONS, check_trainable, resolve_activation
 from sknn.nn.initializers import INITIALIZERS, Initializer, auto_initializer
 from sknn.nn.losses import LOSSES
@@ -205,9 +205,10 @@ class BaseMultilayerPerceptron(InferenceMixin, BaseEstimator, ABC):
         check_trainable(self.activation)
         resolve_activation(self.activation, self.activation_alpha)
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
-        X, y = self._validate_input(X, y, incremental, reset=first_pass)
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+        with explain_input_errors(X=X, y=y, sample_weight=sample_weight):
+            X, y = self._validate_input(X, y, incremental, reset=first_pass)
+            if sample_weight is not None:
+                sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         target_weight = self._target_weight(y, incremental)
         if target_weight is not None:
             sample_weight = target_weight if sample_weight is None else sample_weight * target_weight
@@ -215,6 +216,7 @@ class BaseMultilayerPerceptron(InferenceMixin, BaseEstimator, ABC):
         self.n_outputs_ = y.shape[1]
         self._random_state = check_random_state(self.random_state)
         spec = self._build_spec(X.shape[1], X.dtype)
+        _warn_alpha_dropout_with_batch_norm(spec)
         if first_pass:
             self._initialize(spec)
         weights = [{key: np.asarray(value, dtype=X.dtype) for key, value in layer.items()}
@@ -306,8 +308,15 @@ class BaseMultilayerPerceptron(InferenceMixin, BaseEstimator, ABC):
         """
         stratify = y if is_classifier(self) and self.n_outputs_ == 1 else None
         arrays = (X, y) if sample_weight is None else (X, y, sample_weight)
-        parts = train_test_split(*arrays, random_state=self._random_state,
-                                 test_size=self.validation_fraction, stratify=stratify)
+        try:
+            parts = train_test_split(*arrays, random_state=self._random_state,
+                                     test_size=self.validation_fraction, stratify=stratify)
+        except ValueError as error:
+            raise ValueError(
+                f"early_stopping=True holds out validation_fraction={self.validation_fraction} "
+                f"of the {X.shape[0]} sample(s) of X (stratified by class for classifiers), "
+                f"which cannot leave a training and a validation set: {error} Give more "
+                f"samples, another validation_fraction, or set early_stopping=False.") from error
         X_train, X_val, y_train, y_val = parts[:4]
         sw_train, sw_val = parts[4:] if sample_weight is not None else (None, None)
         return X_train, X_val, y_train, y_val, sw_train, sw_val
@@ -483,7 +492,9 @@ class BaseMultilayerPerceptron(InferenceMixin, BaseEstimator, ABC):
         if self.solver not in STOCHASTIC_SOLVERS:
             raise AttributeError(
                 "partial_fit is only available for stochastic optimizers. "
-                "%s is not stochastic." % self.solver
+                "%s is not stochastic: L-BFGS minimizes one full-batch objective and keeps "
+                "no state between calls to continue from a new chunk. Use a minibatch solver "
+                "such as solver='adam' or 'sgd' to train incrementally." % self.solver
             )
         return True
 
@@ -502,6 +513,22 @@ class BaseMultilayerPerceptron(InferenceMixin, BaseEstimator, ABC):
         if saved != __version__:
             warnings.warn(InconsistentVersionWarning(type(self).__name__, saved, __version__))
         super().__setstate__(state)
+
+
+def _warn_alpha_dropout_with_batch_norm(spec):
+    """Alpha dropout exists to keep SELU's self-normalized mean and variance;
+    batch norm imposes its own statistics, so the pair trains but alpha
+    dropout's reason is gone. A warning (not an error): the network is valid."""
+    alpha_dropout = any(isinstance(layer, Dropout) and layer.kind == "alpha" and layer.rate > 0
+                        for layer in spec.layers)
+    if alpha_dropout and any(isinstance(layer, BatchNorm) for layer in spec.layers):
+        warnings.warn(
+            "Alpha dropout (dropout_kind='alpha', or 'auto' with activation='selu') is used "
+            "together with batch normalization. Alpha dropout keeps the mean and variance "
+            "that SELU networks self-normalize to, but batch norm replaces those statistics "
+            "with its own, so the combination loses what alpha dropout is for. Use "
+            "batch_norm=False for a self-normalizing SELU network, or dropout_kind='standard' "
+            "with batch norm.", UserWarning, stacklevel=4)
 
 
 def _fold_batch_norm(spec, weights):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import types
 from numbers import Real
 
 import numpy as np
@@ -10,12 +12,16 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import type_of_target, unique_labels
+from sklearn.utils.multiclass import (
+    check_classification_targets,
+    type_of_target,
+    unique_labels,
+)
 from sklearn.utils.validation import column_or_1d, validate_data
 
 from sknn._sklearn_compat import _check_partial_fit_first_call, _fit_context
 from sknn.estimators._base import BaseMultilayerPerceptron, store_init_arguments
+from sknn.exceptions import check_two_classes, explain_input_errors
 from sknn.nn.losses import LOSSES, OUTPUT_ACTIVATIONS, check_targets_in_range, make_loss
 
 _REGRESSION_LOSSES = {name for name in LOSSES.names()
@@ -235,6 +241,24 @@ _SHARED_ATTRIBUTES = """
 """
 
 
+class _stochastic_solvers_only:
+    """``partial_fit`` exists only for minibatch solvers, as in scikit-learn.
+
+    Like scikit-learn's ``available_if`` (``hasattr(MLPClassifier(solver='lbfgs'),
+    'partial_fit')`` is False), but the AttributeError says why and what to use.
+    """
+
+    def __init__(self, method):
+        self.method = method
+        functools.update_wrapper(self, method)
+
+    def __get__(self, estimator, owner=None):
+        if estimator is None:
+            return self.method
+        estimator._check_solver()
+        return types.MethodType(self.method, estimator)
+
+
 def _docstring(summary, extra_parameters, extra_attributes, examples):
     return (summary + "\n    Parameters\n    ----------" + extra_parameters + _SHARED_PARAMETERS
             + "\n    Attributes\n    ----------" + extra_attributes + _SHARED_ATTRIBUTES
@@ -271,8 +295,12 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
                              dtype=(np.float64, np.float32), reset=reset)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
+        if not type_of_target(y).startswith("multilabel"):
+            check_classification_targets(y)
         if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
             self._label_binarizer = LabelBinarizer().fit(y)
+            if self._label_binarizer.y_type_ != "multilabel-indicator":
+                check_two_classes(self._label_binarizer.classes_, "y")
             self.classes_ = self._label_binarizer.classes_
         else:
             classes = unique_labels(y)
@@ -322,7 +350,8 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_classes)
         """
-        return self._decode_outputs(self._forward(X))
+        with explain_input_errors(X=X):
+            return self._decode_outputs(self._forward(X))
 
     def predict_proba(self, X):
         """Class probabilities, columns ordered as :attr:`classes_`.
@@ -335,7 +364,8 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         -------
         proba : ndarray of shape (n_samples, n_classes)
         """
-        proba = self._forward(X)
+        with explain_input_errors(X=X):
+            proba = self._forward(X)
         if self.n_outputs_ == 1:
             proba = proba.ravel()
             return np.vstack([1 - proba, proba]).T
@@ -355,7 +385,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         proba = self.predict_proba(X)
         return np.log(proba, out=proba)
 
-    @available_if(lambda est: est._check_solver())
+    @_stochastic_solvers_only
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Run one epoch over ``(X, y)``, continuing from the current state.
@@ -378,6 +408,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
                 self._label_binarizer.fit(y)
             else:
                 self._label_binarizer.fit(classes)
+                check_two_classes(self._label_binarizer.classes_, "classes")
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)
 
     def __sklearn_tags__(self):
@@ -418,6 +449,8 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
                              y_numeric=True, dtype=(np.float64, np.float32), reset=reset)
+        if y.dtype.kind in "USV":  # y_numeric converts object arrays only
+            y = y.astype(np.float64)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         check_targets_in_range(self._loss_name(), y)
@@ -445,10 +478,11 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         """
-        outputs = self._forward(X)
+        with explain_input_errors(X=X):
+            outputs = self._forward(X)
         return outputs.ravel() if outputs.shape[1] == 1 else outputs
 
-    @available_if(lambda est: est._check_solver())
+    @_stochastic_solvers_only
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
         """Run one epoch over ``(X, y)``, continuing from the current state.
