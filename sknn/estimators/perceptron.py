@@ -18,6 +18,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 
 from sknn._sklearn_compat import _check_partial_fit_first_call, _check_sample_weight, _fit_context
 from sknn.estimators._base import store_init_arguments
+from sknn.exceptions import check_two_classes, explain_input_errors
 from sknn.nn.activations import ACTIVATIONS
 from sknn.nn.layers.dense import Dense
 from sknn.nn.perceptron_rule import blocked_epoch, minibatch_epoch, new_state
@@ -229,6 +230,10 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
         first = not hasattr(self, "classes_")
         if first:
             self.t_ = 1
+            if classes is None and not type_of_target(y).startswith("multilabel"):
+                # later chunks may hold labels this one lacks: the units need them all now
+                raise ValueError("classes must be passed on the first call to partial_fit: "
+                                 "the labels of every chunk to come, e.g. np.unique(y_all).")
         return self._partial_fit(X, y, classes, sample_weight, 1, None, None, reset=first)
 
     def decision_function(self, X):
@@ -243,8 +248,9 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
         z : ndarray of shape (n_samples,) for one LTU, else (n_samples, n_units)
         """
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", reset=False,
-                          dtype=[np.float64, np.float32])
+        with explain_input_errors(X=X):
+            X = validate_data(self, X, accept_sparse="csr", reset=False,
+                              dtype=[np.float64, np.float32])
         dense = Dense(self.coef_.shape[1], self.coef_.shape[0])
         dense.bind({"kernel": self.coef_.T, "bias": self.intercept_},
                    {"kernel": None, "bias": None})
@@ -277,9 +283,10 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
 
     # -- fitting ------------------------------------------------------------
     def _validate_targets(self, X, y, classes, reset):
-        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32],
-                             order="C", accept_large_sparse=False, multi_output=True,
-                             reset=reset)
+        with explain_input_errors(X=X, y=y):
+            X, y = validate_data(self, X, y, accept_sparse="csr",
+                                 dtype=[np.float64, np.float32], order="C",
+                                 accept_large_sparse=False, multi_output=True, reset=reset)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if y.ndim == 2:
@@ -296,11 +303,10 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
         check_classification_targets(y)
         self._multilabel = False
         if reset and classes is None:
+        source = "y" if classes is None else "classes"
             classes = np.unique(y)
         _check_partial_fit_first_call(self, classes)
-        if len(self.classes_) < 2:
-            raise ValueError("The number of classes has to be greater than one; got %d class"
-                             % len(self.classes_))
+        check_two_classes(self.classes_, source)
         return X, y
 
     def _targets(self, y):
@@ -320,7 +326,8 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
 
     def _init_weights(self, n_units, n_features, dtype, coef_init, intercept_init):
         if coef_init is not None:
-            coef = np.asarray(coef_init, dtype=dtype)
+            # a copy: training updates these weights in place, never the caller's array
+            coef = np.array(coef_init, dtype=dtype, copy=True)
             if n_units == 1:
                 coef = coef.reshape(1, -1) if coef.size == n_features else coef
             if coef.shape != (n_units, n_features):
@@ -358,7 +365,8 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
     def _partial_fit(self, X, y, classes, sample_weight, max_iter, coef_init, intercept_init,
                      reset):
         X, y = self._validate_targets(X, y, classes, reset)
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype,
+                                             ensure_non_negative=True)
         T, pos_weight, neg_weight = self._targets(y)
         n_units = T.shape[1]
         if getattr(self, "coef_", None) is None or coef_init is not None:
