@@ -10,7 +10,9 @@ import pytest
 from sklearn.datasets import make_classification, make_regression
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sknn import MLPClassifier, MLPRegressor
+from sknn import DeepNetClassifier, DeepNetRegressor, MLPClassifier, MLPRegressor
+from tests.test_deep_net import expected_failures as deep_net_expected_failures
+from tests.test_mlp_checks import expected_failures as mlp_expected_failures
 
 torch = pytest.importorskip("torch")
 
@@ -90,10 +92,66 @@ def test_without_torch_numpy_fits_and_a_torch_trained_model_predicts(tmp_path):
     np.testing.assert_allclose(np.load(tmp_path / "p.npy"), model.predict(X), rtol=1e-12)
 
 
-@parametrize_with_checks([MLPClassifier(hidden_layer_sizes=(16,), random_state=0,
-                                        backend="torch")])
+_CHECKED = dict(hidden_layer_sizes=(16,), random_state=0, backend="torch")
+_CHECKED_DEEP = dict(n_hidden=2, n_neurons=8, max_iter=20, random_state=0, backend="torch")
+
+# The NumPy configurations' counterparts (tests/test_mlp_checks.py,
+# tests/test_deep_net.py), with the same expected failures and reasons.
+TORCH_CONFIGURATIONS = [
+    MLPClassifier(**_CHECKED),
+    MLPClassifier(solver="sgd", momentum=0.9, nesterovs_momentum=True, **_CHECKED),
+    MLPClassifier(batch_norm=True, dropout=0.1, solver="nadam", **_CHECKED),
+    MLPRegressor(**_CHECKED),
+    MLPRegressor(solver="lbfgs", **_CHECKED),
+    DeepNetClassifier(validation_fraction=0.2, **_CHECKED_DEEP),
+    DeepNetRegressor(early_stopping=False, dtype="float64", **_CHECKED_DEEP),
+]
+
+
+def _expected_failures(estimator):
+    if isinstance(estimator, (DeepNetClassifier, DeepNetRegressor)):
+        return deep_net_expected_failures(estimator)
+    return mlp_expected_failures(estimator)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@parametrize_with_checks(TORCH_CONFIGURATIONS, expected_failed_checks=_expected_failures)
 def test_sklearn_estimator_checks_pass_with_the_torch_backend(estimator, check):
     check(estimator)
+
+
+@pytest.mark.parametrize("device, available", [
+    ("cuda", torch.cuda.is_available()), ("cuda:0", torch.cuda.is_available()),
+    ("mps", getattr(torch.backends, "mps", None) is not None
+     and torch.backends.mps.is_available())])
+def test_an_unavailable_device_is_a_value_error_naming_it(device, available):
+    if available:
+        pytest.skip(f"{device} is available here")
+    X, y = make_regression(n_samples=20, n_features=3, random_state=0)
+    with pytest.raises(ValueError, match=f"device='{device}'.*not available"):
+        MLPRegressor(backend="torch", device=device, **SMALL).fit(X, y)
+
+
+class _TorchFreePickler(pickle.Pickler):
+    """Fails on any torch object: a fitted model must hold NumPy only."""
+
+    def reducer_override(self, obj):
+        if isinstance(obj, (torch.Tensor, torch.device, torch.nn.Module,
+                            torch.optim.Optimizer, torch.Generator)):
+            raise AssertionError(f"the fitted model holds a torch object: {type(obj)}")
+        return NotImplemented
+
+
+@pytest.mark.parametrize("solver", ["adam", "nadam", "lbfgs"])
+def test_a_torch_fitted_model_holds_no_torch_object(solver):
+    import io
+
+    X, y = make_classification(n_samples=60, n_features=4, random_state=0)
+    model = MLPClassifier(backend="torch", solver=solver, batch_norm=solver != "lbfgs",
+                          early_stopping=solver == "adam", **SMALL).fit(X, y)
+    _TorchFreePickler(io.BytesIO()).dump(model)
+    with pytest.raises(AssertionError, match="torch object"):  # the pickler does look
+        _TorchFreePickler(io.BytesIO()).dump({"model": model, "x": torch.zeros(1)})
 
 
 @pytest.mark.parametrize("learning_rate", ["constant", "cosine", "exponential", "invscaling",

@@ -5,6 +5,9 @@ steps to 1e-6. Random layers (dropout, rrelu in training) are compared by
 their statistics, not their draws.
 """
 
+import gc
+import weakref
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -21,7 +24,8 @@ from sknn.nn.initializers import INITIALIZERS  # noqa: E402
 from sknn.nn.losses import LOSSES, OUTPUT_ACTIVATIONS, parse_loss_name  # noqa: E402
 from sknn.nn.optimizers import OPTIMIZERS, make_optimizer  # noqa: E402
 from sknn.spec import (BatchNorm, Dropout, NetworkSpec, Regularization,  # noqa: E402
-                       mlp_spec)
+                       TrainConfig, mlp_spec)
+from sknn.training import run_epoch  # noqa: E402
 
 N_SAMPLES, N_FEATURES, N_OUTPUTS = 40, 5, 3
 FORWARD_TOL, TRAIN_TOL = 1e-10, 1e-6
@@ -283,7 +287,7 @@ def test_a_torch_trained_network_leaves_torch_global_generator_alone():
     assert torch.equal(torch.get_rng_state(), state)
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.gpu
 def test_training_on_cuda_agrees_with_numpy():
     spec = mlp_spec(N_FEATURES, (6, 5), N_OUTPUTS, "relu", "squared_error",
                     batch_norm=BatchNorm())
@@ -296,3 +300,115 @@ def test_training_on_cuda_agrees_with_numpy():
                   for engine, d in zip(engines, data)]
         assert losses[1] == pytest.approx(losses[0], rel=TRAIN_TOL)
     _assert_weights_close(engines[0].get_weights(), engines[1].get_weights(), TRAIN_TOL)
+
+
+# -- data on the device: moved once per fit, the epoch's order once per epoch -------
+
+class _UploadSpy:
+    """Wraps ``torch.as_tensor``, recording the NumPy arrays it converts."""
+
+    def __init__(self, monkeypatch):
+        self.arrays, self._as_tensor = [], torch.as_tensor
+        monkeypatch.setattr(torch, "as_tensor", self)
+
+    def __call__(self, data, *args, **kwargs):
+        if isinstance(data, np.ndarray):
+            self.arrays.append(data)
+        return self._as_tensor(data, *args, **kwargs)
+
+    def integer_uploads(self):
+        return [a for a in self.arrays if a.dtype.kind in "iu"]
+
+
+@pytest.mark.parametrize("batch_size", [8, 13, 40])
+def test_an_epoch_uploads_its_order_once_and_trains_like_numpy(monkeypatch, batch_size):
+    spec = mlp_spec(N_FEATURES, (6,), N_OUTPUTS, "tanh", "squared_error")
+    engines = _pair(spec)
+    data = [engine.prepare(*_data()) for engine in engines]
+    spy = _UploadSpy(monkeypatch)
+    config = TrainConfig(shuffle=True)
+    losses, orders = [], []
+    for engine, d in zip(engines, data):
+        rng, order = np.random.RandomState(5), np.arange(N_SAMPLES)
+        epochs = []
+        for _ in range(3):
+            loss, order = run_epoch(engine, d, config, rng, order, batch_size, 0.01)
+            epochs.append(loss)
+        losses.append(epochs)
+        orders.append(order)
+    uploads = spy.integer_uploads()
+    assert len(uploads) == 3  # the torch engine's three epochs, one upload each
+    assert all(upload.shape == (N_SAMPLES,) for upload in uploads)
+    np.testing.assert_array_equal(uploads[-1], orders[1])
+    np.testing.assert_allclose(losses[1], losses[0], rtol=TRAIN_TOL)
+    _assert_weights_close(engines[0].get_weights(), engines[1].get_weights(), TRAIN_TOL)
+
+
+def test_device_indices_are_the_host_indices_for_every_kind_of_index():
+    torch_engine = _pair(mlp_spec(N_FEATURES, (6,), N_OUTPUTS, "relu", "squared_error"))[1]
+    order = np.random.RandomState(0).permutation(N_SAMPLES)
+    mask = np.arange(N_SAMPLES) % 3 == 0
+    cases = [order[5:17], order[:1], order[30:], order, order[::2], order[::-1][3:9],
+             order[4:10].astype(np.int32), order[4:10].astype(np.uint16), mask,
+             np.array([3, 1, 2]), np.arange(N_SAMPLES)[7:9]]
+    for idx in cases:
+        expected = np.flatnonzero(idx) if idx.dtype == bool else idx
+        np.testing.assert_array_equal(torch_engine._device_indices(idx).numpy(), expected)
+    # a slice of an uploaded array is cut from the device copy, not uploaded again
+    first = torch_engine._device_indices(order[0:8])
+    assert torch_engine._device_indices(order[8:16]).untyped_storage().data_ptr() == (
+        first.untyped_storage().data_ptr())
+
+
+def test_changing_the_order_array_between_epochs_is_seen():
+    # The loop draws a fresh order array every epoch; a new array is a new upload.
+    torch_engine = _pair(mlp_spec(N_FEATURES, (6,), N_OUTPUTS, "relu", "squared_error"))[1]
+    first, second = np.arange(N_SAMPLES), np.arange(N_SAMPLES)[::-1].copy()
+    np.testing.assert_array_equal(torch_engine._device_indices(first[:4]).numpy(), first[:4])
+    np.testing.assert_array_equal(torch_engine._device_indices(second[:4]).numpy(), second[:4])
+
+
+def test_a_fit_uploads_the_data_once_and_the_order_once_per_epoch(monkeypatch):
+    from sknn import MLPRegressor
+
+    X, Y, _ = _data()
+    spy = _UploadSpy(monkeypatch)
+    model = MLPRegressor(hidden_layer_sizes=(6,), batch_size=8, max_iter=4, tol=0,
+                         n_iter_no_change=np.inf, random_state=0, backend="torch")
+    with pytest.warns(Warning):  # max_iter reached
+        model.fit(X, Y)
+    float_uploads = [a for a in spy.arrays if a.dtype.kind == "f" and a.shape[0] == N_SAMPLES]
+    assert [a.shape for a in float_uploads] == [X.shape, Y.shape]  # once per fit
+    assert len(spy.integer_uploads()) == model.n_iter_ == 4  # once per epoch, not per batch
+
+
+def test_the_engine_and_its_tensors_are_freed_when_fit_returns(monkeypatch):
+    # Reference counting alone frees them (no cycle waits for the garbage
+    # collector): on a GPU that is what returns the memory right after fit.
+    from sknn import MLPClassifier
+
+    engines = []
+    original_init = TorchEngine.__init__
+
+    def recording_init(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        engines.append(weakref.ref(self))
+
+    monkeypatch.setattr(TorchEngine, "__init__", recording_init)
+    X, Y, _ = _data("log_loss")
+    for params in (dict(solver="adam"), dict(solver="nadam", batch_norm=True),
+                   dict(solver="lbfgs"), dict(solver="sgd", early_stopping=True)):
+        model = MLPClassifier(hidden_layer_sizes=(6,), max_iter=2, random_state=0,
+                              backend="torch", **params)
+        # the first torch.optim optimizer imports torch._dynamo, whose import
+        # frames are left to the collector once: fit once before looking
+        with pytest.warns(Warning):
+            model.fit(X, Y.argmax(axis=1))
+        gc.collect()
+        gc.disable()
+        try:
+            with pytest.warns(Warning):
+                model.fit(X, Y.argmax(axis=1))
+            assert engines[-1]() is None, params
+        finally:
+            gc.enable()

@@ -60,15 +60,36 @@ def resolve_device(device="auto"):
     """``'auto'`` -> ``'cuda'`` if available, else ``'mps'`` if available, else ``'cpu'``."""
     if device != "auto":
         try:
-            return torch.device(device)
+            resolved = torch.device(device)
         except RuntimeError as error:
             raise ValueError(f"Unknown torch device {device!r}: {error}") from None
+        _check_available(resolved, device)
+        return resolved
     if torch.cuda.is_available():
         return torch.device("cuda")
     mps = getattr(torch.backends, "mps", None)
     if mps is not None and mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def _check_available(resolved, device):
+    """A ValueError naming ``device`` when this PyTorch cannot use it."""
+    if resolved.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(
+                f"device={device!r}, but CUDA is not available to this PyTorch "
+                f"(torch.cuda.is_available() is False). Use device='cpu', or 'auto' to "
+                f"take a GPU only where there is one.")
+        count = torch.cuda.device_count()
+        if resolved.index is not None and resolved.index >= count:
+            raise ValueError(f"device={device!r}, but this machine has {count} CUDA "
+                             f"device(s), numbered from 0.")
+    elif resolved.type == "mps":
+        mps = getattr(torch.backends, "mps", None)
+        if mps is None or not mps.is_available():
+            raise ValueError(f"device={device!r}, but MPS (Apple's GPU backend) is not "
+                             f"available to this PyTorch. Use device='cpu' or 'auto'.")
 
 
 # -- activations ---------------------------------------------------------------
@@ -591,11 +612,11 @@ class TorchEngine:
         base = idx.base
         if (idx.ndim != 1 or not isinstance(base, np.ndarray) or base.ndim != 1
                 or base.dtype != idx.dtype or idx.strides != base.strides):
-            return torch.as_tensor(idx, device=self.device)
+            return torch.as_tensor(np.ascontiguousarray(idx), device=self.device)
         start, misaligned = divmod(idx.__array_interface__["data"][0]
                                    - base.__array_interface__["data"][0], base.itemsize)
         if misaligned or start < 0 or start + idx.shape[0] > base.shape[0]:
-            return torch.as_tensor(idx, device=self.device)
+            return torch.as_tensor(np.ascontiguousarray(idx), device=self.device)
         if self._uploaded_order is None or self._uploaded_order[0] is not base:
             self._uploaded_order = (base, torch.as_tensor(base, device=self.device))
         return self._uploaded_order[1][start:start + idx.shape[0]]
