@@ -101,12 +101,11 @@ def parse_args(argv=None):
                         help="seeds 0..N-1: split, initialization and shuffling (default 5)")
     parser.add_argument("--epochs", type=int, default=TORCH_EPOCHS,
                         help=f"epochs of the PyTorch recipe (default {TORCH_EPOCHS})")
-    parser.add_argument("--torch-threads", type=int, default=1,
-                        help="torch.set_num_threads (default 1, the BLAS thread count sknn "
-                             "itself picks for networks this small)")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="limit the BLAS/OpenMP pools of all contenders with threadpoolctl "
-                             "(default: leave them as they are)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads of every contender: BLAS pools (threadpoolctl) and "
+                             "torch.set_num_threads (default 1: sknn picks 1 BLAS thread "
+                             "itself for networks this small; 0 leaves the BLAS pools as "
+                             "they are and gives torch as many threads as NumPy's BLAS)")
     parser.add_argument("--max-iter", type=int, default=None,
                         help="override max_iter of DeepNet and scikit-learn (smoke tests "
                              "only; default: each library's own default)")
@@ -386,6 +385,12 @@ def target_lines(rows):
     return lines
 
 
+def blas_threads():
+    """Thread count of NumPy's BLAS pool (torch's OpenMP pool may be listed first)."""
+    blas = [lib for lib in threadpool_info() if lib["user_api"] == "blas"]
+    return blas[0]["num_threads"] if blas else os.cpu_count()
+
+
 def sknn_fingerprint():
     """Short digest of sknn's sources, to tie the numbers to the exact code measured."""
     root = Path(sknn.__file__).resolve().parent
@@ -421,7 +426,8 @@ def header_lines(info, args):
     return [
         f"# sknn DeepNet quality benchmark -- {info['date']}", "",
         f"- machine: {info['platform']}, nproc={info['nproc']}",
-        f"- thread pools: {pools}; torch threads={info['torch_threads'] or 'n/a'}",
+        f"- threads: --threads {args.threads}; pools {pools}; "
+        f"torch threads={info['torch_threads'] or 'n/a'}",
         "- load average at start: " + ", ".join(f"{x:.2f}" for x in info["loadavg_start"]),
         "- versions: " + ", ".join(f"{k} {v}" for k, v in info["versions"].items()),
         f"- protocol: StandardScaler pipelines (regression: standardized target too), "
@@ -453,7 +459,7 @@ def main(argv=None):
     args = parse_args(argv)
     torch, torch_note = import_torch(args.skip_torch)
     if torch is not None:
-        torch.set_num_threads(args.torch_threads)
+        torch.set_num_threads(args.threads or blas_threads())
     methods = tuple(m for m in METHODS if m != "torch" or torch is not None)
     limit = threadpool_limits(limits=args.threads) if args.threads else contextlib.nullcontext()
     with limit:
