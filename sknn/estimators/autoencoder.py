@@ -223,9 +223,8 @@ class StackedAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     ((1797, 8), dtype('float32'))
     >>> ae.inverse_transform(codes).shape
     (1797, 64)
-    >>> ae.get_feature_names_out()[:3]
-    array(['stackedautoencoder0', 'stackedautoencoder1', 'stackedautoencoder2'],
-          dtype=object)
+    >>> list(ae.get_feature_names_out()[:2])
+    ['stackedautoencoder0', 'stackedautoencoder1']
     """
 
     _parameter_constraints: dict = {

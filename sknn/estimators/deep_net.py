@@ -20,9 +20,9 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import check_is_fitted, check_X_y, column_or_1d, validate_data
 
-from sknn._sklearn_compat import _fit_context
+from sknn._sklearn_compat import _check_sample_weight, _fit_context
 from sknn.engines.numpy_engine import build_layers, predict_raw
 from sknn.estimators._base import BaseMultilayerPerceptron, store_init_arguments
 from sknn.estimators._techniques import network_options
@@ -328,12 +328,14 @@ class _DeepNetMixin:
         finally:
             del self._validation_data
 
-    def _fit(self, X, y, sample_weight=None, incremental=False):
-        if incremental and getattr(self, "pretraining", None) is not None:
-            raise ValueError("pretraining needs all of X at once, so partial_fit cannot use "
-                             "it: fit a StackedAutoencoder on the unlabeled data and pass it "
-                             "as pretrained=, or call fit.")
-        return super()._fit(X, y, sample_weight=sample_weight, incremental=incremental)
+    def _check_solver(self):
+        # decides whether partial_fit exists (available_if)
+        if getattr(self, "pretraining", None) is not None:
+            raise AttributeError(
+                "partial_fit is not available with pretraining: pretraining needs all of X "
+                "at once. Fit a StackedAutoencoder on the unlabeled data and pass it as "
+                "pretrained=, or call fit.")
+        return super()._check_solver()
 
     # -- semi-supervised pretraining ----------------------------------------
     def _pretrain(self, X, y, sample_weight):
@@ -341,16 +343,20 @@ class _DeepNetMixin:
         if self.pretrained is not None:
             raise ValueError("pretrained= and pretraining= both initialize the hidden "
                              "layers; give one of them.")
-        if y is None:
-            raise ValueError("y is required; mark unlabeled rows with -1.")
-        labeled = np.flatnonzero(~unlabeled_rows(y))
+        X_checked, y_checked = check_X_y(X, y, accept_sparse=["csr", "csc"], multi_output=True,
+                                         dtype=(np.float64, np.float32))
+        labeled = np.flatnonzero(~unlabeled_rows(y_checked))
         if labeled.size == 0:
             raise ValueError("y marks every row unlabeled (-1): pretraining needs some "
                              "labeled rows to train the classifier on.")
+        # a DataFrame stays one, so the network records its feature names
+        X_rows = X if hasattr(X, "iloc") else X_checked
         if not hasattr(self, "coefs_") or not self.warm_start:
-            self.autoencoder_ = self._pretraining_autoencoder().fit(X)
-        weights = None if sample_weight is None else _safe_indexing(sample_weight, labeled)
-        return _safe_indexing(X, labeled), _safe_indexing(y, labeled), weights
+            self.autoencoder_ = self._pretraining_autoencoder().fit(X_rows)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X_checked,
+                                                 ensure_non_negative=True)[labeled]
+        return _safe_indexing(X_rows, labeled), y_checked[labeled], sample_weight
 
     def _pretraining_autoencoder(self):
         """The unfitted autoencoder ``pretraining`` describes, shaped like this network."""
@@ -683,16 +689,17 @@ DeepNetClassifier.__doc__ = _deep_docstring(
 
     >>> import numpy as np
     >>> task_a, task_b = y < 5, y >= 5
+    >>> X_b, y_b = X[task_b], y[task_b]
     >>> clf_a = DeepNetClassifier(n_hidden=2, n_neurons=64, random_state=0)
     >>> clf_a = clf_a.fit(X[task_a], y[task_a])
     >>> clf_b = DeepNetClassifier(pretrained=clf_a, frozen_layers="reused",
-    ...                           max_iter=20, random_state=0)
-    >>> clf_b = clf_b.fit(X[task_b][:100], y[task_b][:100])
+    ...                           early_stopping=False, max_iter=30, random_state=0)
+    >>> clf_b = clf_b.fit(X_b[:100], y_b[:100])
     >>> bool(np.array_equal(clf_b.coefs_[0], clf_a.coefs_[0]))  # frozen: unchanged
     True
     >>> clf_b = clf_b.set_params(frozen_layers=0, learning_rate_init=1e-3,
-    ...                          warm_start=True).fit(X[task_b][:100], y[task_b][:100])
-    >>> clf_b.score(X[task_b][100:], y[task_b][100:]) > 0.8
+    ...                          warm_start=True).fit(X_b[:100], y_b[:100])
+    >>> clf_b.score(X_b[100:], y_b[100:]) > 0.8
     True
 
     Semi-supervised: rows labelled -1 only pretrain the hidden layers.
