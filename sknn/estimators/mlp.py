@@ -86,9 +86,12 @@ _SHARED_PARAMETERS = """
         progress; also L-BFGS's gradient tolerance.
 
     verbose : bool or int, default=False
-        Print one line per epoch (flushed, so it shows live in notebooks and
-        logs); 2 or more also draws a progress bar inside epochs longer than
-        a second.
+        Print one line per epoch, flushed so it shows live in notebooks and
+        logs: scikit-learn's ``Iteration N, loss = ...`` (and ``Validation
+        score: ...`` with early stopping) for the MLP estimators; ``Epoch
+        N/max_iter - loss - val_loss - val_score - lr - seconds`` for the
+        DeepNet ones. 2 or more also draws a progress bar inside epochs
+        longer than a second.
 
     warm_start : bool, default=False
         Continue from the previous fit's weights and optimizer state.
