@@ -352,6 +352,15 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         Returns
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_classes)
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from sknn import MLPClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = MLPClassifier(solver="lbfgs", random_state=0).fit(X, y)
+        >>> clf.predict(X[[0, 50, 100]])
+        array([0, 1, 2])
         """
         with explain_input_errors(X=X):
             return self._decode_outputs(self._forward(X))
@@ -366,6 +375,17 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.datasets import load_iris
+        >>> from sknn import MLPClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = MLPClassifier(solver="lbfgs", random_state=0).fit(X, y)
+        >>> proba = clf.predict_proba(X[:3])
+        >>> proba.shape, bool(np.allclose(proba.sum(axis=1), 1))
+        ((3, 3), True)
         """
         with explain_input_errors(X=X):
             proba = self._forward(X)
@@ -384,6 +404,16 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         Returns
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.datasets import load_iris
+        >>> from sknn import MLPClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = MLPClassifier(solver="lbfgs", random_state=0).fit(X, y)
+        >>> bool(np.allclose(np.exp(clf.predict_log_proba(X[:3])), clf.predict_proba(X[:3])))
+        True
         """
         proba = self.predict_proba(X)
         return np.log(proba, out=proba)
@@ -404,6 +434,17 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         Returns
         -------
         self : object
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from sknn import MLPClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = MLPClassifier(hidden_layer_sizes=(8,), random_state=0)
+        >>> for epoch in range(3):
+        ...     clf = clf.partial_fit(X, y, classes=[0, 1, 2])
+        >>> len(clf.history_["loss"]), clf.t_
+        (3, 450)
         """
         if _check_partial_fit_first_call(self, classes):
             self._label_binarizer = LabelBinarizer()
@@ -480,6 +521,15 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         Returns
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_regression
+        >>> from sknn import MLPRegressor
+        >>> X, y = make_regression(n_samples=100, n_features=3, random_state=0)
+        >>> reg = MLPRegressor(solver="lbfgs", max_iter=500, random_state=0).fit(X, y)
+        >>> reg.predict(X[:4]).shape, reg.predict(X).dtype
+        ((4,), dtype('float64'))
         """
         with explain_input_errors(X=X):
             outputs = self._forward(X)
@@ -499,6 +549,17 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         Returns
         -------
         self : object
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_regression
+        >>> from sknn import MLPRegressor
+        >>> X, y = make_regression(n_samples=100, n_features=3, random_state=0)
+        >>> reg = MLPRegressor(hidden_layer_sizes=(8,), random_state=0)
+        >>> for epoch in range(3):
+        ...     reg = reg.partial_fit(X, y)
+        >>> len(reg.loss_curve_), reg.t_
+        (3, 300)
         """
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)
 

@@ -193,6 +193,15 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
         Returns
         -------
         self : object
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sknn import PerceptronClassifier
+        >>> X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
+        >>> clf = PerceptronClassifier(shuffle=False).fit(X, [0, 1, 1, 1])  # logical OR
+        >>> clf.predict(X)
+        array([0, 1, 1, 1])
         """
         warm = self.warm_start and hasattr(self, "coef_")
         if warm:
@@ -224,6 +233,18 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
         Returns
         -------
         self : object
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.datasets import load_iris
+        >>> from sknn import PerceptronClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = PerceptronClassifier(random_state=0)
+        >>> for chunk in np.array_split(np.random.default_rng(0).permutation(len(y)), 3):
+        ...     clf = clf.partial_fit(X[chunk], y[chunk], classes=[0, 1, 2])
+        >>> clf.t_ > len(y)
+        True
         """
         if self.early_stopping:
             raise ValueError("early_stopping should be False with partial_fit")
@@ -246,6 +267,16 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
         Returns
         -------
         z : ndarray of shape (n_samples,) for one LTU, else (n_samples, n_units)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sknn import PerceptronClassifier
+        >>> X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
+        >>> clf = PerceptronClassifier(shuffle=False).fit(X, [0, 0, 0, 1])  # logical AND
+        >>> z = clf.decision_function(X)
+        >>> bool(np.array_equal(z > 0, clf.predict(X) == 1))
+        True
         """
         check_is_fitted(self)
         with explain_input_errors(X=X):
@@ -267,6 +298,15 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
         Returns
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sknn import PerceptronClassifier
+        >>> X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
+        >>> clf = PerceptronClassifier(shuffle=False).fit(X, ["no", "no", "no", "yes"])
+        >>> clf.predict(X)
+        array(['no', 'no', 'no', 'yes'], dtype='<U3')
         """
         z = self.decision_function(X)
         if not self._multilabel and z.ndim == 2:
