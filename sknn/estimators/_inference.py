@@ -113,8 +113,11 @@ class InferenceMixin:
         Magnitude pruning: networks trained with an L1 penalty (``l1``)
         drive many weights close to zero but, trained by gradient steps,
         rarely to exactly zero; pruning makes them zero, so the copy
-        compresses well (a zipped pickle shrinks with the sparsity) and its
-        kernels can be stored sparse. Only dense kernels (``coefs_``) are
+        compresses well and its kernels can be stored sparse (a 64-256-10
+        digits classifier trained with ``l1=0.3`` and pruned at
+        ``threshold=1e-3`` was 83% zeros; its zlib-compressed pickle, without
+        optimizer state, shrank from 154 kB to 37 kB). Prediction itself
+        still multiplies dense arrays, so it is not faster. Only dense kernels (``coefs_``) are
         pruned; biases, batch norm and PReLU parameters are kept.
 
         Give exactly one of:
