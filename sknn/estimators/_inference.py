@@ -182,10 +182,10 @@ class InferenceMixin:
         'float32' halves the memory of a float64 network (the MLP
         estimators' default) and speeds up its matrix products; 'float16'
         halves it again. NumPy has no fast float16 matrix product (about
-        300x slower than float32 on a CPU, see
-        :mod:`sknn.estimators._inference`), so a float16 copy stores its
+        300x slower than float32 on a CPU), so a float16 copy stores its
         weights in float16 and computes in float32, casting each layer's
-        weights as it goes. Inputs are cast to the compute dtype (float32 for
+        weights as it goes: as fast as float32 on large batches, about
+        0.15 ms slower per call for a 64-256-256-10 network on one row. Inputs are cast to the compute dtype (float32 for
         'float16' and 'float32', float64 for 'float64'), and so are the
         predicted probabilities or values. Rounding the weights changes
         predictions by about float16's resolution (1e-3 relative) or
