@@ -128,18 +128,19 @@ def test_a_deep_net_with_early_stopping_hands_its_gpu_memory_back():
     assert model.n_iter_ >= 1
 
 
-@pytest.mark.parametrize("solver, regularization", [
-    ("adam", Regularization()),
-    ("sgd", Regularization(alpha=1e-3, max_norm=2.0)),
-], ids=["adam", "sgd-l2-maxnorm"])
-def test_training_steps_do_not_synchronize_with_the_host(solver, regularization):
+@pytest.mark.parametrize("solver, regularization, dropout", [
+    ("adam", Regularization(), 0.2),
+    ("sgd", Regularization(alpha=1e-3, max_norm=2.0), 0.0),
+], ids=["adam-dropout", "sgd-l2-maxnorm"])
+def test_training_steps_do_not_synchronize_with_the_host(solver, regularization, dropout):
     n_samples, batch_size = 256, 32
-    spec = mlp_spec(10, (32, 16), 3, "relu", "squared_error", batch_norm=BatchNorm())
+    spec = mlp_spec(10, (32, 16), 3, "relu", "squared_error", batch_norm=BatchNorm(),
+                    dropout=dropout)
     weights = initial_weights(spec, np.random.RandomState(0))
     optimizer = make_optimizer(solver, momentum=0.9) if solver == "sgd" else make_optimizer(
         solver)
     engine = TorchEngine(spec, weights, optimizer=optimizer, regularization=regularization,
-                         device=DEVICE)
+                         rng=0, device=DEVICE)
     rng = np.random.RandomState(0)
     data = engine.prepare(rng.normal(size=(n_samples, 10)), rng.normal(size=(n_samples, 3)))
     order = rng.permutation(n_samples)
