@@ -21,7 +21,7 @@ SECTIONS = [
     ("Tools", "sknn",
      "The learning-rate range test and ready-made hyperparameter search spaces.",
      ["lr_find", "search_space"]),
-    ("LR finder result", "sknn.lr_finder",
+    ("Learning-rate finder result", "sknn.lr_finder",
      "What :func:`sknn.lr_find` returns.",
      ["LRFinderResult"]),
     ("Learning-rate schedules", "sknn.schedules",
