@@ -1,6 +1,6 @@
 """
 Batch normalization: a wider range of learning rates
-===================================================
+====================================================
 
 Batch normalization standardizes each hidden layer's inputs over the
 minibatch, then rescales them with a learned scale and offset

@@ -8,11 +8,16 @@ the activation, initializer, batch norm, dropout, optimizer and learning-rate
 schedule together, including a schedule object's own parameters
 (``model__learning_rate__max_lr``), with no custom code.
 
-Set ``SKNN_EXAMPLE_QUICK=1`` for a fast smoke run.
+The cross-validated accuracy of every candidate is saved as a PNG to
+``$SKNN_EXAMPLE_OUTPUT_DIR`` (a temporary directory by default). Set
+``SKNN_EXAMPLE_QUICK=1`` for a fast smoke run.
 """
 
 import os
+import tempfile
 import warnings
+
+import matplotlib
 
 from scipy.stats import loguniform
 from sklearn.datasets import load_digits
@@ -23,6 +28,9 @@ from sklearn.preprocessing import StandardScaler
 
 from sknn import MLPClassifier
 from sknn.schedules import OneCycle
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
 
 QUICK = os.environ.get("SKNN_EXAMPLE_QUICK") == "1"
 # A one-cycle schedule spans exactly max_iter epochs, so reaching max_iter is
@@ -55,3 +63,26 @@ for name, value in sorted(search.best_params_.items()):
     print(f"  {name} = {value}")
 print(f"cross-validated accuracy: {search.best_score_:.3f}")
 print(f"test accuracy:            {search.score(X_test, y_test):.3f}")
+
+# %%
+# Every candidate's score
+# -----------------------
+results = search.cv_results_
+order = results["rank_test_score"].argsort()
+labels = [f"{params['model__activation']}, bn={params['model__batch_norm']}, "
+          f"dropout={params['model__dropout']}, "
+          f"max_lr={params['model__learning_rate__max_lr']:.2g}"
+          for params in (results["params"][index] for index in order)]
+fig, ax = plt.subplots(figsize=(8, 0.35 * len(order) + 1.2))
+ax.barh(range(len(order)), results["mean_test_score"][order],
+        xerr=results["std_test_score"][order])
+ax.set_yticks(range(len(order)), labels, fontsize=8)
+ax.invert_yaxis()
+ax.set_xlabel("cross-validated accuracy")
+ax.set_title("Randomized search over training techniques (best first)")
+fig.tight_layout()
+output_dir = os.environ.get("SKNN_EXAMPLE_OUTPUT_DIR") or tempfile.mkdtemp()
+os.makedirs(output_dir, exist_ok=True)
+path = os.path.join(output_dir, "search_techniques.png")
+fig.savefig(path, dpi=80)
+print(f"plot saved to {path}")
