@@ -19,7 +19,7 @@ torch = pytest.importorskip("torch")
 from sknn import DeepNetRegressor, MLPClassifier, MLPRegressor  # noqa: E402
 from sknn.engines.numpy_engine import initial_weights  # noqa: E402
 from sknn.engines.torch_engine import TorchEngine  # noqa: E402
-from sknn.nn.optimizers import make_optimizer  # noqa: E402
+from sknn.nn.optimizers import OPTIMIZERS, make_optimizer  # noqa: E402
 from sknn.spec import BatchNorm, Regularization, mlp_spec  # noqa: E402
 
 pytestmark = [pytest.mark.gpu,
@@ -73,6 +73,22 @@ def test_a_regressor_with_the_technique_catalog_trains_alike_on_cuda():
     fits = [MLPRegressor(backend="torch", device=device, **params).fit(X, y / 100)
             for device in ("cpu", DEVICE)]
     np.testing.assert_allclose(fits[1].predict(X), fits[0].predict(X), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("solver", OPTIMIZERS.names())
+def test_partial_fit_continues_the_optimizer_state_on_cuda(solver):
+    # the second and third calls import the state exported by the one before
+    X, y = make_regression(n_samples=120, n_features=6, noise=1.0, random_state=0)
+    fits = []
+    for device in ("cpu", DEVICE):
+        model = MLPRegressor(backend="torch", device=device, solver=solver,
+                             hidden_layer_sizes=(16,), batch_size=32, shuffle=False,
+                             learning_rate_init=0.01, random_state=0)
+        for _ in range(3):
+            model.partial_fit(X, y / 100)
+        fits.append(model)
+    np.testing.assert_allclose(fits[1].predict(X), fits[0].predict(X), rtol=1e-6, atol=1e-9)
+    assert fits[1]._optimizer.n_steps == fits[0]._optimizer.n_steps == 3 * 4
 
 
 def test_weights_and_optimizer_state_come_back_as_numpy():
