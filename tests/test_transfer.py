@@ -237,6 +237,7 @@ def test_a_stacked_autoencoder_source_gives_its_codes_to_the_new_layers(digits):
     X, y = _task_b(digits)
     autoencoder = StackedAutoencoder((12, 6), batch_norm=True, max_iter=3,
                                      random_state=0).fit(X)
+    before = copy.deepcopy(autoencoder._encoder_weights)
     target = DeepNetRegressor(pretrained=autoencoder, frozen_layers="reused",
                               **FAST).fit(X, y.astype(float))
     assert [c.shape for c in target.coefs_] == [(64, 12), (12, 6), (6, 1)]
@@ -247,6 +248,20 @@ def test_a_stacked_autoencoder_source_gives_its_codes_to_the_new_layers(digits):
     codes = predict_raw(NetworkSpec(64, hidden, "squared_error", "float32"),
                         target._weights()[:-1], X.astype(np.float32))
     np.testing.assert_array_equal(codes, autoencoder.transform(X))
+    _assert_same(autoencoder._encoder_weights, before)
+    # unfrozen training moves the copies, never the autoencoder's own arrays
+    DeepNetRegressor(pretrained=autoencoder, **FAST).fit(X, y.astype(float))
+    _assert_same(autoencoder._encoder_weights, before)
+
+
+def test_partial_fit_starts_from_the_pretrained_layers_and_keeps_them_frozen(digits, source):
+    X, y = _task_b(digits)
+    target = DeepNetClassifier(pretrained=source, frozen_layers="reused", early_stopping=False,
+                               random_state=0)
+    for _ in range(3):
+        target.partial_fit(X, y, classes=np.arange(5, 10))
+    _assert_same(target._weights()[:6], source._weights()[:6])
+    assert target.loss_curve_[-1] < target.loss_curve_[0]
 
 
 def test_clone_and_cross_validation_keep_the_fitted_source(digits, source):
@@ -272,6 +287,8 @@ def test_bad_sources_raise_errors_naming_pretrained(digits, source):
         DeepNetClassifier(pretrained=source, reused_layers=4, **FAST).fit(X, y)
     with pytest.raises(ValueError, match="new_hidden_layers"):
         DeepNetClassifier(new_hidden_layers=(4,), **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="new_hidden_layers must be positive"):
+        DeepNetClassifier(pretrained=source, new_hidden_layers=(4, 0), **FAST).fit(X, y)
     with pytest.raises(ValueError, match="give one of them"):
         DeepNetClassifier(pretrained=source, pretraining="autoencoder", **FAST).fit(X, y)
 

@@ -184,6 +184,9 @@ class _DeepNetMixin:
         for every block or one per block of the whole stack).
         """
         new_sizes = [int(units) for units in self.new_hidden_layers]
+        if any(units < 1 for units in new_sizes):
+            raise ValueError(f"new_hidden_layers must be positive widths, got "
+                             f"{list(self.new_hidden_layers)}.")
         n_blocks = len(reused) + len(new_sizes)
         rates = _per_layer(options.pop("dropout"), n_blocks, "dropout")
         input_dropout, kind = options.pop("input_dropout"), options["dropout_kind"]
