@@ -16,6 +16,18 @@ class DivergenceWarning(ConvergenceWarning):
     """
 
 
+class SingleClassWarning(RuntimeWarning):
+    """A classifier was fitted on targets with only one class.
+
+    scikit-learn's MLPClassifier fits such targets and predicts that class
+    everywhere, and sknn's MLP classifiers keep that behaviour (a drop-in
+    contract, which scikit-learn's own tests check with UserWarnings turned
+    into errors), so this is a RuntimeWarning rather than a UserWarning.
+    PerceptronClassifier refuses one class with a ValueError, as
+    scikit-learn's Perceptron does.
+    """
+
+
 class InconsistentVersionWarning(UserWarning):
     """A model is loaded by another sknn version than the one that saved it.
 
@@ -34,6 +46,16 @@ class InconsistentVersionWarning(UserWarning):
         return (f"Loading {self.estimator_name} saved by sknn {self.saved_version} with sknn "
                 f"{self.current_version}. Its internals may have changed between versions: "
                 f"check its predictions, or refit it with this version.")
+
+
+def warn_single_class(classes, argument="y"):
+    """Warn (:class:`SingleClassWarning`) when ``classes`` has fewer than two labels."""
+    if len(classes) < 2:
+        warnings.warn(SingleClassWarning(
+            f"{argument} has only one class ({np.asarray(classes).tolist()}): the classifier "
+            f"learns nothing but to predict it everywhere (scikit-learn's MLPClassifier "
+            f"does the same). Check the labels (or, in a cross-validation, use a stratified "
+            f"splitter so every fold has each class)."), stacklevel=4)
 
 
 def check_two_classes(classes, argument="y"):

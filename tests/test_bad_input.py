@@ -15,6 +15,7 @@ from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.utils._param_validation import InvalidParameterError
 
 import sknn
+from sknn.exceptions import SingleClassWarning
 from sknn import (
     DeepNetClassifier,
     DeepNetRegressor,
@@ -166,8 +167,8 @@ BAD_TARGETS_AND_WEIGHTS = [
      ValueError, "y is a ragged nested sequence"),
     ("continuous y", CLASSIFIERS, lambda y: dict(y=Y_REAL), ValueError,
      "Unknown label type: continuous"),
-    ("single class", CLASSIFIERS, lambda y: dict(y=np.zeros(N, dtype=int)), ValueError,
-     r"y has only one class \(\[0\]\)"),
+    ("single class", ["PerceptronClassifier"], lambda y: dict(y=np.zeros(N, dtype=int)),
+     ValueError, r"y has only one class \(\[0\]\)"),
     ("weights too short", SUPERVISED, lambda y: dict(sample_weight=np.ones(5)), ValueError,
      r"sample_weight.shape == \(5,\), expected \(20,\)"),
     ("negative weights", SUPERVISED, lambda y: dict(sample_weight=np.linspace(-1, 1, N)),
@@ -242,8 +243,6 @@ def test_partial_fit_needs_every_class_up_front(name):
     y_three = np.arange(N) % 3
     with pytest.raises(ValueError, match="classes must be passed on the first call"):
         clone(estimator).partial_fit(X_GOOD, Y_CLASS)
-    with pytest.raises(ValueError, match=r"classes has only one class \(\[1\]\)"):
-        clone(estimator).partial_fit(X_GOOD, np.ones(N, dtype=int), classes=[1])
     first_call = clone(estimator)
     with pytest.raises(ValueError, match="classes|y.* has classes not in"):
         first_call.partial_fit(X_GOOD, y_three, classes=[0, 1])
@@ -256,20 +255,42 @@ def test_partial_fit_needs_every_class_up_front(name):
 
 
 # -- single-class targets ---------------------------------------------------
+#
+# The decision: each classifier keeps the behaviour of the scikit-learn
+# estimator it replaces. scikit-learn's MLPClassifier fits one class (its
+# shipped test_preserve_feature_names does, with UserWarnings as errors), so
+# the MLP classifiers fit it and say so with a SingleClassWarning (a
+# RuntimeWarning); scikit-learn's Perceptron refuses it, and so does sknn's.
+# check_estimator's check_classifiers_one_label accepts both.
+
+NETWORK_CLASSIFIERS = [name for name in CLASSIFIERS if name != "PerceptronClassifier"]
+
+
+@pytest.mark.parametrize("name", NETWORK_CLASSIFIERS)
+def test_single_class_y_fits_a_network_classifier_with_a_warning(name):
+    X_test = np.random.RandomState(1).uniform(-3, 3, size=(50, 3))
+    with pytest.warns(SingleClassWarning, match=r"y has only one class \(\['spam'\]\)"):
+        fitted = make(name).fit(X_GOOD, np.array(["spam"] * N))
+    assert list(fitted.classes_) == ["spam"]
+    assert (fitted.predict(X_test) == "spam").all()
+    with pytest.warns(SingleClassWarning, match=r"classes has only one class \(\[1\]\)"):
+        make(name).set_params(early_stopping=False).partial_fit(
+            X_GOOD, np.ones(N, dtype=int), classes=[1])
+    assert not issubclass(SingleClassWarning, UserWarning)
+
+
+def test_single_class_y_is_refused_by_the_perceptron():
+    with pytest.raises(ValueError, match=r"y has only one class \(\['spam'\]\).*two classes"):
+        make("PerceptronClassifier").fit(X_GOOD, np.array(["spam"] * N))
+    with pytest.raises(ValueError, match=r"classes has only one class \(\[1\]\)"):
+        make("PerceptronClassifier").partial_fit(X_GOOD, np.ones(N, dtype=int), classes=[1])
+
 
 @pytest.mark.parametrize("name", CLASSIFIERS)
-def test_single_class_y_is_refused_by_every_classifier(name):
-    """sknn refuses one-class ``y`` everywhere (scikit-learn's MLPClassifier fits it).
-
-    check_estimator accepts either behaviour (an error mentioning 'class' or
-    predicting the one class); sknn's classifiers agree with each other and
-    with scikit-learn's Perceptron. Labels are named, strings included.
-    """
-    with pytest.raises(ValueError, match=r"y has only one class \(\['spam'\]\).*two classes"):
-        make(name).fit(X_GOOD, np.array(["spam"] * N))
-    # one class left after sample weights zero out the other is still two classes of y
+def test_one_class_left_by_zero_weights_is_still_two_classes_of_y(name):
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("error", SingleClassWarning)
+        warnings.filterwarnings("ignore", category=UserWarning)
         fitted = make(name).fit(X_GOOD, Y_CLASS, sample_weight=(Y_CLASS == 1).astype(float))
     assert list(fitted.classes_) == [0, 1]
 
@@ -302,10 +323,11 @@ def test_one_sample_with_early_stopping_names_the_split(Estimator):
         estimator.fit(X_GOOD[:1], Y_REAL[:1])
 
 
-@pytest.mark.parametrize("name", CLASSIFIERS)
-def test_one_sample_of_a_classifier_is_one_class(name):
+def test_one_sample_of_a_classifier_is_one_class():
     with pytest.raises(ValueError, match="y has only one class"):
-        make(name).fit(X_GOOD[:1], [1])
+        make("PerceptronClassifier").fit(X_GOOD[:1], [1])
+    with pytest.warns(SingleClassWarning):
+        MLPClassifier(hidden_layer_sizes=(4,), **SMALL_NET).fit(X_GOOD[:1], [1])
 
 
 # -- invalid hyperparameters and combinations ----------------------------------

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_regression
 
-from sknn import MLPClassifier, MLPRegressor
+from sknn import DeepNetClassifier, MLPClassifier, MLPRegressor
 from sknn.exceptions import DivergenceWarning
 
 X, y = make_regression(n_samples=200, n_features=5, random_state=0)
@@ -151,3 +151,110 @@ def test_search_results_do_not_depend_on_n_jobs():
             warnings.simplefilter("ignore")
             results.append(search.fit(X_iris, y_iris).cv_results_["mean_test_score"])
     np.testing.assert_array_equal(results[0], results[1])
+
+
+# -- memory ------------------------------------------------------------------
+
+def _traced_peak_of_fit(estimator, X, y):
+    """Bytes allocated at the peak of ``fit`` beyond what was allocated before it."""
+    import gc
+    import tracemalloc
+    gc.collect()
+    already_tracing = tracemalloc.is_tracing()
+    if not already_tracing:
+        tracemalloc.start()
+    tracemalloc.reset_peak()
+    before = tracemalloc.get_traced_memory()[0]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            estimator.fit(X, y)
+        return tracemalloc.get_traced_memory()[1] - before
+    finally:
+        if not already_tracing:
+            tracemalloc.stop()
+
+
+_MEMORY_ROWS, _MEMORY_FEATURES = 10_000, 784
+
+
+@pytest.mark.parametrize("make_estimator, dtype, copies", [
+    (lambda: MLPClassifier(hidden_layer_sizes=(32,), max_iter=1, random_state=0),
+     np.float32, 0),
+    (lambda: MLPClassifier(hidden_layer_sizes=(32,), max_iter=1, early_stopping=True,
+                           random_state=0), np.float32, 0),
+    (lambda: DeepNetClassifier(n_hidden=2, n_neurons=32, batch_size=256, max_iter=1,
+                               random_state=0), np.float32, 0),
+    (lambda: DeepNetClassifier(n_hidden=2, n_neurons=32, batch_size=256, max_iter=1,
+                               random_state=0), np.float64, 1),
+    (lambda: MLPClassifier(hidden_layer_sizes=(32,), max_iter=1, random_state=0),
+     np.int64, 1),
+], ids=["mlp-float32", "mlp-float32-early-stopping", "deep-net-float32",
+        "deep-net-float64-to-float32", "mlp-int64-to-float64"])
+def test_fit_copies_X_at_most_once_for_dtype_conversion(make_estimator, dtype, copies):
+    """Training allocates at most one converted copy of X, plus a small share of it.
+
+    The small share is the early-stopping validation rows (10%), minibatch
+    buffers and weights; an extra full copy of X (a split, a shuffled copy
+    per epoch) would add 1.0 and fail. benchmarks/bench_memory.py measures
+    the same at 200,000 x 784.
+    """
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((_MEMORY_ROWS, _MEMORY_FEATURES), dtype=np.float32)
+    X = (X * 10).astype(dtype) if dtype == np.int64 else X.astype(dtype, copy=False)
+    y = rng.integers(0, 10, _MEMORY_ROWS)
+    estimator = make_estimator()
+    peak = _traced_peak_of_fit(estimator, X, y)
+    network_dtype = estimator.coefs_[0].dtype
+    converted_copy = X.size * network_dtype.itemsize
+    small_share = 0.35 * X.size * 4  # of a float32 X
+    assert peak < copies * converted_copy + small_share, (peak / X.nbytes, copies)
+    if copies:
+        assert peak > 0.9 * copies * converted_copy  # the conversion is counted
+
+
+# -- partial_fit from a memory-mapped array -----------------------------------
+
+@pytest.mark.parametrize("Estimator, make_y", [
+    (MLPClassifier, lambda X: (X[:, 0] + X[:, 1] > 0).astype(int)),
+    (MLPRegressor, lambda X: X[:, 0] - 2 * X[:, 1]),
+])
+def test_partial_fit_trains_chunk_by_chunk_from_a_read_only_memmap(tmp_path, Estimator,
+                                                                   make_y):
+    """Chunks of a memmap train as the same chunks of an in-memory array do,
+    the file is never written, and the estimator keeps no chunk: its size
+    does not grow with the data it has seen."""
+    import pickle
+    rng = np.random.default_rng(0)
+    n_rows, n_features, chunk = 6_000, 20, 500
+    path = tmp_path / "X.dat"
+    on_disk = np.memmap(path, dtype=np.float32, mode="w+", shape=(n_rows, n_features))
+    on_disk[:] = rng.standard_normal((n_rows, n_features), dtype=np.float32)
+    on_disk.flush()
+    del on_disk
+    file_bytes = path.read_bytes()
+    X_map = np.memmap(path, dtype=np.float32, mode="r", shape=(n_rows, n_features))
+    X_memory = np.array(X_map)
+    y = make_y(X_memory)
+    kwargs = {"classes": [0, 1]} if Estimator is MLPClassifier else {}
+    params = dict(hidden_layer_sizes=(16,), learning_rate_init=0.01, random_state=0)
+    from_map, from_memory = Estimator(**params), Estimator(**params)
+    sizes = []
+    for start in range(0, n_rows, chunk):
+        rows = slice(start, start + chunk)
+        from_map.partial_fit(X_map[rows], y[rows], **kwargs)
+        from_memory.partial_fit(X_memory[rows], y[rows], **kwargs)
+        sizes.append(len(pickle.dumps(from_map)))
+    assert not X_map.flags.writeable
+    for trained, reference in zip(from_map.coefs_ + from_map.intercepts_,
+                                  from_memory.coefs_ + from_memory.intercepts_):
+        np.testing.assert_array_equal(trained, reference)
+        assert trained.dtype == np.float32  # trained in the memmap's dtype, no float64 copy
+    assert from_map.t_ == n_rows
+    # what grows per call is the history (a few floats), not data: a chunk is 40,000 bytes
+    growth_per_chunk = (sizes[-1] - sizes[0]) / (len(sizes) - 1)
+    assert max(sizes) < 0.1 * X_memory.nbytes and growth_per_chunk < 200
+    score = from_map.score(X_memory, y)
+    assert score > 0.75  # one pass learned the rule (chance: accuracy 0.5, R^2 0)
+    del X_map
+    assert path.read_bytes() == file_bytes

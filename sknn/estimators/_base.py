@@ -20,6 +20,7 @@ from sknn._sklearn_compat import _check_sample_weight, _fit_context, check_lbfgs
 from sknn._version import __version__
 from sknn.engines import get_engine
 from sknn.engines.numpy_engine import (
+    NumpyEngine,
     build_layers,
     compute_threads,
     initial_weights,
@@ -259,7 +260,7 @@ class BaseMultilayerPerceptron(InferenceMixin, BaseEstimator, ABC):
             state.no_improvement_count = 0
         X_train, y_train, sw_train, validation = self._split_validation(engine, X, y, sample_weight)
         state.t = getattr(self, "t_", state.t)
-        data = engine.prepare(X_train, y_train, sw_train)
+        data = _prepare_training_data(engine, X_train, y_train, sw_train)
         probe = (gradient_probe(engine, X_train, y_train, sw_train)
                  if getattr(self, "track_gradient_norms", False) else None)
         batch_size = resolve_batch_size(self.batch_size, data.n_samples)
@@ -307,7 +308,9 @@ class BaseMultilayerPerceptron(InferenceMixin, BaseEstimator, ABC):
         validation set instead.
         """
         stratify = y if is_classifier(self) and self.n_outputs_ == 1 else None
-        arrays = (X, y) if sample_weight is None else (X, y, sample_weight)
+        # split row numbers, not X: the training rows are read in place (no copy of X)
+        rows = np.arange(X.shape[0])
+        arrays = (rows, y) if sample_weight is None else (rows, y, sample_weight)
         try:
             parts = train_test_split(*arrays, random_state=self._random_state,
                                      test_size=self.validation_fraction, stratify=stratify)
@@ -317,9 +320,11 @@ class BaseMultilayerPerceptron(InferenceMixin, BaseEstimator, ABC):
                 f"of the {X.shape[0]} sample(s) of X (stratified by class for classifiers), "
                 f"which cannot leave a training and a validation set: {error} Give more "
                 f"samples, another validation_fraction, or set early_stopping=False.") from error
-        X_train, X_val, y_train, y_val = parts[:4]
+        train_rows, val_rows, y_train, y_val = parts[:4]
         sw_train, sw_val = parts[4:] if sample_weight is not None else (None, None)
-        return X_train, X_val, y_train, y_val, sw_train, sw_val
+        X_train = (_TrainingRows(X, train_rows) if isinstance(X, np.ndarray)
+                   else X[train_rows])
+        return X_train, X[val_rows], y_train, y_val, sw_train, sw_val
 
     def _decode_targets(self, y):
         return y
@@ -513,6 +518,43 @@ class BaseMultilayerPerceptron(InferenceMixin, BaseEstimator, ABC):
         if saved != __version__:
             warnings.warn(InconsistentVersionWarning(type(self).__name__, saved, __version__))
         super().__setstate__(state)
+
+
+class _TrainingRows:
+    """Rows ``rows`` of a dense ``X``, read in place: the training part of an
+    early-stopping split without a copy of X.
+
+    Indexing gathers rows (the loop takes one minibatch at a time, as it
+    does from an array); ``np.asarray`` gathers all of them, for an engine
+    that needs one array.
+    """
+
+    def __init__(self, X, rows):
+        self.X, self.rows = X, rows
+        self.shape = (len(rows),) + X.shape[1:]
+        self.dtype, self.ndim = X.dtype, X.ndim
+
+    def __len__(self):
+        return self.shape[0]
+
+    def __getitem__(self, index):
+        return self.X[self.rows[index]]
+
+    def __array__(self, dtype=None, copy=None):
+        return np.asarray(self.X[self.rows], dtype=dtype)
+
+
+def _prepare_training_data(engine, X, y, sample_weight):
+    """``engine.prepare``, keeping :class:`_TrainingRows` as rows of the prepared X
+    on the NumPy engine (other engines, which move data to a device, get an array)."""
+    if not isinstance(X, _TrainingRows):
+        return engine.prepare(X, y, sample_weight)
+    if not isinstance(engine, NumpyEngine):
+        return engine.prepare(np.asarray(X), y, sample_weight)
+    data = engine.prepare(X.X[:0], y, sample_weight)
+    # in the engine's dtype and layout already (X's dtype made the spec), so no copy
+    data.X = _TrainingRows(np.ascontiguousarray(X.X, dtype=engine.dtype), X.rows)
+    return data
 
 
 def _warn_alpha_dropout_with_batch_norm(spec):

@@ -21,7 +21,7 @@ from sklearn.utils.validation import column_or_1d, validate_data
 
 from sknn._sklearn_compat import _check_partial_fit_first_call, _fit_context
 from sknn.estimators._base import BaseMultilayerPerceptron, store_init_arguments
-from sknn.exceptions import check_two_classes, explain_input_errors
+from sknn.exceptions import explain_input_errors, warn_single_class
 from sknn.nn.losses import LOSSES, OUTPUT_ACTIVATIONS, check_targets_in_range, make_loss
 
 _REGRESSION_LOSSES = {name for name in LOSSES.names()
@@ -262,6 +262,17 @@ class _stochastic_solvers_only:
         return types.MethodType(self.method, estimator)
 
 
+def _input_dtypes(estimator):
+    """The dtypes ``fit`` keeps X in; others are converted to the first.
+
+    An estimator with a ``dtype`` parameter (the DeepNet estimators) gets X
+    straight in that dtype, so validation copies X once at most (int64 data
+    would otherwise become float64 first, then float32).
+    """
+    dtype = getattr(estimator, "dtype", None)
+    return (np.float64, np.float32) if dtype is None else np.dtype(dtype)
+
+
 def _docstring(summary, extra_parameters, extra_attributes, examples):
     return (summary + "\n    Parameters\n    ----------" + extra_parameters + _SHARED_PARAMETERS
             + "\n    Attributes\n    ----------" + extra_attributes + _SHARED_ATTRIBUTES
@@ -295,7 +306,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
-                             dtype=(np.float64, np.float32), reset=reset)
+                             dtype=_input_dtypes(self), reset=reset)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if not type_of_target(y).startswith("multilabel"):
@@ -303,7 +314,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
             self._label_binarizer = LabelBinarizer().fit(y)
             if self._label_binarizer.y_type_ != "multilabel-indicator":
-                check_two_classes(self._label_binarizer.classes_, "y")
+                warn_single_class(self._label_binarizer.classes_, "y")
             self.classes_ = self._label_binarizer.classes_
         else:
             classes = unique_labels(y)
@@ -452,7 +463,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
                 self._label_binarizer.fit(y)
             else:
                 self._label_binarizer.fit(classes)
-                check_two_classes(self._label_binarizer.classes_, "classes")
+                warn_single_class(self._label_binarizer.classes_, "classes")
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)
 
     def __sklearn_tags__(self):
@@ -492,7 +503,7 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
-                             y_numeric=True, dtype=(np.float64, np.float32), reset=reset)
+                             y_numeric=True, dtype=_input_dtypes(self), reset=reset)
         if y.dtype.kind in "USV":  # y_numeric converts object arrays only
             y = y.astype(np.float64)
         if y.ndim == 2 and y.shape[1] == 1:
@@ -575,6 +586,16 @@ MLPClassifier.__doc__ = _docstring(
     classes_ : ndarray or list of ndarray
         Class labels seen in ``fit``.
 """, """
+    Notes
+    -----
+    Targets with only one class are fitted as scikit-learn fits them (the
+    model predicts that class everywhere, and ``predict_proba`` keeps
+    scikit-learn's two columns), with a
+    :class:`~sknn.exceptions.SingleClassWarning`;
+    :class:`~sknn.PerceptronClassifier` refuses them, as scikit-learn's
+    Perceptron does. Inputs that NumPy cannot turn into numbers (ragged
+    rows, strings, complex values) raise errors naming the argument.
+
     Examples
     --------
     >>> from sklearn.datasets import make_classification

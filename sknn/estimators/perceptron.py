@@ -118,6 +118,11 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
     Notes
     -----
     With ``shuffle=False`` the weights, ``n_iter_`` and ``t_`` equal
+    ``y`` with only one class raises a ValueError, as in scikit-learn's
+    Perceptron (the MLP classifiers fit it, with a warning), and so do
+    negative ``sample_weight`` values (scikit-learn accepts them; a negative
+    weight would reverse the correction, rewarding mistakes).
+
     scikit-learn's for the same parameters (up to floating-point rounding of
     margins that are exactly zero). With ``shuffle=True`` each epoch visits the
     samples in one NumPy permutation shared by all LTUs, where scikit-learn
