@@ -117,12 +117,12 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
 
     Notes
     -----
-    With ``shuffle=False`` the weights, ``n_iter_`` and ``t_`` equal
     ``y`` with only one class raises a ValueError, as in scikit-learn's
     Perceptron (the MLP classifiers fit it, with a warning), and so do
     negative ``sample_weight`` values (scikit-learn accepts them; a negative
     weight would reverse the correction, rewarding mistakes).
 
+    With ``shuffle=False`` the weights, ``n_iter_`` and ``t_`` equal
     scikit-learn's for the same parameters (up to floating-point rounding of
     margins that are exactly zero). With ``shuffle=True`` each epoch visits the
     samples in one NumPy permutation shared by all LTUs, where scikit-learn
@@ -255,11 +255,11 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("early_stopping should be False with partial_fit")
         first = not hasattr(self, "classes_")
         if first:
-            self.t_ = 1
             if classes is None and not type_of_target(y).startswith("multilabel"):
                 # later chunks may hold labels this one lacks: the units need them all now
                 raise ValueError("classes must be passed on the first call to partial_fit: "
                                  "the labels of every chunk to come, e.g. np.unique(y_all).")
+            self.t_ = 1
         return self._partial_fit(X, y, classes, sample_weight, 1, None, None, reset=first)
 
     def decision_function(self, X):
@@ -347,8 +347,8 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
             return X, y
         check_classification_targets(y)
         self._multilabel = False
-        if reset and classes is None:
         source = "y" if classes is None else "classes"
+        if reset and classes is None:
             classes = np.unique(y)
         _check_partial_fit_first_call(self, classes)
         check_two_classes(self.classes_, source)
