@@ -258,3 +258,24 @@ def test_partial_fit_trains_chunk_by_chunk_from_a_read_only_memmap(tmp_path, Est
     assert score > 0.75  # one pass learned the rule (chance: accuracy 0.5, R^2 0)
     del X_map
     assert path.read_bytes() == file_bytes
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_early_stopping_without_copying_X_keeps_scikit_learns_split_and_weights(shuffle):
+    """The training rows are read in place, yet every batch holds the rows that
+    scikit-learn's copied training split gives it: the weights are scikit-learn's."""
+    import sklearn.neural_network as sk
+    from sklearn.datasets import load_digits
+    X_digits, y_digits = load_digits(return_X_y=True)
+    params = dict(hidden_layer_sizes=(12,), max_iter=12, early_stopping=True,
+                  validation_fraction=0.2, n_iter_no_change=3, shuffle=shuffle,
+                  batch_size=64, random_state=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = MLPClassifier(**params).fit(X_digits, y_digits)
+        theirs = sk.MLPClassifier(**params).fit(X_digits, y_digits)
+    assert ours.n_iter_ == theirs.n_iter_
+    np.testing.assert_allclose(ours.validation_scores_, theirs.validation_scores_)
+    for mine, reference in zip(ours.coefs_ + ours.intercepts_,
+                               theirs.coefs_ + theirs.intercepts_):
+        np.testing.assert_allclose(mine, reference, rtol=1e-7, atol=1e-9)

@@ -154,7 +154,9 @@ _SHARED_PARAMETERS = """
 
     dropout_kind : {'auto', 'standard', 'alpha'}, default='auto'
         'alpha' dropout keeps the mean and variance of SELU activations;
-        'auto' picks it when ``activation='selu'``.
+        'auto' picks it when ``activation='selu'``. With batch norm it
+        trains but warns: batch norm replaces those statistics with its own,
+        so alpha dropout has nothing left to preserve.
 
     l1 : float, default=0.0
         L1 penalty on the kernels, scaled like ``alpha``.
