@@ -16,7 +16,7 @@ except ImportError:
     HAVE_TORCH = False
 
 ROW_KEYS = {"dataset", "task", "method", "n_seeds", "score_median", "score_min", "fit_s_median",
-            "epochs_median", "convergence_warnings", "time_vs_deepnet"}
+            "epochs_median", "convergence_warnings", "time_vs_deepnet", "torch_time_ratio"}
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +80,23 @@ def test_summary_statistics_over_seeds(bench):
     assert sk["time_vs_deepnet"] == pytest.approx(4.0)
     assert sk["convergence_warnings"] == 1
     lines = bench.target_lines(rows)
-    assert len(lines) == 1 and "MISSES" in lines[0] and "-0.0500 vs sklearn" in lines[0]
+    assert len(lines) == 1 and lines[0].startswith("- d deepnet: MISSES")
+    assert "-0.0500 vs sklearn" in lines[0]
+    assert deep["torch_time_ratio"] is None  # no torch rows
+
+
+def test_candidate_parameters_reach_the_extra_row(bench):
+    """--deepnet-params adds a 'deepnet+' contender built with exactly those parameters."""
+    params = {"early_stopping": False, "max_iter": 6, "n_iter_no_change": 100}
+    rows, raw = bench.run_benchmark(["iris"], seeds=1, methods=("deepnet", "deepnet+"),
+                                    deepnet_params=params, log=lambda line: None)
+    by_method = {r["method"]: r for r in rows}
+    assert by_method["deepnet+"]["epochs_median"] == 6  # a fixed budget, no early stop
+    assert by_method["deepnet+"]["convergence_warnings"] == 1
+    model = bench.make_model("deepnet+", "classification", 3, deepnet_params=params)
+    assert model[-1].get_params()["max_iter"] == 6 and model[-1].random_state == 3
+    lines = bench.target_lines(rows)
+    assert [line.split(":")[0] for line in lines] == ["- iris deepnet", "- iris deepnet+"]
 
 
 @pytest.mark.skipif(not HAVE_TORCH, reason="torch is not installed")
