@@ -25,6 +25,18 @@ class SingleClassWarning(RuntimeWarning):
     into errors), so this is a RuntimeWarning rather than a UserWarning.
     PerceptronClassifier refuses one class with a ValueError, as
     scikit-learn's Perceptron does.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from sknn import MLPClassifier
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     clf = MLPClassifier(hidden_layer_sizes=(2,), max_iter=5).fit([[0.0], [1.0]], [3, 3])
+    >>> any(issubclass(w.category, SingleClassWarning) for w in caught)
+    True
+    >>> clf.predict([[5.0]])
+    array([3])
     """
 
 
