@@ -70,7 +70,7 @@ print(f"lowest smoothed loss at rate {lowest:.3g}; suggested rate {result.sugges
 
 # %%
 # Training at the suggested rate, and ten times below and above it
-# ---------------------------------------------------------------
+# ----------------------------------------------------------------
 curves = {}
 print(f"\n{'rate':>12} {'final loss':>10} {'test accuracy':>13}")
 for factor in (0.1, 1.0, 10.0):

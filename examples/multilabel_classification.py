@@ -51,7 +51,7 @@ print(f"Y is a {Y.shape[0]} x {Y.shape[1]} indicator matrix; "
 
 # %%
 # Fit: sigmoid outputs and binary cross-entropy come from the shape of y
-# ---------------------------------------------------------------------
+# ----------------------------------------------------------------------
 clf = MLPClassifier(hidden_layer_sizes=(64,), alpha=1e-3, max_iter=30 if QUICK else 200,
                     early_stopping=not QUICK, random_state=0).fit(X_train, Y_train)
 proba = clf.predict_proba(X_test)
@@ -75,7 +75,7 @@ print(f"always-absent baseline Hamming loss:            {Y_test.mean():.3f}")
 
 # %%
 # Plot: per-label scores and the predicted probabilities
-# -----------------------------------------------------
+# ------------------------------------------------------
 fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
 labels = np.arange(Y.shape[1])
 for offset, (name, values) in zip((-0.25, 0, 0.25),
