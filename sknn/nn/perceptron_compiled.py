@@ -5,8 +5,9 @@ NumPy with Python work per *mistake*; on noisy data (a fifth of the samples
 wrong) that costs about ten times scikit-learn's Cython loop. This module
 holds the same rule as a plain loop over the samples, compiled by Numba
 (the optional ``speed`` extra), which brings the classic rule to
-scikit-learn's speed. Without Numba, :func:`sequential_epoch` is ``None``
-and the NumPy path runs; both compute the same pass (tests compare them).
+scikit-learn's speed. Without Numba, :data:`available` is False and the
+estimators run the NumPy rule; both compute the same pass (tests compare
+them). Numba is imported on the first compiled epoch, not with sknn.
 
 The rule, per sample ``i`` in visiting order and per unit ``j``, in
 scikit-learn's order (margin, L2 shrink, add)::
@@ -18,6 +19,8 @@ scikit-learn's order (margin, L2 shrink, add)::
 """
 
 from __future__ import annotations
+
+import importlib.util
 
 import numpy as np
 
@@ -82,27 +85,30 @@ def _sequential_epoch(X, order, T, U, W, b, sq, l1, shrink, sign_rule, fit_inter
     return loss, sq_sum
 
 
-def _compile():
-    try:
+_compiled = None
+
+
+def _kernel():
+    """The compiled kernel, built on first use: importing Numba costs a
+    noticeable fraction of a second, which ``import sknn`` should not pay."""
+    global _compiled
+    if _compiled is None:
         import numba
-    except ImportError:
-        return None
-    return numba.njit(cache=True, nogil=True)(_sequential_epoch)
 
-
-_compiled = _compile()
+        _compiled = numba.njit(cache=True, nogil=True)(_sequential_epoch)
+    return _compiled
 
 
 def sequential_epoch(X, order, T, U, W, b, state, *, rule, shrink, fit_intercept,
                      intercept_decay):
-    """One pass of the classic rule over ``X[order]``, compiled; ``None`` without Numba.
+    """One pass of the classic rule over ``X[order]``, compiled (needs Numba).
 
     ``T`` and ``U`` are already in visiting order (row ``p`` belongs to
     sample ``order[p]``); ``W`` (``(n_features, k)``), ``b`` and ``state``
     are updated in place, and ``(loss, sq_sum)`` per unit is returned, as
     :func:`sknn.nn.perceptron_rule.blocked_epoch` does.
     """
-    if _compiled is None:
+    if not available:
         raise ImportError("the compiled perceptron rule needs numba: "
                           "pip install sknn-learn[speed]")
     X = np.ascontiguousarray(X)
@@ -110,7 +116,7 @@ def sequential_epoch(X, order, T, U, W, b, state, *, rule, shrink, fit_intercept
     bias = np.ascontiguousarray(b, dtype=np.float64)
     sq = np.ascontiguousarray(state["sq"], dtype=np.float64)
     l1 = np.ascontiguousarray(state["l1"], dtype=np.float64)
-    loss, sq_sum = _compiled(
+    loss, sq_sum = _kernel()(
         X, np.ascontiguousarray(order, dtype=np.intp),
         np.ascontiguousarray(T, dtype=np.float64), np.ascontiguousarray(U, dtype=np.float64),
         units, bias, sq, l1, float(shrink), rule == "sign", bool(fit_intercept),
@@ -122,4 +128,5 @@ def sequential_epoch(X, order, T, U, W, b, state, *, rule, shrink, fit_intercept
     return loss, sq_sum
 
 
-available = _compiled is not None
+#: Whether Numba is installed (estimators fall back to the NumPy rule without it).
+available = importlib.util.find_spec("numba") is not None

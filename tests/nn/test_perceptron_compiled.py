@@ -73,3 +73,12 @@ def test_compiled_rule_does_not_copy_or_modify_X():
     before = X.copy()
     PerceptronClassifier(max_iter=3, tol=None).fit(X, y)
     np.testing.assert_array_equal(X, before)
+
+
+def test_importing_sknn_does_not_import_numba():
+    import subprocess
+    import sys
+
+    code = "import sys, sknn; sknn.PerceptronClassifier(); print('numba' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
