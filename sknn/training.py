@@ -362,6 +362,10 @@ class _Loop:
         state.t += self.data.n_samples
         state.loss_curve.append(state.loss)
         score = _update_stopping(state, config, self.validation, self.engine)
+        if self.rates.current(state, epoch_lr) > epoch_lr:
+            # a rising rate is a warm-up (1cycle's first phase): the loss may
+            # stall or spike by design, so patience starts once it stops rising
+            state.no_improvement_count = 0
         _record(state, self.validation, self.engine, epoch_lr, time.perf_counter() - started,
                 score)
         history = state.history

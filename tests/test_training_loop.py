@@ -606,3 +606,27 @@ def test_the_optimizer_gets_its_momentum_back_even_when_training_fails(monkeypat
         _fit(engine, _config(batch_size=BATCH, schedule=OneCycle(max_lr=0.5)))
     assert calls[0] == pytest.approx(0.95)
     assert engine.optimizer.momentum == 0.9
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_patience_starts_when_the_warm_up_ends(early_stopping):
+    # tol so large that no epoch counts as an improvement: without the warm-up
+    # rule training would stop after n_iter_no_change + 1 epochs, mid warm-up
+    from sknn import DeepNetRegressor
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(120, 3))
+    y = X @ np.array([1.0, -2.0, 0.5])
+    model = DeepNetRegressor(n_hidden=1, n_neurons=8, learning_rate="one_cycle",
+                             max_iter=40, tol=1e6, n_iter_no_change=2,
+                             early_stopping=early_stopping, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(X, y)
+    rates = model.history_["learning_rate"]
+    peak = int(np.argmax(rates))
+    assert peak >= 5  # the warm-up is longer than the patience
+    # the rate rose through every epoch before the peak, and stopping came
+    # exactly patience + 1 epochs after it
+    assert all(a < b for a, b in zip(rates[:peak], rates[1:peak + 1]))
+    assert model.n_iter_ == peak + 2 + 1
