@@ -410,20 +410,29 @@ CONFIGURATIONS = [
 @pytest.mark.parametrize("params", CONFIGURATIONS, ids=str)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_nothing_passed_in_is_modified(name, params, dtype):
-    if name not in SUPERVISED:
-        pytest.skip("unsupervised estimators are checked by their own tests")
-    estimator = make(name).set_params(**params)
-    X, y = X_GOOD.astype(dtype), good_y(name).copy()
-    sample_weight = np.linspace(0.5, 1.5, N)
-    arrays = (X, y, sample_weight)
+    estimator = make(name)
+    unknown = set(params) - set(estimator.get_params())
+    if unknown:
+        pytest.skip(f"{name} has no {sorted(unknown)}")
+    estimator.set_params(**params)
+    supervised = name in SUPERVISED
+    X, y = X_GOOD.astype(dtype), (good_y(name).copy() if supervised else None)
+    weights = {"sample_weight": np.linspace(0.5, 1.5, N)} if supervised else {}
+    arrays = [array for array in (X, y, *weights.values()) if array is not None]
     before = [array.copy() for array in arrays]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        estimator.fit(X, y, sample_weight=sample_weight)
-        if hasattr(estimator, "partial_fit") and not estimator.early_stopping:
-            estimator.partial_fit(X, y, sample_weight=sample_weight)
+        fit(estimator, X, y, **weights)
+        if (supervised and hasattr(estimator, "partial_fit")
+                and not getattr(estimator, "early_stopping", False)):
+            _partial_fit(estimator, X, y, **weights)
         for method in _methods(estimator):
             _call(estimator, method, X, y)
+        if hasattr(estimator, "inverse_transform"):
+            codes = estimator.transform(X)
+            codes_before = codes.copy()
+            estimator.inverse_transform(codes)
+            np.testing.assert_array_equal(codes, codes_before)
     for array, original in zip(arrays, before):
         np.testing.assert_array_equal(array, original)
         assert array.dtype == original.dtype
