@@ -39,5 +39,5 @@ SECTIONS = [
      None),
     ("Warnings", "sknn.exceptions",
      "Warnings specific to sknn.",
-     ["DivergenceWarning", "InconsistentVersionWarning"]),
+     ["DivergenceWarning", "InconsistentVersionWarning", "SingleClassWarning"]),
 ]

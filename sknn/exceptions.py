@@ -12,7 +12,25 @@ class DivergenceWarning(ConvergenceWarning):
     """Training stopped because the loss became NaN or infinite.
 
     A subclass of scikit-learn's ConvergenceWarning, so code that filters
-    convergence warnings (as searches often do) filters this one too.
+    convergence warnings (as searches often do) filters this one too. The
+    estimator stays fitted, with the weights of its best finite epoch.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from sklearn.datasets import make_regression
+    >>> from sknn import MLPRegressor
+    >>> X, y = make_regression(n_samples=200, n_features=5, random_state=0)
+    >>> reg = MLPRegressor(hidden_layer_sizes=(20,), solver="sgd", learning_rate_init=0.05,
+    ...                    max_iter=50, random_state=0)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = reg.fit(X, y)   # unscaled targets and a high rate: the loss explodes
+    >>> any(issubclass(w.category, DivergenceWarning) for w in caught)
+    True
+    >>> bool(np.isfinite(reg.predict(X)).all())
+    True
     """
 
 
@@ -47,6 +65,20 @@ class InconsistentVersionWarning(UserWarning):
     ----------
     estimator_name : str
     saved_version, current_version : str
+
+    Examples
+    --------
+    >>> import pickle, warnings
+    >>> from sknn import MLPClassifier
+    >>> clf = MLPClassifier(hidden_layer_sizes=(2,), max_iter=5).fit([[0.0], [1.0]], [0, 1])
+    >>> state = clf.__getstate__()
+    >>> state["_sknn_version"] = "0.0.1"    # as if saved by another version
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     clf.__setstate__(state)
+    >>> [str(w.message.saved_version) for w in caught
+    ...  if issubclass(w.category, InconsistentVersionWarning)]
+    ['0.0.1']
     """
 
     def __init__(self, estimator_name, saved_version, current_version):

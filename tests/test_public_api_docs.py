@@ -31,8 +31,6 @@ SKLEARN_API_METHODS = {
 # Documented without a runnable example yet, in files this suite's docs
 # owner may not edit; strict, so the entry must go once the example exists.
 KNOWN_WITHOUT_EXAMPLES = {
-    "sknn.exceptions.DivergenceWarning",
-    "sknn.exceptions.InconsistentVersionWarning",
     "sknn.DeepNetClassifier.mc_predict_proba",
     "sknn.DeepNetRegressor.mc_predict",
 }
