@@ -330,12 +330,22 @@ def median_ratio(numerators, denominators):
     return statistics.median(a / b for a, b in zip(numerators, denominators))
 
 
+def paired_record(scores, reference):
+    """``{"better", "equal", "worse"}`` counts of seeds, against the same seeds' reference."""
+    if reference is None:
+        return None
+    return {"better": sum(a > b for a, b in zip(scores, reference)),
+            "equal": sum(a == b for a, b in zip(scores, reference)),
+            "worse": sum(a < b for a, b in zip(scores, reference))}
+
+
 def summarize(raw, datasets, methods):
     """One row per (dataset, method): score median/min, fit seconds median, ratios."""
     rows = []
     for name in datasets:
         runs = [r for r in raw if r["dataset"] == name]
         fit_s = {m: [r["fit_s"] for r in runs if r["method"] == m] for m in methods}
+        scores = {m: [r["score"] for r in runs if r["method"] == m] for m in methods}
         for method in methods:
             mine = [r for r in runs if r["method"] == method]
             row = {
@@ -350,6 +360,9 @@ def summarize(raw, datasets, methods):
                 # in one run, robust to a busy neighbour.
                 "time_vs_deepnet": median_ratio(fit_s[method], fit_s.get("deepnet")),
                 "torch_time_ratio": median_ratio(fit_s.get("torch"), fit_s[method]),
+                # Paired by seed (same split): differences of a test sample or
+                # two decide medians on these small test sets.
+                "seeds_vs_torch": paired_record(scores[method], scores.get("torch")),
             }
             rows.append(row)
     return rows
@@ -363,13 +376,16 @@ def metric_name(task):
 
 
 def result_table(rows):
-    lines = ["| dataset | method | test score | median | min | fit s (median) "
-             "| time / deepnet | epochs (median) | ConvergenceWarning |",
-             "|---|---|---|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| dataset | method | test score | median | min | seeds better/equal/worse "
+             "than torch | fit s (median) | time / deepnet | epochs (median) "
+             "| ConvergenceWarning |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         ratio = "n/a" if r["time_vs_deepnet"] is None else f"{r['time_vs_deepnet']:.2f}x"
+        paired = ("n/a" if r["seeds_vs_torch"] is None or r["method"] == "torch"
+                  else "/".join(str(r["seeds_vs_torch"][k]) for k in ("better", "equal", "worse")))
         lines.append(f"| {r['dataset']} | {r['method']} | {metric_name(r['task'])} "
-                     f"| {r['score_median']:.4f} | {r['score_min']:.4f} "
+                     f"| {r['score_median']:.4f} | {r['score_min']:.4f} | {paired} "
                      f"| {r['fit_s_median']:.3f} | {ratio} | {r['epochs_median']:g} "
                      f"| {r['convergence_warnings']}/{r['n_seeds']} |")
     return lines

@@ -16,7 +16,8 @@ except ImportError:
     HAVE_TORCH = False
 
 ROW_KEYS = {"dataset", "task", "method", "n_seeds", "score_median", "score_min", "fit_s_median",
-            "epochs_median", "convergence_warnings", "time_vs_deepnet", "torch_time_ratio"}
+            "epochs_median", "convergence_warnings", "time_vs_deepnet", "torch_time_ratio",
+            "seeds_vs_torch"}
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +62,8 @@ def test_one_tiny_configuration(bench):
     assert by_method["sklearn"]["convergence_warnings"] == 1  # 4 epochs cannot converge
     if HAVE_TORCH:
         assert by_method["torch"]["epochs_median"] == 3
+        assert by_method["torch"]["seeds_vs_torch"] == {"better": 0, "equal": 1, "worse": 0}
+        assert sum(by_method["deepnet"]["seeds_vs_torch"].values()) == 1
     table = bench.result_table(rows)
     assert len(table) == 2 + len(rows)
     assert all(line.count("|") == table[0].count("|") for line in table)
@@ -82,7 +85,12 @@ def test_summary_statistics_over_seeds(bench):
     lines = bench.target_lines(rows)
     assert len(lines) == 1 and lines[0].startswith("- d deepnet: MISSES")
     assert "-0.0500 vs sklearn" in lines[0]
-    assert deep["torch_time_ratio"] is None  # no torch rows
+    assert deep["torch_time_ratio"] is None and deep["seeds_vs_torch"] is None  # no torch
+
+
+def test_paired_record_counts_seeds(bench):
+    record = bench.paired_record([0.9, 0.8, 0.7, 0.95], [0.85, 0.8, 0.75, 0.9])
+    assert record == {"better": 2, "equal": 1, "worse": 1}
 
 
 def test_candidate_parameters_reach_the_extra_row(bench):
