@@ -24,6 +24,21 @@ class Dense:
 
 
 @dataclass(frozen=True)
+class TiedDense:
+    """A dense layer reusing the transposed kernel of the ``Dense`` at ``tied_to``.
+
+    ``tied_to`` indexes the spec's layers. The layer has its own bias; its
+    output width is the tied layer's input width, so it maps that layer's
+    outputs back to its inputs (an autoencoder decoder with tied weights:
+    ``X' = H W^T + b'``). Training updates the shared kernel with the sum of
+    both layers' gradients.
+    """
+
+    tied_to: int
+    trainable: bool = True
+
+
+@dataclass(frozen=True)
 class Activation:
     """An elementwise activation from the activation registry.
 

@@ -11,6 +11,8 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sknn import StackedAutoencoder
+from sknn.engines.numpy_engine import NumpyEngine, initial_weights
+from sknn.spec import Activation, BatchNorm, Dense, NetworkSpec, Regularization, TiedDense
 
 CONFIGURATIONS = [
     StackedAutoencoder(hidden_layer_sizes=(4,), max_iter=5, random_state=0),
@@ -19,6 +21,8 @@ CONFIGURATIONS = [
     StackedAutoencoder(hidden_layer_sizes=(5, 3), batch_norm=True, solver="nadam",
                        learning_rate="one_cycle", max_iter=5, random_state=0),
     StackedAutoencoder(hidden_layer_sizes=(4,), solver="lbfgs", max_iter=20, random_state=0),
+    StackedAutoencoder(hidden_layer_sizes=(5, 3), tied_weights=True, fine_tune_iter=2,
+                       max_iter=5, random_state=0),
 ]
 
 
@@ -171,3 +175,65 @@ def test_invalid_parameters_are_refused(digits):
         StackedAutoencoder(hidden_layer_sizes=(4, 0)).fit(digits)
     with pytest.raises(ValueError, match="heaviside"):
         StackedAutoencoder(activation="heaviside").fit(digits)
+
+
+# -- tied weights -----------------------------------------------------------------
+TIED_SPEC = NetworkSpec(6, (Dense(4), BatchNorm(), Activation("tanh"), Dense(3),
+                            Activation("elu"), TiedDense(3), TiedDense(0)),
+                        "squared_error", "float64")
+
+
+def test_tied_dense_gradient_matches_finite_differences():
+    X = np.random.RandomState(0).randn(30, 6)
+    engine = NumpyEngine(TIED_SPEC, initial_weights(TIED_SPEC, np.random.RandomState(1)),
+                         regularization=Regularization(alpha=0.3))
+    data = engine.prepare(X, X)
+    _, gradient = engine.loss_and_gradient(data)
+    gradient = gradient.copy()
+    start = engine.flat_parameters().copy()
+    numeric = np.empty_like(start)
+    for i in range(start.size):
+        losses = []
+        for step in (1e-6, -1e-6):
+            shifted = start.copy()
+            shifted[i] += step
+            engine.set_flat_parameters(shifted)
+            losses.append(engine.loss_and_gradient(data)[0])
+        numeric[i] = (losses[0] - losses[1]) / 2e-6
+    np.testing.assert_allclose(gradient, numeric, rtol=1e-6, atol=1e-8)
+    # only the biases are the tied layers' own: 2 kernels, their biases, BN's
+    # gamma and beta, then the tied biases (widths 4 and 6)
+    assert start.size == 6 * 4 + 4 * 3 + 4 + 3 + 2 * 4 + 4 + 6
+
+
+def test_tied_dense_agrees_with_torch():
+    pytest.importorskip("torch")
+    from sknn.engines.torch_engine import TorchEngine
+
+    X = np.random.RandomState(0).randn(30, 6)
+    weights = initial_weights(TIED_SPEC, np.random.RandomState(1))
+    numpy_engine = NumpyEngine(TIED_SPEC, weights, regularization=Regularization(alpha=0.3))
+    torch_engine = TorchEngine(TIED_SPEC, weights, regularization=Regularization(alpha=0.3))
+    numpy_loss, numpy_grad = numpy_engine.loss_and_gradient(numpy_engine.prepare(X, X))
+    torch_loss, torch_grad = torch_engine.loss_and_gradient(torch_engine.prepare(X, X))
+    np.testing.assert_allclose(torch_loss, numpy_loss, rtol=1e-12)
+    np.testing.assert_allclose(torch_grad, numpy_grad, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_tied_weights_decode_with_the_transposed_encoder(digits):
+    tied = StackedAutoencoder((16, 6), tied_weights=True, fine_tune_iter=3, max_iter=5,
+                              dtype="float64", random_state=0).fit(digits)
+    for decoder, encoder in zip(tied.decoder_coefs_, tied.coefs_, strict=True):
+        np.testing.assert_array_equal(decoder, encoder.T)
+    codes = tied.transform(digits)
+    hidden = codes @ tied.coefs_[1].T + tied.decoder_intercepts_[1]
+    expected = hidden @ tied.coefs_[0].T + tied.decoder_intercepts_[0]
+    np.testing.assert_allclose(tied.inverse_transform(codes), expected, rtol=1e-12)
+    pytest.importorskip("torch")
+    on_torch = StackedAutoencoder((16, 6), tied_weights=True, fine_tune_iter=3, max_iter=5,
+                                  dtype="float64", random_state=0, backend="torch",
+                                  device="cpu").fit(digits)
+    for ours, theirs in zip(tied.coefs_ + tied.decoder_intercepts_,
+                            on_torch.coefs_ + on_torch.decoder_intercepts_):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-8)

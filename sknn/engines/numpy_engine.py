@@ -23,6 +23,7 @@ from sknn.spec import Activation, Regularization
 from sknn.spec import BatchNorm as BatchNormSpec
 from sknn.spec import Dense as DenseSpec
 from sknn.spec import Dropout as DropoutSpec
+from sknn.spec import TiedDense as TiedDenseSpec
 
 
 @dataclass
@@ -69,6 +70,9 @@ def build_layers(spec, rng=None):
         elif isinstance(layer, Activation):
             built = make_activation_layer(layer, width, rng)
             reusable = False
+        elif isinstance(layer, TiedDenseSpec):
+            built = TiedDense(layers[layer.tied_to], needs_input_grad=has_params)
+            width, reusable = built.fan_out, True
         else:
             raise TypeError(f"The NumPy engine cannot build a {type(layer).__name__} layer")
         if not getattr(layer, "trainable", True):
@@ -79,6 +83,46 @@ def build_layers(spec, rng=None):
         has_params = has_params or (bool(built.param_shapes) and trainable)
         layers.append(built)
     return layers
+
+
+class TiedDense:
+    """``Y = X W^T + b`` with ``W`` the kernel of an earlier :class:`Dense` layer.
+
+    Only the bias is this layer's parameter. Its share of the shared
+    kernel's gradient, ``(X^T dY)^T``, waits in :attr:`pending` until the
+    engine adds it with :meth:`add_pending_gradient`: the tied dense layer's
+    own backward pass, which runs later, overwrites its kernel gradient.
+    """
+
+    def __init__(self, tied, needs_input_grad=True):
+        self.tied = tied
+        self.fan_in, self.fan_out = tied.fan_out, tied.fan_in
+        self.needs_input_grad = needs_input_grad
+        self.bias = self.bias_grad = self.pending = None
+
+    @property
+    def param_shapes(self):
+        return {"bias": (self.fan_out,)}
+
+    def bind(self, params, grads):
+        self.bias, self.bias_grad = params["bias"], grads["bias"]
+
+    def forward(self, X, training=False):
+        kernel = self.tied.kernel
+        Y = np.asarray(X @ kernel.T)
+        Y += self.bias
+
+        def backward(dY):
+            np.sum(dY, axis=0, out=self.bias_grad)
+            self.pending = np.asarray(dY.T @ X)
+            return np.dot(dY, kernel) if self.needs_input_grad else None
+
+        return Y, backward
+
+    def add_pending_gradient(self):
+        if self.pending is not None:
+            self.tied.kernel_grad += self.pending
+            self.pending = None
 
 
 class _InferenceMode:
@@ -122,17 +166,16 @@ def initial_weights(spec, rng):
     Other layers start from their constant initial values (BatchNorm:
     gamma 1, beta 0, moving mean 0, moving variance 1; PReLU: its slope).
     """
-    weights, fan_in = [], spec.n_inputs
+    weights = []
     # built with a throwaway generator: building draws nothing, and ``rng``
     # must see the dense layers' draws only
     layers = build_layers(spec, np.random.default_rng(0))
     for spec_layer, layer in zip(spec.layers, layers):
         if isinstance(spec_layer, DenseSpec):
             init = INITIALIZERS.get(spec_layer.initializer)
-            kernel, bias = init(fan_in, spec_layer.units, rng, spec.dtype,
+            kernel, bias = init(layer.fan_in, spec_layer.units, rng, spec.dtype,
                                 gain=spec_layer.init_gain)
             weights.append({"kernel": kernel, "bias": bias})
-            fan_in = spec_layer.units
         else:
             state = initial_state(layer, spec.dtype)
             if state:
@@ -183,6 +226,8 @@ class NumpyEngine:
         # frozen layers are out of reach of max-norm too: they must not move
         self._dense_kernels = [layer.kernel for layer in self.network.layers
                                if isinstance(layer, Dense) and getattr(layer, "trainable", True)]
+        self._tied_layers = [layer for layer in self.network.layers
+                             if isinstance(layer, TiedDense)]
         n_trainable = self.network.n_trainable_params
         self._params = self.network.params[:n_trainable]
         self._grads = self.network.grads[:n_trainable]
@@ -212,6 +257,8 @@ class NumpyEngine:
         raw, backward = self.network.forward(X, training=True)
         loss, grad = self.loss_fn.value_and_gradient(raw, Y, sample_weight)
         backward(grad)
+        for layer in self._tied_layers:  # after the tied kernels' own gradients
+            layer.add_pending_gradient()
         return loss
 
     @staticmethod

@@ -60,6 +60,7 @@ from sknn.spec import Activation, Regularization
 from sknn.spec import BatchNorm as BatchNormSpec
 from sknn.spec import Dense as DenseSpec
 from sknn.spec import Dropout as DropoutSpec
+from sknn.spec import TiedDense as TiedDenseSpec
 
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
@@ -153,6 +154,22 @@ class _BatchNorm(nn.BatchNorm1d):
         return (X - mean) * torch.rsqrt(var + self.eps) * self.weight + self.bias
 
 
+class _TiedLinear(nn.Module):
+    """``x W + b``: the transposed weight of an earlier ``nn.Linear`` and its own bias.
+
+    The linear layer is held by reference, not as a submodule, so its weight
+    is one parameter of the network (autograd sums both uses' gradients).
+    """
+
+    def __init__(self, tied):
+        super().__init__()
+        self._tied = (tied,)
+        self.bias = nn.Parameter(torch.zeros(tied.in_features))
+
+    def forward(self, X):
+        return F.linear(X, self._tied[0].weight.t(), self.bias)
+
+
 def build_module(spec, device):
     """``nn.Sequential`` of ``spec``'s layers, in ``spec.dtype`` on ``device``."""
     modules, width = [], spec.n_inputs
@@ -167,6 +184,9 @@ def build_module(spec, device):
         elif isinstance(layer, Activation):
             fn = resolve_activation(layer.name, layer.alpha)
             modules.append(ACTIVATION_MODULES[fn.name](fn.alpha, width))
+        elif isinstance(layer, TiedDenseSpec):
+            modules.append(_TiedLinear(modules[layer.tied_to]))
+            width = modules[-1].bias.shape[0]
         else:
             raise TypeError(f"The torch engine cannot build a {type(layer).__name__} layer")
         if not getattr(layer, "trainable", True):  # frozen: no gradient, no update
@@ -187,6 +207,8 @@ def _weight_views(module):
                           "moving_variance": (layer.running_var, False)})
         elif isinstance(layer, nn.PReLU):
             views.append({"slope": (layer.weight, False)})
+        elif isinstance(layer, _TiedLinear):
+            views.append({"bias": (layer.bias, False)})
     return views
 
 

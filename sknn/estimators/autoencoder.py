@@ -30,7 +30,15 @@ from sknn.nn.activations import ACTIVATIONS, check_trainable, resolve_activation
 from sknn.nn.initializers import INITIALIZERS, Initializer, auto_initializer
 from sknn.nn.optimizers import OPTIMIZERS, make_optimizer
 from sknn.schedules import SCHEDULES, Schedule
-from sknn.spec import Activation, BatchNorm, Dense, NetworkSpec, Regularization, TrainConfig
+from sknn.spec import (
+    Activation,
+    BatchNorm,
+    Dense,
+    NetworkSpec,
+    Regularization,
+    TiedDense,
+    TrainConfig,
+)
 from sknn.training import TrainState, fit_lbfgs, fit_loop, resolve_batch_size
 
 #: Loss of every reconstruction: half the squared error, identity output.
@@ -58,8 +66,10 @@ class StackedAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     lower layers, and is what their ``pretraining='autoencoder'`` trains.
 
     Decoders are linear, so a reconstruction is an affine map of the
-    deepest codes: what the stack learns lives in the encoder. Weights are
-    not tied (each decoder has its own kernel). Training uses sknn's engines
+    deepest codes: what the stack learns lives in the encoder. With
+    ``tied_weights=True`` each decoder's kernel is the transpose of its
+    encoder's (only its bias is its own): half the weights, and a
+    regularizer. Training uses sknn's engines
     and training loop, so ``solver``, schedules, ``backend='torch'`` and
     ``verbose`` work as for the MLP estimators, and sparse ``X`` is
     accepted (the reconstruction targets are densified).
@@ -98,6 +108,11 @@ class StackedAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     fine_tune_iter : int, default=0
         Epochs of joint training of the whole stack after the greedy phase;
         0 skips it.
+
+    tied_weights : bool, default=False
+        Decode with the transposed encoder kernels (``X' = H W^T + b'``)
+        instead of separate decoder kernels, in the greedy phase and the
+        fine-tune.
 
     shuffle : bool, default=True
         Reshuffle the samples before each epoch.
@@ -237,6 +252,7 @@ class StackedAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "fine_tune_iter": [Interval(Integral, 0, None, closed="left")],
+        "tied_weights": ["boolean"],
         "shuffle": ["boolean"],
         "random_state": ["random_state"],
         "tol": [Interval(Real, 0, None, closed="left")],
@@ -263,7 +279,8 @@ class StackedAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
 
     def __init__(self, hidden_layer_sizes=(100,), activation="elu", *, solver="adam",
                  alpha=0.0, batch_size="auto", learning_rate="constant",
-                 learning_rate_init=0.01, max_iter=100, fine_tune_iter=0, shuffle=True,
+                 learning_rate_init=0.01, max_iter=100, fine_tune_iter=0, tied_weights=False,
+                 shuffle=True,
                  random_state=None, tol=1e-4, n_iter_no_change=10, verbose=False,
                  momentum=0.9, nesterovs_momentum=True, beta_1=0.9, beta_2=0.999,
                  epsilon=1e-8, rho=0.9, weight_decay=0.01, max_fun=15000,
@@ -341,15 +358,23 @@ class StackedAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         return weights, curve
 
     def _fit_layer(self, codes, units):
-        """Greedy step: train an autoencoder of ``codes``; (encoder, decoder) layers and weights."""
+        """Greedy step: train an autoencoder of ``codes``; (encoder, decoder) layers and weights.
+
+        The decoder comes back as a plain dense layer, a tied one with its
+        kernel written out (the transposed encoder kernel).
+        """
         encoder = self._encoder_block(units)
         decoder = self._dense(codes.shape[1])
-        spec = self._spec(codes.shape[1], encoder + [decoder])
+        spec = self._spec(codes.shape[1],
+                          encoder + [TiedDense(0) if self.tied_weights else decoder])
         stage = f"layer {len(self.loss_curves_) + 1} (max_iter)"
         trained, curve = self._train(spec, initial_weights(spec, self._random_state), codes,
                                      self.max_iter, stage)
         self.loss_curves_.append(curve)
-        return encoder, trained[:-1], decoder, trained[-1:]
+        decoder_weights = trained[-1]
+        if self.tied_weights:
+            decoder_weights = {"kernel": trained[0]["kernel"].T.copy(), **decoder_weights}
+        return encoder, trained[:-1], decoder, decoder_weights
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -385,7 +410,7 @@ class StackedAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         self._encoder_spec = self._spec(X.shape[1], encoder_layers)
         self._decoder_spec = self._spec(sizes[-1], [layer for layer, _ in decoders])
         self._encoder_weights = encoder_weights
-        self._decoder_weights = [weights[0] for _, weights in decoders]
+        self._decoder_weights = [weights for _, weights in decoders]
         if self.fine_tune_iter:
             self._fine_tune(X)
         self._n_features_out = sizes[-1]
@@ -394,11 +419,21 @@ class StackedAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
 
     def _fine_tune(self, X):
         """Joint training of the whole stack (encoders, then decoders) on ``X``."""
-        spec = self._spec(X.shape[1], self._encoder_spec.layers + self._decoder_spec.layers)
-        weights, curve = self._train(spec, self._encoder_weights + self._decoder_weights, X,
+        decoder_layers, decoder_weights = self._decoder_spec.layers, self._decoder_weights
+        if self.tied_weights:  # decoders tied to the encoder's dense layers, top down
+            dense = [i for i, layer in enumerate(self._encoder_spec.layers)
+                     if isinstance(layer, Dense)]
+            decoder_layers = tuple(TiedDense(i) for i in dense[::-1])
+            decoder_weights = [{"bias": layer["bias"]} for layer in decoder_weights]
+        spec = self._spec(X.shape[1], self._encoder_spec.layers + decoder_layers)
+        weights, curve = self._train(spec, self._encoder_weights + decoder_weights, X,
                                      self.fine_tune_iter, "the joint fine-tune (fine_tune_iter)")
         n_encoder = len(self._encoder_weights)
         self._encoder_weights, self._decoder_weights = weights[:n_encoder], weights[n_encoder:]
+        if self.tied_weights:
+            kernels = [layer["kernel"] for layer in self._encoder_weights if "kernel" in layer]
+            self._decoder_weights = [{"kernel": kernel.T.copy(), **layer} for kernel, layer
+                                     in zip(kernels[::-1], self._decoder_weights)]
         self.loss_curves_.append(curve)
 
     def _publish(self):
