@@ -12,12 +12,15 @@ train/test split:
   same hidden layers as DeepNet's default (3 x 100), Linear -> BatchNorm ->
   ReLU -> Dropout(0.2) blocks, He-normal initialization, AdamW (no weight
   decay on biases and batch-norm parameters), a OneCycleLR schedule over
-  every step and a fixed number of epochs (100), minibatches of 32.
+  every step and a fixed number of epochs (100), minibatches of 32;
+* ``deepnet+`` -- only with ``--deepnet-params JSON``: DeepNet with those
+  constructor parameters, to measure candidate defaults in the same run.
 
 Every contender sits in a pipeline behind ``StandardScaler``; for
 regression the target is standardized too (``TransformedTargetRegressor``)
 for all three. Reported per dataset: test accuracy (R^2 for regression)
-median and min over the seeds, fit seconds median (the whole pipeline's
+median and min over the seeds, seeds better/equal/worse than the torch
+recipe on the same split, fit seconds median (the whole pipeline's
 ``fit``), epochs run, and how many fits warned about convergence.
 
 Run ``python benchmarks/bench_deep_net.py --help`` for the options.
@@ -445,7 +448,8 @@ def machine_info(torch):
     return {
         "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
         "platform": platform.platform(),
-        "nproc": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "nproc": (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                  else os.cpu_count()),
         # Others' load on a small shared machine skews the timings: keep it on record.
         "loadavg_start": os.getloadavg(),
         "threadpools": [{k: lib.get(k) for k in ("user_api", "internal_api", "version",
@@ -459,6 +463,7 @@ def header_lines(info, args):
     peaks = ", ".join(f"{rate:g} ({task})" for task, rate in TORCH_MAX_LR.items())
     pools = ", ".join(f"{lib['internal_api']} {lib['user_api']} x{lib['num_threads']}"
                       for lib in info["threadpools"])
+    but_max_iter = "" if args.max_iter is None else f" but max_iter={args.max_iter}"
     return [
         f"# sknn DeepNet quality benchmark -- {info['date']}", "",
         f"- machine: {info['platform']}, nproc={info['nproc']}",
@@ -469,14 +474,13 @@ def header_lines(info, args):
         f"- protocol: StandardScaler pipelines (regression: standardized target too), "
         f"{1 - TEST_SIZE:.0%}/{TEST_SIZE:.0%} split (stratified for classification), "
         f"seeds 0-{args.seeds - 1}, methods interleaved per seed",
-        f"- deepnet: DeepNetClassifier()/DeepNetRegressor() defaults"
-        + (f" but max_iter={args.max_iter}" if args.max_iter is not None else ""),
-        *([f"- deepnet+: DeepNet with {json.dumps(args.deepnet_params)}"]
+        "- deepnet: DeepNetClassifier()/DeepNetRegressor() defaults" + but_max_iter,
+        *([f"- deepnet+: DeepNet with {json.dumps(args.deepnet_params)}{but_max_iter}"]
           if args.deepnet_params is not None else []),
-        f"- sklearn: MLPClassifier()/MLPRegressor() defaults"
-        + (f" but max_iter={args.max_iter}" if args.max_iter is not None else ""),
-        f"- torch: {len(TORCH_HIDDEN)} x {TORCH_HIDDEN[0]} Linear-BN-ReLU-Dropout({TORCH_DROPOUT}), "
-        f"He init, AdamW (wd {TORCH_WEIGHT_DECAY} on weights), OneCycleLR max_lr {peaks}, "
+        "- sklearn: MLPClassifier()/MLPRegressor() defaults" + but_max_iter,
+        f"- torch: {len(TORCH_HIDDEN)} x {TORCH_HIDDEN[0]} "
+        f"Linear-BN-ReLU-Dropout({TORCH_DROPOUT}), He init, "
+        f"AdamW (wd {TORCH_WEIGHT_DECAY} on weights), OneCycleLR max_lr {peaks}, "
         f"batch {TORCH_BATCH_SIZE}, {args.epochs} epochs",
     ]
 
