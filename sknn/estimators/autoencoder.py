@@ -26,6 +26,7 @@ from sknn.engines import get_engine
 from sknn.engines.numpy_engine import compute_threads, initial_weights, predict_raw
 from sknn.estimators._base import store_init_arguments
 from sknn.estimators._techniques import engine_options, optimizer_params
+from sknn.exceptions import explain_input_errors
 from sknn.nn.activations import ACTIVATIONS, check_trainable, resolve_activation
 from sknn.nn.initializers import INITIALIZERS, Initializer, auto_initializer
 from sknn.nn.optimizers import OPTIMIZERS, make_optimizer
@@ -395,8 +396,9 @@ class StackedAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         sizes = self._hidden_sizes()
         check_trainable(self.activation)
         resolve_activation(self.activation, self.activation_alpha)
-        X = validate_data(self, X, accept_sparse=["csr", "csc"],
-                          dtype=(np.float64, np.float32)).astype(self.dtype, copy=False)
+        with explain_input_errors(X=X):
+            X = validate_data(self, X, accept_sparse=["csr", "csc"],
+                              dtype=(np.float64, np.float32)).astype(self.dtype, copy=False)
         self._random_state = check_random_state(self.random_state)
         self.n_iter_, self.loss_curves_ = 0, []
         encoder_layers, encoder_weights, decoders = [], [], []
@@ -460,8 +462,9 @@ class StackedAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             In the estimator's ``dtype``.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32),
-                          reset=False)
+        with explain_input_errors(X=X):
+            X = validate_data(self, X, accept_sparse=["csr", "csc"],
+                              dtype=(np.float64, np.float32), reset=False)
         return predict_raw(self._encoder_spec, self._encoder_weights,
                            X.astype(self.dtype, copy=False))
 
@@ -475,10 +478,11 @@ class StackedAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
 
         Returns
         -------
-        X_reconstructed : ndarray of shape (n_samples, n_features_in_)
+        X_reconstructed : ndarray of shape (n_samples, `n_features_in_`)
         """
         check_is_fitted(self)
-        codes = check_array(X, dtype=(np.float64, np.float32)).astype(self.dtype, copy=False)
+        with explain_input_errors(X=X):
+            codes = check_array(X, dtype=(np.float64, np.float32)).astype(self.dtype, copy=False)
         width = self._decoder_spec.n_inputs
         if codes.shape[1] != width:
             raise ValueError(f"inverse_transform expects codes of {width} features (the last "

@@ -28,6 +28,7 @@ from sknn.estimators._base import BaseMultilayerPerceptron, store_init_arguments
 from sknn.estimators._techniques import network_options
 from sknn.estimators.autoencoder import StackedAutoencoder
 from sknn.estimators.mlp import MLPClassifier, MLPRegressor, _docstring
+from sknn.exceptions import explain_input_errors
 from sknn.nn.losses import LOSSES
 from sknn.spec import (
     BatchNorm,
@@ -276,8 +277,9 @@ class _DeepNetMixin:
                           + "; ".join(reasons) + ".", UserWarning, stacklevel=4)
 
     def _as_input(self, X):
-        X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
-                          dtype=(np.float64, np.float32))
+        with explain_input_errors(X=X):
+            X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
+                              dtype=(np.float64, np.float32))
         return X.astype(self.dtype, copy=False)
 
     def _forward(self, X, check_input=True):
@@ -495,7 +497,7 @@ _NOTES = """
     =============================================  ===============  ===============
     variant                                        digits           iris
     =============================================  ===============  ===============
-    'plateau', rate 1e-3, batch 'auto'            0.967 / 0.949    0.684 / 0.605
+    'plateau', rate 1e-3, batch 'auto'             0.967 / 0.949    0.684 / 0.605
     'constant', rate 1e-3, batch 'auto'            0.967 / 0.949    0.684 / 0.605
     'one_cycle', peak 1e-3, batch 'auto'           0.958 / 0.933    0.342 / 0.184
     'one_cycle', peak 1e-2, batch 'auto'           0.960 / 0.951    0.711 / 0.684
@@ -568,6 +570,19 @@ class DeepNetClassifier(_DeepNetMixin, MLPClassifier):
             Mean probability of each class, columns ordered as ``classes_``.
         std : ndarray of shape (n_samples_X, n_classes)
             Standard deviation of each probability over the passes.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from sknn import DeepNetClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = DeepNetClassifier(n_hidden=2, n_neurons=32, dropout=0.2, max_iter=30,
+        ...                         random_state=0).fit(X, y)
+        >>> mean, std = clf.mc_predict_proba(X[:3], n_samples=20)
+        >>> mean.shape, bool((std > 0).any())
+        ((3, 3), True)
+        >>> bool(np.allclose(mean.sum(axis=1), 1.0))
+        True
         """
         outputs = self._mc_outputs(X, n_samples)
         if self.n_outputs_ == 1:
@@ -619,6 +634,17 @@ class DeepNetRegressor(_DeepNetMixin, MLPRegressor):
             Mean prediction.
         std : ndarray of the same shape
             Standard deviation of the predictions over the passes.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_regression
+        >>> from sknn import DeepNetRegressor
+        >>> X, y = make_regression(n_samples=200, n_features=4, noise=5.0, random_state=0)
+        >>> reg = DeepNetRegressor(n_hidden=2, n_neurons=32, dropout=0.2, max_iter=30,
+        ...                        random_state=0).fit(X, y / 100)
+        >>> mean, std = reg.mc_predict(X[:5], n_samples=20)
+        >>> mean.shape, std.shape, bool((std > 0).all())
+        ((5,), (5,), True)
         """
         outputs = self._mc_outputs(X, n_samples)
         mean, std = outputs.mean(axis=0), outputs.std(axis=0)
