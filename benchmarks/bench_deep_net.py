@@ -1,8 +1,8 @@
 """Quality benchmark: sknn.DeepNet defaults vs scikit-learn's MLP defaults and a PyTorch recipe.
 
 On small real datasets that ship with scikit-learn (no download), one run
-fits, for every seed, three contenders back to back on the same stratified
-train/test split:
+fits, for every seed, three contenders back to back on the same train/test
+split (stratified for classification):
 
 * ``deepnet`` -- ``sknn.DeepNetClassifier()`` (``DeepNetRegressor()`` for
   regression) with every default;
@@ -18,7 +18,7 @@ train/test split:
 
 Every contender sits in a pipeline behind ``StandardScaler``; for
 regression the target is standardized too (``TransformedTargetRegressor``)
-for all three. Reported per dataset: test accuracy (R^2 for regression)
+for every contender. Reported per dataset: test accuracy (R^2 for regression)
 median and min over the seeds, seeds better/equal/worse than the torch
 recipe on the same split, fit seconds median (the whole pipeline's
 ``fit``), epochs run, and how many fits warned about convergence.
