@@ -28,8 +28,8 @@ SKLEARN_API_METHODS = {
     "get_metadata_routing",
 }
 
-# Documented without a runnable example yet, in files this suite's docs
-# owner may not edit; strict, so the entry must go once the example exists.
+# Public names allowed to lack a runnable example (none today); an entry
+# is a strict xfail, so it must go once its example exists.
 KNOWN_WITHOUT_EXAMPLES = set()
 
 _EXAMPLES_SECTION = re.compile(r"^\s*Examples\s*\n\s*-{8,}\s*\n(?P<body>.*)", re.S | re.M)
