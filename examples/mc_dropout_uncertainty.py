@@ -51,16 +51,13 @@ rng = np.random.default_rng(0)
 # %%
 # Regression: uncertainty grows away from the data
 # ------------------------------------------------
-# ``n_iter_no_change=max_iter`` lets the one-cycle schedule (the DeepNet
-# default, spanning ``max_iter`` epochs) run its course: without early
-# stopping, the training-loss patience rule could otherwise stop the fit
-# during the warm-up.
+# The one-cycle schedule (the DeepNet default) runs all ``max_iter`` epochs:
+# it is the training budget, so no early stopping is needed.
 epochs = 40 if QUICK else 100
 X = rng.uniform(-3, 3, size=(200, 1))
 y = np.sin(1.5 * X[:, 0]) + 0.1 * rng.normal(size=len(X))
 reg = DeepNetRegressor(n_hidden=2, n_neurons=128, activation="relu", dropout=0.1,
-                       early_stopping=False, max_iter=epochs, n_iter_no_change=epochs,
-                       random_state=0).fit(X, y)
+                       max_iter=epochs, random_state=0).fit(X, y)
 X_grid = np.linspace(-6, 6, 241).reshape(-1, 1)
 mean, std = reg.mc_predict(X_grid, n_samples=N_PASSES)
 

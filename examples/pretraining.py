@@ -21,9 +21,9 @@ the string: here 30 epochs per layer. Its layer sizes, activation and batch
 norm always follow the classifier's.
 
 A full run (3 draws per count, 1257 training rows) measured, without /
-with pretraining: 0.407 / 0.430 with 10 labels, 0.574 / 0.598 with 20,
-0.735 / 0.791 with 50, 0.841 / 0.857 with 100, 0.894 / 0.911 with 200 and
-0.956 / 0.952 with 500: a gain of 2 to 6 points while labels are scarce,
+with pretraining: 0.415 / 0.433 with 10 labels, 0.587 / 0.594 with 20,
+0.739 / 0.778 with 50, 0.844 / 0.861 with 100, 0.904 / 0.917 with 200 and
+0.952 / 0.954 with 500: a gain of 1 to 4 points while labels are scarce,
 none once they are plentiful.
 """
 

@@ -72,7 +72,12 @@ class Schedule(BaseEstimator):
     """Base class: hyperparameters in ``__init__``, the rate in ``__call__``.
 
     Subclasses list in ``_rate_params`` the parameters that default to the
-    estimator's ``learning_rate_init`` when left at ``None``.
+    estimator's ``learning_rate_init`` when left at ``None``. A schedule with
+    ``fixed_budget = True`` plans the whole fit (its rate depends on
+    ``max_iter``, as 1cycle's and cosine decay's do): the training-loss
+    stopping rule (``tol``, ``n_iter_no_change``) does not cut it short, and
+    running all ``max_iter`` epochs is not a convergence failure. Early
+    stopping on a validation set (``early_stopping=True``) still applies.
 
     Examples
     --------
@@ -92,6 +97,7 @@ class Schedule(BaseEstimator):
 
     per_step = False
     per_epoch = False
+    fixed_budget = False
     _rate_params = ("initial_lr",)
 
     def __call__(self, progress: Progress) -> float:
@@ -281,6 +287,7 @@ class OneCycle(Schedule):
     """
 
     per_step = True
+    fixed_budget = True
     _rate_params = ("max_lr",)
 
     def __init__(self, max_lr=None, pct_start=0.3, div_factor=25.0, final_div_factor=1e4,
@@ -349,6 +356,7 @@ class CosineDecay(Schedule):
     """
 
     per_step = True
+    fixed_budget = True
 
     def __init__(self, initial_lr=None, min_lr=0.0, warmup_steps=0, decay_steps=None):
         self.initial_lr = initial_lr

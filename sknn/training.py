@@ -400,7 +400,10 @@ class _Loop:
         if isinstance(schedule, ReduceOnPlateau):
             lr = _reduce_on_plateau(state, schedule, lr, config.verbose)
         stop = False
-        if state.no_improvement_count > config.n_iter_no_change:
+        # a fixed-budget schedule (1cycle) is only worth its last, low-rate
+        # phase: a stalling training loss must not end it early
+        judged = self.validation is not None or not schedule.fixed_budget
+        if judged and state.no_improvement_count > config.n_iter_no_change:
             stop, lr = _plateau_says_stop(state, config, lr)
         return lr, stop
 
@@ -458,7 +461,7 @@ def fit_loop(engine, data, config, *, rng, state, learning_rate, validation=None
             if stop:
                 break
         else:
-            converged = incremental
+            converged = incremental or schedule.fixed_budget
     except KeyboardInterrupt:
         engine.set_weights(loop.completed_weights)
         warnings.warn("Training interrupted by user after %d completed epoch(s); the model "

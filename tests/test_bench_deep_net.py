@@ -100,7 +100,8 @@ def test_candidate_parameters_reach_the_extra_row(bench):
                                     deepnet_params=params, log=lambda line: None)
     by_method = {r["method"]: r for r in rows}
     assert by_method["deepnet+"]["epochs_median"] == 6  # a fixed budget, no early stop
-    assert by_method["deepnet+"]["convergence_warnings"] == 1
+    # the 1cycle schedule is a fixed budget: running it out is no convergence failure
+    assert by_method["deepnet+"]["convergence_warnings"] == 0
     model = bench.make_model("deepnet+", "classification", 3, deepnet_params=params)
     assert model[-1].get_params()["max_iter"] == 6 and model[-1].random_state == 3
     lines = bench.target_lines(rows)

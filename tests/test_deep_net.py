@@ -108,7 +108,7 @@ def test_validation_data_is_the_early_stopping_set():
     X, y = _classification(300)
     X_train, X_val, y_train, y_val = train_test_split(X, y, random_state=0)
     clf = DeepNetClassifier(n_hidden=2, n_neurons=16, max_iter=5, n_iter_no_change=100,
-                            random_state=0)
+                            early_stopping=True, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         clf.fit(X_train, y_train, validation_data=(X_val, y_val))
@@ -127,7 +127,7 @@ def test_validation_data_regressor_scores_r2_on_it():
     X, y = _regression(300)
     X_train, X_val, y_train, y_val = train_test_split(X, y, random_state=0)
     reg = DeepNetRegressor(n_hidden=2, n_neurons=16, max_iter=5, n_iter_no_change=100,
-                           random_state=0)
+                           early_stopping=True, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         reg.fit(X_train, y_train, validation_data=(X_val, y_val))
@@ -165,7 +165,8 @@ def test_mc_predict_proba_binary_has_two_columns():
 
 def test_mc_dropout_without_dropout_has_zero_spread():
     X, y = _regression()
-    reg = DeepNetRegressor(n_hidden=3, n_neurons=8, max_iter=3, random_state=0).fit(X, y)
+    reg = DeepNetRegressor(n_hidden=3, n_neurons=8, max_iter=3, dropout=0.0,
+                           random_state=0).fit(X, y)
     mean, std = reg.mc_predict(X[:6], n_samples=5)
     assert mean.shape == std.shape == (6,)
     assert (std == 0).all()

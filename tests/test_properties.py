@@ -54,8 +54,11 @@ def _net(params, deep=False):
                solver=params["solver"], max_iter=params["max_iter"],
                shuffle=params["shuffle"], early_stopping=params["early_stopping"],
                random_state=0, batch_size=params["batch_size"] or "auto")
+    # lbfgs refuses random layers (a documented error tested elsewhere), and
+    # DeepNet's default dropout is one
+    net.update(dropout=0.0 if params["solver"] == "lbfgs" else params["dropout"])
     if params["solver"] != "lbfgs":
-        net.update(dropout=params["dropout"], batch_norm=params["batch_norm"])
+        net.update(batch_norm=params["batch_norm"])
     if deep:
         net["dtype"] = params["net_dtype"]
     return net

@@ -608,21 +608,25 @@ def test_the_optimizer_gets_its_momentum_back_even_when_training_fails(monkeypat
     assert engine.optimizer.momentum == 0.9
 
 
-@pytest.mark.parametrize("early_stopping", [False, True])
-def test_patience_starts_when_the_warm_up_ends(early_stopping):
-    # tol so large that no epoch counts as an improvement: without the warm-up
-    # rule training would stop after n_iter_no_change + 1 epochs, mid warm-up
+def _one_cycle_fit(**params):
     from sknn import DeepNetRegressor
 
     rng = np.random.RandomState(0)
     X = rng.normal(size=(120, 3))
     y = X @ np.array([1.0, -2.0, 0.5])
-    model = DeepNetRegressor(n_hidden=1, n_neurons=8, learning_rate="one_cycle",
-                             max_iter=40, tol=1e6, n_iter_no_change=2,
-                             early_stopping=early_stopping, random_state=0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    model = DeepNetRegressor(n_hidden=1, n_neurons=8, max_iter=40, n_iter_no_change=2,
+                             random_state=0, **params)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         model.fit(X, y)
+    return model, [w.category for w in caught]
+
+
+def test_patience_starts_when_the_warm_up_ends():
+    # tol so large that no epoch counts as an improvement: without the warm-up
+    # rule, early stopping would end the fit after n_iter_no_change + 1
+    # epochs, mid warm-up
+    model, _ = _one_cycle_fit(learning_rate="one_cycle", tol=1e6, early_stopping=True)
     rates = model.history_["learning_rate"]
     peak = int(np.argmax(rates))
     assert peak >= 5  # the warm-up is longer than the patience
@@ -630,3 +634,19 @@ def test_patience_starts_when_the_warm_up_ends(early_stopping):
     # exactly patience + 1 epochs after it
     assert all(a < b for a, b in zip(rates[:peak], rates[1:peak + 1]))
     assert model.n_iter_ == peak + 2 + 1
+
+
+@pytest.mark.parametrize("schedule", ["one_cycle", "cosine"])
+def test_a_fixed_budget_schedule_runs_every_epoch_without_a_convergence_warning(schedule):
+    from sklearn.exceptions import ConvergenceWarning
+
+    model, warned = _one_cycle_fit(learning_rate=schedule, tol=1e6, early_stopping=False)
+    assert model.n_iter_ == 40
+    assert ConvergenceWarning not in warned
+
+
+def test_the_training_loss_rule_still_stops_other_schedules():
+    model, _ = _one_cycle_fit(learning_rate="constant", tol=1e6, early_stopping=False)
+    # the first epoch improves on an infinite best loss, then stopping comes
+    # after n_iter_no_change + 1 epochs without improvement
+    assert model.n_iter_ == 1 + 2 + 1

@@ -27,10 +27,13 @@ from sknn.spec import BatchNorm, freeze_hidden_layers, mlp_spec
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
-FAST = dict(early_stopping=False, max_iter=5, random_state=0)
+FAST = dict(early_stopping=False, max_iter=5, batch_size=32, random_state=0)
+# Every network below sets dropout=0.0 (DeepNet's default is 0.2): the tests
+# compare layer layouts and exact NumPy/torch weights, which dropout masks
+# (drawn by different generators) would blur.
 
 PRETRAINING_CONFIGURATIONS = [
-    DeepNetClassifier(n_hidden=2, n_neurons=6, pretraining=StackedAutoencoder(max_iter=2),
+    DeepNetClassifier(dropout=0.0, n_hidden=2, n_neurons=6, pretraining=StackedAutoencoder(max_iter=2),
                       **FAST),
 ]
 
@@ -69,8 +72,8 @@ def source(digits):
     """A network fitted on digits 0-4, with batch norm (3 hidden layers)."""
     X, y = digits
     task_a = y < 5
-    return DeepNetClassifier(n_hidden=3, n_neurons=16, max_iter=10, early_stopping=False,
-                             random_state=0).fit(X[task_a], y[task_a])
+    return DeepNetClassifier(dropout=0.0, n_hidden=3, n_neurons=16, max_iter=10, batch_size=32,
+                             early_stopping=False, random_state=0).fit(X[task_a], y[task_a])
 
 
 def _task_b(digits, n=200):
@@ -97,7 +100,7 @@ def test_frozen_reused_layers_keep_the_source_values_and_the_source_is_untouched
     X, y = _task_b(digits)
     before = _stateful(source)
     predictions = source.predict_proba(X)
-    target = DeepNetClassifier(pretrained=source, frozen_layers="reused", **FAST).fit(X, y)
+    target = DeepNetClassifier(dropout=0.0, pretrained=source, frozen_layers="reused", **FAST).fit(X, y)
     n_reused = 3 * 2  # dense + batch norm per block
     assert before[1].keys() == {"gamma", "beta", "moving_mean", "moving_variance"}
     _assert_same(target._weights()[:n_reused], before[:n_reused])
@@ -117,7 +120,7 @@ def test_frozen_reused_layers_keep_the_source_values_and_the_source_is_untouched
 def test_training_the_target_never_modifies_the_source(digits, source):
     X, y = _task_b(digits)
     before = _stateful(source)
-    target = DeepNetClassifier(pretrained=source, **FAST).fit(X, y)  # nothing frozen
+    target = DeepNetClassifier(dropout=0.0, pretrained=source, **FAST).fit(X, y)  # nothing frozen
     assert not np.array_equal(target.coefs_[0], before[0]["kernel"])
     _assert_same(source._weights(), before)
 
@@ -134,9 +137,10 @@ def test_no_optimizer_or_penalty_moves_a_frozen_parameter(digits, source, solver
     if backend == "torch":
         pytest.importorskip("torch")
     X, y = _task_b(digits, 100)
+    options = {"dropout": 0.0, **extra}
     target = DeepNetClassifier(pretrained=source, frozen_layers=2, solver=solver,
                                learning_rate="constant", backend=backend, device="cpu",
-                               **extra, **FAST).fit(X, y)
+                               **options, **FAST).fit(X, y)
     _assert_same(target._weights()[:4], source._weights()[:4])  # 2 blocks: dense + BN
     # the third reused block is trainable: it moved, statistics included
     assert not np.array_equal(target.coefs_[2], source.coefs_[2])
@@ -164,7 +168,7 @@ def test_numpy_and_torch_agree_on_a_frozen_fit(digits):
     X, y = _task_b(digits, 150)
     source = MLPClassifier(hidden_layer_sizes=(12, 10), batch_norm=True, max_iter=5,
                            random_state=0).fit(X, y)
-    fits = {backend: DeepNetClassifier(pretrained=source, frozen_layers=1, dtype="float64",
+    fits = {backend: DeepNetClassifier(dropout=0.0, pretrained=source, frozen_layers=1, dtype="float64",
                                        new_hidden_layers=(8,), solver="adam", backend=backend,
                                        device="cpu", **FAST).fit(X, y)
             for backend in ("numpy", "torch")}
@@ -182,7 +186,7 @@ def test_numpy_and_torch_agree_on_a_frozen_fit(digits):
 # -- fine-tuning ----------------------------------------------------------------
 def test_unfreezing_with_warm_start_continues_from_the_current_weights(digits, source):
     X, y = _task_b(digits)
-    target = DeepNetClassifier(pretrained=source, frozen_layers="reused", solver="adam",
+    target = DeepNetClassifier(dropout=0.0, pretrained=source, frozen_layers="reused", solver="adam",
                                learning_rate="constant", **FAST).fit(X, y)
     frozen_phase = _stateful(target)
     frozen_optimizer = target._optimizer
@@ -203,7 +207,7 @@ def test_unfreezing_with_warm_start_continues_from_the_current_weights(digits, s
 
 def test_keeping_the_frozen_set_keeps_the_optimizer(digits, source):
     X, y = _task_b(digits)
-    target = DeepNetClassifier(pretrained=source, frozen_layers=1, warm_start=True,
+    target = DeepNetClassifier(dropout=0.0, pretrained=source, frozen_layers=1, warm_start=True,
                                **FAST).fit(X, y)
     optimizer = target._optimizer
     target.fit(X, y)
@@ -213,7 +217,7 @@ def test_keeping_the_frozen_set_keeps_the_optimizer(digits, source):
 # -- architecture and sources -----------------------------------------------------
 def test_reused_layers_and_new_hidden_layers_shape_the_network(digits, source):
     X, y = _task_b(digits)
-    target = DeepNetClassifier(pretrained=source, reused_layers=1, new_hidden_layers=(7, 5),
+    target = DeepNetClassifier(dropout=0.0, pretrained=source, reused_layers=1, new_hidden_layers=(7, 5),
                                **FAST).fit(X, y)
     assert [c.shape for c in target.coefs_] == [(64, 16), (16, 7), (7, 5), (5, 5)]
     # three hidden layers in all: 'auto' batch norm applies to the new ones as well
@@ -227,7 +231,7 @@ def test_an_mlp_regressor_source_keeps_its_activation_and_dtype_is_cast(digits):
     source = MLPRegressor(hidden_layer_sizes=(10,), activation="tanh", max_iter=20,
                           random_state=0).fit(X, y.astype(float))
     assert source.coefs_[0].dtype == np.float64
-    target = DeepNetClassifier(pretrained=source, frozen_layers="reused", **FAST).fit(X, y)
+    target = DeepNetClassifier(dropout=0.0, pretrained=source, frozen_layers="reused", **FAST).fit(X, y)
     assert target._network_spec.layers[1].name == "tanh"
     assert target.coefs_[0].dtype == np.float32
     np.testing.assert_array_equal(target.coefs_[0], source.coefs_[0].astype(np.float32))
@@ -238,7 +242,7 @@ def test_a_stacked_autoencoder_source_gives_its_codes_to_the_new_layers(digits):
     autoencoder = StackedAutoencoder((12, 6), batch_norm=True, max_iter=3,
                                      random_state=0).fit(X)
     before = copy.deepcopy(autoencoder._encoder_weights)
-    target = DeepNetRegressor(pretrained=autoencoder, frozen_layers="reused",
+    target = DeepNetRegressor(dropout=0.0, pretrained=autoencoder, frozen_layers="reused",
                               **FAST).fit(X, y.astype(float))
     assert [c.shape for c in target.coefs_] == [(64, 12), (12, 6), (6, 1)]
     # the network's last hidden activations are the autoencoder's codes
@@ -250,13 +254,13 @@ def test_a_stacked_autoencoder_source_gives_its_codes_to_the_new_layers(digits):
     np.testing.assert_array_equal(codes, autoencoder.transform(X))
     _assert_same(autoencoder._encoder_weights, before)
     # unfrozen training moves the copies, never the autoencoder's own arrays
-    DeepNetRegressor(pretrained=autoencoder, **FAST).fit(X, y.astype(float))
+    DeepNetRegressor(dropout=0.0, pretrained=autoencoder, **FAST).fit(X, y.astype(float))
     _assert_same(autoencoder._encoder_weights, before)
 
 
 def test_partial_fit_starts_from_the_pretrained_layers_and_keeps_them_frozen(digits, source):
     X, y = _task_b(digits)
-    target = DeepNetClassifier(pretrained=source, frozen_layers="reused", early_stopping=False,
+    target = DeepNetClassifier(dropout=0.0, pretrained=source, frozen_layers="reused", early_stopping=False,
                                random_state=0)
     for _ in range(3):
         target.partial_fit(X, y, classes=np.arange(5, 10))
@@ -266,7 +270,7 @@ def test_partial_fit_starts_from_the_pretrained_layers_and_keeps_them_frozen(dig
 
 def test_clone_and_cross_validation_keep_the_fitted_source(digits, source):
     X, y = _task_b(digits)
-    target = DeepNetClassifier(pretrained=source, frozen_layers="reused",
+    target = DeepNetClassifier(dropout=0.0, pretrained=source, frozen_layers="reused",
                                **dict(FAST, max_iter=30))
     assert clone(target).pretrained is source
     scores = cross_val_score(target, X, y, cv=3)
@@ -278,19 +282,19 @@ def test_clone_and_cross_validation_keep_the_fitted_source(digits, source):
 def test_bad_sources_raise_errors_naming_pretrained(digits, source):
     X, y = _task_b(digits)
     with pytest.raises(ValueError, match="pretrained=DeepNetClassifier was fitted on 64"):
-        DeepNetClassifier(pretrained=source, **FAST).fit(X[:, :10], y)
+        DeepNetClassifier(dropout=0.0, pretrained=source, **FAST).fit(X[:, :10], y)
     with pytest.raises(NotFittedError, match="pretrained=MLPClassifier is not fitted"):
-        DeepNetClassifier(pretrained=MLPClassifier(), **FAST).fit(X, y)
+        DeepNetClassifier(dropout=0.0, pretrained=MLPClassifier(), **FAST).fit(X, y)
     with pytest.raises(ValueError, match="pretrained must be a fitted sknn network"):
-        DeepNetClassifier(pretrained=LogisticRegression().fit(X, y), **FAST).fit(X, y)
+        DeepNetClassifier(dropout=0.0, pretrained=LogisticRegression().fit(X, y), **FAST).fit(X, y)
     with pytest.raises(ValueError, match="reused_layers=4"):
-        DeepNetClassifier(pretrained=source, reused_layers=4, **FAST).fit(X, y)
+        DeepNetClassifier(dropout=0.0, pretrained=source, reused_layers=4, **FAST).fit(X, y)
     with pytest.raises(ValueError, match="new_hidden_layers"):
-        DeepNetClassifier(new_hidden_layers=(4,), **FAST).fit(X, y)
+        DeepNetClassifier(dropout=0.0, new_hidden_layers=(4,), **FAST).fit(X, y)
     with pytest.raises(ValueError, match="new_hidden_layers must be positive"):
-        DeepNetClassifier(pretrained=source, new_hidden_layers=(4, 0), **FAST).fit(X, y)
+        DeepNetClassifier(dropout=0.0, pretrained=source, new_hidden_layers=(4, 0), **FAST).fit(X, y)
     with pytest.raises(ValueError, match="give one of them"):
-        DeepNetClassifier(pretrained=source, pretraining="autoencoder", **FAST).fit(X, y)
+        DeepNetClassifier(dropout=0.0, pretrained=source, pretraining="autoencoder", **FAST).fit(X, y)
 
 
 # -- semi-supervised ----------------------------------------------------------------
@@ -300,7 +304,7 @@ def test_unlabeled_rows_pretrain_and_labeled_rows_train(digits):
     y_partial = np.where(np.arange(len(y)) < 100, y, -1)
     params = dict(n_hidden=2, n_neurons=12, **FAST)
     template = StackedAutoencoder(max_iter=4)
-    semi = DeepNetClassifier(pretraining=template, **params).fit(X, y_partial)
+    semi = DeepNetClassifier(dropout=0.0, pretraining=template, **params).fit(X, y_partial)
     assert -1 not in semi.classes_
     np.testing.assert_array_equal(semi.classes_, np.arange(10))
     # the autoencoder saw every row, shaped like the classifier's hidden stack
@@ -308,7 +312,7 @@ def test_unlabeled_rows_pretrain_and_labeled_rows_train(digits):
                                      max_iter=4, random_state=0).fit(X)
     _assert_same(semi.autoencoder_._encoder_weights, autoencoder._encoder_weights)
     # then the same as transfer from that autoencoder, trained on the labeled rows
-    transfer = DeepNetClassifier(pretrained=autoencoder, **params).fit(X[:100], y[:100])
+    transfer = DeepNetClassifier(dropout=0.0, pretrained=autoencoder, **params).fit(X[:100], y[:100])
     _assert_same(semi._weights(), transfer._weights())
     assert template.__dict__.get("hidden_layer_sizes") == (100,)  # template not modified
 
@@ -316,16 +320,16 @@ def test_unlabeled_rows_pretrain_and_labeled_rows_train(digits):
 def test_pretraining_is_off_unless_asked_and_minus_one_is_then_a_class():
     X, y = make_classification(n_samples=120, n_features=6, random_state=0)
     y = np.where(y == 0, -1, 1)
-    clf = DeepNetClassifier(n_hidden=1, n_neurons=4, **FAST).fit(X, y)
+    clf = DeepNetClassifier(dropout=0.0, n_hidden=1, n_neurons=4, **FAST).fit(X, y)
     np.testing.assert_array_equal(clf.classes_, [-1, 1])
     with pytest.raises(ValueError, match="every row unlabeled"):
-        DeepNetClassifier(pretraining="autoencoder", **FAST).fit(X, np.full(120, -1))
+        DeepNetClassifier(dropout=0.0, pretraining="autoencoder", **FAST).fit(X, np.full(120, -1))
 
 
 def test_warm_start_does_not_pretrain_again_and_partial_fit_refuses(digits):
     X, y = digits
     y_partial = np.where(np.arange(len(y)) < 300, y, -1)
-    clf = DeepNetClassifier(n_hidden=1, n_neurons=8, warm_start=True,
+    clf = DeepNetClassifier(dropout=0.0, n_hidden=1, n_neurons=8, warm_start=True,
                             pretraining=StackedAutoencoder(max_iter=2), **FAST)
     clf.fit(X, y_partial)
     autoencoder = clf.autoencoder_
@@ -343,9 +347,9 @@ def test_pretraining_helps_with_few_labels(digits):
     n_labels = 50
     y_partial = np.where(np.arange(len(y)) < n_labels, y, -1)
     params = dict(n_hidden=2, n_neurons=64, early_stopping=False, max_iter=50, random_state=0)
-    semi = DeepNetClassifier(pretraining=StackedAutoencoder(max_iter=30), **params)
+    semi = DeepNetClassifier(dropout=0.0, pretraining=StackedAutoencoder(max_iter=30), **params)
     semi.fit(X, y_partial)
-    supervised = DeepNetClassifier(**params).fit(X[:n_labels], y[:n_labels])
+    supervised = DeepNetClassifier(dropout=0.0, **params).fit(X[:n_labels], y[:n_labels])
     test = slice(n_labels, None)
     assert semi.score(X[test], y[test]) > supervised.score(X[test], y[test]) - 0.02
     assert semi.score(X[test], y[test]) > 0.7

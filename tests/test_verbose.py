@@ -52,7 +52,8 @@ def test_mlp_prints_scikit_learns_validation_score_line_under_early_stopping(cap
 
 
 def test_deep_net_prints_one_line_per_epoch_with_the_history_values(capsys):
-    clf = DeepNetClassifier(n_hidden=2, n_neurons=16, max_iter=4, verbose=1, random_state=0)
+    clf = DeepNetClassifier(n_hidden=2, n_neurons=16, max_iter=4, verbose=1, early_stopping=True,
+                            random_state=0)
     clf.fit(X_digits, y_digits)
     lines = capsys.readouterr().out.splitlines()
     history = clf.history_
