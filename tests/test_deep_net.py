@@ -19,13 +19,13 @@ from tests.test_mlp_checks import SPLIT_WEIGHT_REASON
 SMALL = dict(n_hidden=2, n_neurons=8, max_iter=20, random_state=0)
 
 CONFIGURATIONS = [
-    DeepNetClassifier(validation_fraction=0.2, **SMALL),
-    DeepNetClassifier(early_stopping=False, **SMALL),
-    DeepNetClassifier(early_stopping=False, dtype="float64", **SMALL),
-    DeepNetClassifier(n_hidden=3, n_neurons=8, max_iter=20, early_stopping=False,
-                      dropout=0.1, random_state=0),
-    DeepNetRegressor(validation_fraction=0.2, **SMALL),
-    DeepNetRegressor(early_stopping=False, dtype="float64", **SMALL),
+    DeepNetClassifier(**SMALL),  # the defaults: dropout, a fixed 1cycle budget
+    DeepNetClassifier(early_stopping=True, validation_fraction=0.2, **SMALL),
+    # without dropout, sample weights must equal repeated samples (float64)
+    DeepNetClassifier(dropout=0.0, dtype="float64", **SMALL),
+    DeepNetClassifier(n_hidden=3, n_neurons=8, max_iter=20, dropout=0.1, random_state=0),
+    DeepNetRegressor(early_stopping=True, validation_fraction=0.2, **SMALL),
+    DeepNetRegressor(dropout=0.0, dtype="float64", **SMALL),
 ]
 
 

@@ -103,8 +103,8 @@ TORCH_CONFIGURATIONS = [
     MLPClassifier(batch_norm=True, dropout=0.1, solver="nadam", **_CHECKED),
     MLPRegressor(**_CHECKED),
     MLPRegressor(solver="lbfgs", **_CHECKED),
-    DeepNetClassifier(validation_fraction=0.2, **_CHECKED_DEEP),
-    DeepNetRegressor(early_stopping=False, dtype="float64", **_CHECKED_DEEP),
+    DeepNetClassifier(early_stopping=True, validation_fraction=0.2, **_CHECKED_DEEP),
+    DeepNetRegressor(dropout=0.0, dtype="float64", **_CHECKED_DEEP),
 ]
 
 
