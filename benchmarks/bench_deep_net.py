@@ -27,22 +27,15 @@ Run ``python benchmarks/bench_deep_net.py --help`` for the options.
 """
 
 import argparse
-import contextlib
-import datetime
-import hashlib
 import json
 import math
 import os
 import platform
 import statistics
-import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
-import scipy
-import sklearn
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_iris, load_wine
@@ -51,12 +44,11 @@ from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_info, threadpool_limits
 
-import sknn
+from _common import (RESULTS_DIR, available_cores, blas_limit, blas_threads, comma_list,
+                     import_torch, library_versions, loadavg_line, now_iso, record_lines,
+                     threadpools, title_lines, write_results)
 from sknn import DeepNetClassifier, DeepNetRegressor
-
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 #: name -> (loader, task). All ship inside scikit-learn: nothing is downloaded.
 DATASETS = {
@@ -95,13 +87,9 @@ SETTLE_SECONDS = 0.2
 # --------------------------------------------------------------------------- #
 # Command line
 # --------------------------------------------------------------------------- #
-def comma_list(text):
-    return [item.strip() for item in text.split(",") if item.strip()]
-
-
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--datasets", type=comma_list, default=list(DATASETS),
+    parser.add_argument("--datasets", type=comma_list(str.strip), default=list(DATASETS),
                         help=f"comma-separated, from {', '.join(DATASETS)} (default: all)")
     parser.add_argument("--seeds", type=int, default=5,
                         help="seeds 0..N-1: split, initialization and shuffling (default 5)")
@@ -133,17 +121,6 @@ def parse_args(argv=None):
 # --------------------------------------------------------------------------- #
 # The PyTorch recipe, as a scikit-learn estimator so it fits in a pipeline
 # --------------------------------------------------------------------------- #
-def import_torch(skip):
-    """Return (torch module or None, note saying why it is missing)."""
-    if skip:
-        return None, "torch skipped (--skip-torch)"
-    try:
-        import torch
-    except ImportError as exc:
-        return None, f"torch column skipped: import failed ({exc})"
-    return torch, ""
-
-
 class TorchRecipe(BaseEstimator):
     """He init + BatchNorm + ReLU + dropout, AdamW and 1cycle, a fixed number of epochs."""
 
@@ -424,37 +401,12 @@ def target_lines(rows):
     return lines
 
 
-def blas_threads():
-    """Thread count of NumPy's BLAS pool (torch's OpenMP pool may be listed first)."""
-    blas = [lib for lib in threadpool_info() if lib["user_api"] == "blas"]
-    return blas[0]["num_threads"] if blas else os.cpu_count()
-
-
-def sknn_fingerprint():
-    """Short digest of sknn's sources, to tie the numbers to the exact code measured."""
-    root = Path(sknn.__file__).resolve().parent
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
-        digest.update(path.relative_to(root).as_posix().encode() + path.read_bytes())
-    return digest.hexdigest()[:12]
-
-
 def machine_info(torch):
-    versions = {"python": platform.python_version(), "numpy": np.__version__,
-                "scipy": scipy.__version__, "scikit-learn": sklearn.__version__,
-                "sknn": f"{sknn.__version__} (source {sknn_fingerprint()})"}
-    if torch is not None:
-        versions["torch"] = torch.__version__
     return {
-        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "platform": platform.platform(),
-        "nproc": (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                  else os.cpu_count()),
-        # Others' load on a small shared machine skews the timings: keep it on record.
+        "date": now_iso(), "platform": platform.platform(), "nproc": available_cores(),
         "loadavg_start": os.getloadavg(),
-        "threadpools": [{k: lib.get(k) for k in ("user_api", "internal_api", "version",
-                                                 "num_threads")} for lib in threadpool_info()],
-        "versions": versions,
+        "threadpools": threadpools(("user_api", "internal_api", "version", "num_threads")),
+        "versions": library_versions(torch),
         "torch_threads": None if torch is None else torch.get_num_threads(),
     }
 
@@ -465,12 +417,10 @@ def header_lines(info, args):
                       for lib in info["threadpools"])
     but_max_iter = "" if args.max_iter is None else f" but max_iter={args.max_iter}"
     return [
-        f"# sknn DeepNet quality benchmark -- {info['date']}", "",
-        f"- machine: {info['platform']}, nproc={info['nproc']}",
+        *title_lines("DeepNet quality", info),
         f"- threads: --threads {args.threads}; pools {pools}; "
         f"torch threads={info['torch_threads'] or 'n/a'}",
-        "- load average at start: " + ", ".join(f"{x:.2f}" for x in info["loadavg_start"]),
-        "- versions: " + ", ".join(f"{k} {v}" for k, v in info["versions"].items()),
+        *record_lines(info),
         f"- protocol: StandardScaler pipelines (regression: standardized target too), "
         f"{1 - TEST_SIZE:.0%}/{TEST_SIZE:.0%} split (stratified for classification), "
         f"seeds 0-{args.seeds - 1}, methods interleaved per seed",
@@ -485,18 +435,6 @@ def header_lines(info, args):
     ]
 
 
-def write_results(info, args, markdown, rows, raw):
-    """Save `<stamp>.json` (everything, every single fit included) and `<stamp>.md`."""
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = RESULTS_DIR / f"bench_deep_net_{stamp}{'_quick' if args.quick else ''}"
-    payload = {"command": " ".join(sys.argv), "options": vars(args), "machine": info,
-               "rows": rows, "fits": raw}
-    base.with_suffix(".json").write_text(json.dumps(payload, indent=2, default=str) + "\n")
-    base.with_suffix(".md").write_text("\n".join(markdown) + "\n")
-    return base
-
-
 def main(argv=None):
     args = parse_args(argv)
     torch, torch_note = import_torch(args.skip_torch)
@@ -505,8 +443,7 @@ def main(argv=None):
     methods = tuple(m for m in METHODS if m != "torch" or torch is not None)
     if args.deepnet_params is not None:
         methods += (CANDIDATE,)
-    limit = threadpool_limits(limits=args.threads) if args.threads else contextlib.nullcontext()
-    with limit:
+    with blas_limit(args.threads):
         info = machine_info(torch)
         header = header_lines(info, args) + ([f"- {torch_note}"] if torch_note else [])
         print("\n".join(header) + "\n", flush=True)
@@ -514,10 +451,10 @@ def main(argv=None):
         rows, raw = run_benchmark(args.datasets, args.seeds, args.epochs, methods,
                                   args.max_iter, args.deepnet_params,
                                   log=lambda line: print(line, flush=True))
-    body = ["", *result_table(rows), "", *target_lines(rows), "",
-            "- load average at end: " + ", ".join(f"{x:.2f}" for x in os.getloadavg())]
+    body = ["", *result_table(rows), "", *target_lines(rows), "", loadavg_line("end")]
     print("\n".join(body))
-    base = write_results(info, args, header + body, rows, raw)
+    base = write_results(RESULTS_DIR, "bench_deep_net", args.quick, header + body, vars(args),
+                         info, rows=rows, fits=raw)
     print(f"\nresults: {base}.json, {base}.md")
     return rows
 

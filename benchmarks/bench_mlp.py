@@ -23,27 +23,21 @@ Run ``python benchmarks/bench_mlp.py --help`` for the options.
 """
 
 import argparse
-import contextlib
-import datetime
-import hashlib
-import json
 import os
 import platform
 import statistics
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
-import scipy
-import sklearn
-from sklearn.datasets import make_classification
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier as SklearnMLPClassifier
-from threadpoolctl import threadpool_info, threadpool_limits
+from threadpoolctl import threadpool_limits
 
-import sknn
+from _common import (RESULTS_DIR, available_cores, blas_limit, blas_threads, classification_data,
+                     comma_list, fmt, import_torch, library_versions, loadavg_line, now_iso,
+                     record_lines, threadpools, timed_fit, title_lines, torch_relu_mlp,
+                     write_results)
 from sknn import MLPClassifier as SknnMLPClassifier
 
 N_FEATURES = 784
@@ -51,7 +45,6 @@ N_CLASSES = 10
 HIDDEN = (300, 100)
 LEARNING_RATE = 1e-3
 SEED = 0
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
 THREAD_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")
 
 # The goals sknn is held to: (min speedup vs sklearn, max ratio to the floor)
@@ -69,11 +62,6 @@ THREADS_SECTION = dict(n_samples=20_000, n_features=40, hidden=(100,), batch_siz
 # --------------------------------------------------------------------------- #
 # Command line
 # --------------------------------------------------------------------------- #
-def comma_list(cast):
-    """argparse type: ``"32,200"`` -> ``[32, 200]``."""
-    return lambda text: [cast(item) for item in text.split(",") if item.strip()]
-
-
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--epochs", type=int, default=3, help="epochs per fit (default 3)")
@@ -105,11 +93,7 @@ def parse_args(argv=None):
 # --------------------------------------------------------------------------- #
 def make_data(n_samples, n_features):
     """Fixed-seed 10-class problem; labels are int64 so torch can use them as is."""
-    X, y = make_classification(
-        n_samples=n_samples, n_features=n_features, n_informative=min(64, n_features // 2),
-        n_redundant=0, n_classes=N_CLASSES, n_clusters_per_class=1, random_state=SEED,
-    )
-    return X, y.astype(np.int64)
+    return classification_data(n_samples, n_features, N_CLASSES, SEED)
 
 
 def estimator_params(batch_size, epochs, hidden=HIDDEN):
@@ -125,12 +109,7 @@ def estimator_params(batch_size, epochs, hidden=HIDDEN):
 def time_estimator(cls, X, y, batch_size, epochs, hidden=HIDDEN):
     """Seconds per epoch of one ``fit``: whole fit wall time / ``n_iter_``."""
     estimator = cls(**estimator_params(batch_size, epochs, hidden))
-    with warnings.catch_warnings():
-        # max_iter is reached on purpose; the warning says nothing here.
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        start = time.perf_counter()
-        estimator.fit(X, y)
-        elapsed = time.perf_counter() - start
+    elapsed = timed_fit(estimator, X, y)
     n_iter = getattr(estimator, "n_iter_", epochs)
     if n_iter != epochs:
         print(f"  note: {cls.__module__} ran {n_iter} epochs, not {epochs}", file=sys.stderr)
@@ -140,24 +119,9 @@ def time_estimator(cls, X, y, batch_size, epochs, hidden=HIDDEN):
 # --------------------------------------------------------------------------- #
 # PyTorch loop
 # --------------------------------------------------------------------------- #
-def import_torch(skip):
-    """Return (torch module or None, note saying why it is missing)."""
-    if skip:
-        return None, "torch skipped (--skip-torch)"
-    try:
-        import torch
-    except ImportError as exc:
-        return None, f"torch column skipped: import failed ({exc})"
-    return torch, ""
-
-
 def build_torch_model(torch, dtype, n_features=N_FEATURES, hidden=HIDDEN):
-    sizes = [n_features, *hidden]
-    layers = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-        layers += [torch.nn.Linear(fan_in, fan_out), torch.nn.ReLU()]
-    layers.append(torch.nn.Linear(sizes[-1], N_CLASSES))
-    return torch.nn.Sequential(*layers).to(getattr(torch, dtype.name))
+    model = torch_relu_mlp(torch, n_features, hidden, N_CLASSES)
+    return model.to(getattr(torch, dtype.name))
 
 
 def time_torch(torch, X, y, batch_size, epochs):
@@ -315,45 +279,21 @@ def threads_section(args):
 # --------------------------------------------------------------------------- #
 # Reporting
 # --------------------------------------------------------------------------- #
-def blas_threads():
-    """Thread count of the BLAS the estimators use (torch's OpenMP pool may be listed first)."""
-    blas = [lib for lib in threadpool_info() if lib["user_api"] == "blas"]
-    return blas[0]["num_threads"] if blas else os.cpu_count()
-
-
-def sknn_fingerprint():
-    """Short digest of sknn's sources, to tie the numbers to the exact code measured."""
-    root = Path(sknn.__file__).resolve().parent
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
-        digest.update(path.relative_to(root).as_posix().encode() + path.read_bytes())
-    return digest.hexdigest()[:12]
-
-
 def machine_info(torch):
-    blas = [{k: lib.get(k) for k in ("user_api", "internal_api", "version", "architecture",
-                                     "threading_layer", "num_threads", "filepath")}
-            for lib in threadpool_info()]
-    versions = {"python": platform.python_version(), "numpy": np.__version__,
-                "scipy": scipy.__version__, "scikit-learn": sklearn.__version__,
-                "sknn": f"{sknn.__version__} (source {sknn_fingerprint()})"}
-    if torch is not None:
-        versions["torch"] = torch.__version__
     return {
-        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "platform": platform.platform(), "processor": platform.processor(),
-        "nproc": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "date": now_iso(), "platform": platform.platform(), "processor": platform.processor(),
+        "nproc": available_cores(),
         "env": {name: os.environ.get(name) for name in THREAD_ENV},
-        # Others' load on a small shared machine skews every number: keep it on record.
         "loadavg_start": os.getloadavg(),
-        "threadpools": blas, "versions": versions,
+        "threadpools": threadpools(("user_api", "internal_api", "version", "architecture",
+                                    "threading_layer", "num_threads", "filepath")),
+        "versions": library_versions(torch),
         "torch_threads": None if torch is None else torch.get_num_threads(),
     }
 
 
 def header_lines(info, args):
-    lines = [f"# sknn MLP training benchmark -- {info['date']}", "",
-             f"- machine: {info['platform']}, nproc={info['nproc']}"]
+    lines = title_lines("MLP training", info)
     for lib in info["threadpools"]:
         # The parent folder tells whose copy it is (numpy.libs, scipy.libs, torch/lib, ...).
         owner = "/".join(Path(lib["filepath"]).parts[-3:-1])
@@ -363,16 +303,11 @@ def header_lines(info, args):
                      f"({', '.join(details)})")
     lines.append("- env: " + ", ".join(f"{k}={v if v is not None else '(unset)'}"
                                        for k, v in info["env"].items()))
-    lines.append("- load average at start: " + ", ".join(f"{x:.2f}" for x in info["loadavg_start"]))
-    lines.append("- versions: " + ", ".join(f"{k} {v}" for k, v in info["versions"].items()))
+    lines += record_lines(info)
     lines.append(f"- data: {args.n_samples} x {N_FEATURES}, {N_CLASSES} classes, hidden {HIDDEN}, "
                  f"adam lr {LEARNING_RATE}, {args.epochs} epochs, median of {args.repeats}, "
                  f"threads={args.threads or 'as is'}, torch threads={info['torch_threads'] or 'n/a'}")
     return lines
-
-
-def fmt(value, spec, suffix=""):
-    return "n/a" if value is None else format(value, spec) + suffix
 
 
 def main_table(rows):
@@ -428,19 +363,6 @@ def threads_table(cfg, rows):
     return lines
 
 
-def write_results(info, args, markdown, rows, threads):
-    """Save `<stamp>.json` (everything, raw timings included) and `<stamp>.md`."""
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = RESULTS_DIR / f"bench_mlp_{stamp}{'_quick' if args.quick else ''}"
-    options = {k: [str(x) for x in v] if isinstance(v, list) else v for k, v in vars(args).items()}
-    payload = {"command": " ".join(sys.argv), "options": options, "machine": info,
-               "rows": rows, "threads_section": threads}
-    base.with_suffix(".json").write_text(json.dumps(payload, indent=2, default=str) + "\n")
-    base.with_suffix(".md").write_text("\n".join(markdown) + "\n")
-    return base
-
-
 # --------------------------------------------------------------------------- #
 # Driver
 # --------------------------------------------------------------------------- #
@@ -462,8 +384,7 @@ def main(argv=None):
     if torch is not None:
         # Same thread count as the BLAS pool the estimators use.
         torch.set_num_threads(args.threads or blas_threads())
-    limit = threadpool_limits(limits=args.threads) if args.threads else contextlib.nullcontext()
-    with limit:
+    with blas_limit(args.threads):
         info = machine_info(torch)
         header = header_lines(info, args) + ([f"- {torch_note}"] if torch_note else [])
         print("\n".join(header) + "\n", flush=True)
@@ -473,9 +394,11 @@ def main(argv=None):
         if not args.skip_threads_section:
             cfg, threads = threads_section(args)
             body += ["", *threads_table(cfg, threads)]
-    body += ["", "- load average at end: " + ", ".join(f"{x:.2f}" for x in os.getloadavg())]
+    body += ["", loadavg_line("end")]
     print("\n".join(body))
-    base = write_results(info, args, header + body, rows, threads)
+    options = {k: [str(x) for x in v] if isinstance(v, list) else v for k, v in vars(args).items()}
+    base = write_results(RESULTS_DIR, "bench_mlp", args.quick, header + body, options, info,
+                         rows=rows, threads_section=threads)
     print(f"\nresults: {base}.json, {base}.md")
 
 

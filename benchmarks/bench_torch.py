@@ -38,23 +38,20 @@ Run ``python benchmarks/bench_torch.py --help`` for the options.
 """
 
 import argparse
-import datetime
-import json
 import os
 import platform
 import statistics
 import sys
 import time
-import warnings
-from pathlib import Path
 
 import numpy as np
 import sklearn
-from sklearn.datasets import make_classification
-from sklearn.exceptions import ConvergenceWarning
-from threadpoolctl import threadpool_info, threadpool_limits
+from threadpoolctl import threadpool_limits
 
 import sknn
+from _common import (RESULTS_DIR, available_cores, classification_data, comma_list, fmt,
+                     loadavg_line, now_iso, record_lines, threadpools, timed_fit, title_lines,
+                     torch_relu_mlp, write_results)
 from sknn import MLPClassifier
 
 N_CLASSES = 10
@@ -62,18 +59,9 @@ LEARNING_RATE = 1e-3
 SEED = 0
 TARGET_CPU_RATIO = 1.2  # sknn-torch / torch-loop on the CPU, at most
 TARGET_GPU_SPEEDUP = 10.0  # NumPy engine on the CPU / sknn-torch on the GPU, at least
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
 # OpenBLAS/OpenMP workers spin for ~0.1 s after a product; pause between runs
 # so one contender's spinning threads do not slow the next one down.
 SETTLE_SECONDS = 0.3
-
-
-def comma_list(cast):
-    return lambda text: [cast(item) for item in text.split(",") if item.strip()]
-
-
-def available_cores():
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
 def parse_args(argv=None):
@@ -108,10 +96,8 @@ def parse_args(argv=None):
 
 # -- data ----------------------------------------------------------------------
 def main_data(n_samples, n_features):
-    X, y = make_classification(
-        n_samples=n_samples, n_features=n_features, n_informative=min(64, n_features // 2),
-        n_redundant=0, n_classes=N_CLASSES, n_clusters_per_class=1, random_state=SEED)
-    return X.astype(np.float32), y.astype(np.int64)
+    X, y = classification_data(n_samples, n_features, N_CLASSES, SEED)
+    return X.astype(np.float32), y
 
 
 def large_data(n_samples, n_features, chunk=100_000):
@@ -137,11 +123,7 @@ def time_sknn(X, y, hidden, batch_size, epochs, backend, device="cpu"):
     if backend == "torch":
         params["device"] = device
     model = MLPClassifier(**params)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)  # max_iter reached on purpose
-        start = time.perf_counter()
-        model.fit(X, y)
-        elapsed = time.perf_counter() - start
+    elapsed = timed_fit(model, X, y)
     return elapsed / model.n_iter_, statistics.median(model.history_["seconds"])
 
 
@@ -151,12 +133,7 @@ def time_torch_loop(torch, X, y, hidden, batch_size, epochs, device="cpu"):
     start = time.perf_counter()
     X_all = torch.from_numpy(X).to(device)
     y_all = torch.from_numpy(y).to(device)
-    sizes = [X.shape[1], *hidden]
-    layers = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-        layers += [torch.nn.Linear(fan_in, fan_out), torch.nn.ReLU()]
-    layers.append(torch.nn.Linear(sizes[-1], N_CLASSES))
-    model = torch.nn.Sequential(*layers).to(device)
+    model = torch_relu_mlp(torch, X.shape[1], hidden, N_CLASSES).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
     loss_fn = torch.nn.CrossEntropyLoss()
     n_samples, epoch_seconds = len(X_all), []
@@ -276,15 +253,13 @@ def large_section(torch, args, device):
 # -- report ------------------------------------------------------------------------
 def machine_info(torch, args):
     info = {
-        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "platform": platform.platform(), "nproc": available_cores(),
+        "date": now_iso(), "platform": platform.platform(), "nproc": available_cores(),
         "threads": args.threads, "torch_threads": torch.get_num_threads(),
         "loadavg_start": os.getloadavg(),
         "versions": {"python": platform.python_version(), "numpy": np.__version__,
                      "scikit-learn": sklearn.__version__, "torch": torch.__version__,
                      "sknn": sknn.__version__},
-        "threadpools": [{k: lib.get(k) for k in ("user_api", "internal_api", "num_threads")}
-                        for lib in threadpool_info()],
+        "threadpools": threadpools(("user_api", "internal_api", "num_threads")),
         "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
     }
     return info
@@ -292,20 +267,14 @@ def machine_info(torch, args):
 
 def header_lines(info, args):
     return [
-        f"# sknn PyTorch backend benchmark -- {info['date']}", "",
-        f"- machine: {info['platform']}, nproc={info['nproc']}, CUDA: {info['cuda'] or 'none'}",
+        *title_lines("PyTorch backend", info, f", CUDA: {info['cuda'] or 'none'}"),
         f"- threads: {info['threads']} for BLAS (threadpoolctl) and torch "
         f"(torch.get_num_threads()={info['torch_threads']})",
-        "- load average at start: " + ", ".join(f"{x:.2f}" for x in info["loadavg_start"]),
-        "- versions: " + ", ".join(f"{k} {v}" for k, v in info["versions"].items()),
+        *record_lines(info),
         f"- main section: {args.n_samples} x {args.n_features} float32, {N_CLASSES} classes, "
         f"hidden {tuple(args.hidden)}, ReLU, Adam lr {LEARNING_RATE}, alpha 0, "
         f"{args.epochs} epochs per fit, median of {args.repeats} repeats",
     ]
-
-
-def fmt(value, spec=".4f", suffix=""):
-    return "n/a" if value is None else format(value, spec) + suffix
 
 
 def main_table(rows):
@@ -368,18 +337,6 @@ def large_lines(result, args):
     return lines
 
 
-def write_results(info, args, markdown, rows, large):
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = RESULTS_DIR / f"bench_torch_{stamp}{'_quick' if args.quick else ''}"
-    options = {k: v for k, v in vars(args).items()}
-    payload = {"command": " ".join(sys.argv), "options": options, "machine": info,
-               "rows": rows, "large": large}
-    base.with_suffix(".json").write_text(json.dumps(payload, indent=2, default=str) + "\n")
-    base.with_suffix(".md").write_text("\n".join(markdown) + "\n")
-    return base
-
-
 def main(argv=None):
     args = parse_args(argv)
     try:
@@ -400,9 +357,10 @@ def main(argv=None):
             body += ["", *large_lines(large, args)]
         else:
             body += ["", "- large section skipped: no CUDA device (use --large-device to force)"]
-    body += ["", "- load average at end: " + ", ".join(f"{x:.2f}" for x in os.getloadavg())]
+    body += ["", loadavg_line("end")]
     print("\n".join(body))
-    base = write_results(info, args, header + body, rows, large)
+    base = write_results(RESULTS_DIR, "bench_torch", args.quick, header + body, vars(args), info,
+                         rows=rows, large=large)
     print(f"\nresults: {base}.json, {base}.md")
 
 

@@ -2,6 +2,7 @@
 
 import importlib.util
 import json
+import sys
 import warnings
 from pathlib import Path
 
@@ -24,7 +25,13 @@ ROW_KEYS = {"dataset", "task", "method", "n_seeds", "score_median", "score_min",
 def bench():
     spec = importlib.util.spec_from_file_location("bench_deep_net", BENCH_PATH)
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    # Run as a script, it finds its sibling `_common` on sys.path[0]; here the
+    # benchmarks folder goes there only while the module loads.
+    sys.path.insert(0, str(BENCH_PATH.parent))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(BENCH_PATH.parent))
     module.SETTLE_SECONDS = 0.0  # no pauses between fits in tests
     if not HAVE_TORCH:
         yield module

@@ -65,6 +65,33 @@ def store_init_arguments(estimator, arguments):
             setattr(estimator, name, value)
 
 
+#: Constraints of the constructor parameters that the MLP estimators and
+#: :class:`~sknn.StackedAutoencoder` share: network shape, solver, optimizer
+#: hyperparameters and stopping rule. Each estimator adds its own
+#: ``learning_rate`` options (only the MLPs have scikit-learn's 'adaptive').
+NETWORK_CONSTRAINTS = {
+    "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+    "activation": [StrOptions(set(ACTIVATIONS.names()))],
+    "solver": [StrOptions({"lbfgs", *OPTIMIZERS.names()})],
+    "alpha": [Interval(Real, 0, None, closed="left")],
+    "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+    "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+    "max_iter": [Interval(Integral, 1, None, closed="left")],
+    "shuffle": ["boolean"],
+    "random_state": ["random_state"],
+    "tol": [Interval(Real, 0, None, closed="left")],
+    "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
+    "verbose": ["verbose"],
+    "momentum": [Interval(Real, 0, 1, closed="both")],
+    "nesterovs_momentum": ["boolean"],
+    "beta_1": [Interval(Real, 0, 1, closed="left")],
+    "beta_2": [Interval(Real, 0, 1, closed="left")],
+    "epsilon": [Interval(Real, 0, None, closed="neither")],
+    "max_fun": [Interval(Integral, 1, None, closed="left")],
+    "kernel_initializer": [StrOptions({*INITIALIZERS.names(), "auto"}), Initializer],
+}
+
+
 class BaseMultilayerPerceptron(InferenceMixin, BaseEstimator, ABC):
     """Base of :class:`~sknn.MLPClassifier` and :class:`~sknn.MLPRegressor`.
 
@@ -73,30 +100,12 @@ class BaseMultilayerPerceptron(InferenceMixin, BaseEstimator, ABC):
     """
 
     _parameter_constraints: dict = {
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions(set(ACTIVATIONS.names()))],
-        "solver": [StrOptions({"lbfgs", *OPTIMIZERS.names()})],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        **NETWORK_CONSTRAINTS,
         "learning_rate": [StrOptions({*SCHEDULES.names(), "adaptive"}), Schedule],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "shuffle": ["boolean"],
-        "random_state": ["random_state"],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "verbose": ["verbose"],
         "warm_start": ["boolean"],
-        "momentum": [Interval(Real, 0, 1, closed="both")],
-        "nesterovs_momentum": ["boolean"],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
-        "beta_1": [Interval(Real, 0, 1, closed="left")],
-        "beta_2": [Interval(Real, 0, 1, closed="left")],
-        "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
-        "max_fun": [Interval(Integral, 1, None, closed="left")],
-        "kernel_initializer": [StrOptions({*INITIALIZERS.names(), "auto"}), Initializer],
         **TECHNIQUE_CONSTRAINTS,
     }
 

@@ -11,25 +11,25 @@ applies and what :class:`~sknn.DeepNetClassifier`'s ``pretrained=`` reuses.
 from __future__ import annotations
 
 import warnings
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array, check_random_state
-from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sknn._sklearn_compat import _fit_context, check_lbfgs_result
 from sknn.engines import get_engine
 from sknn.engines.numpy_engine import compute_threads, initial_weights, predict_raw
-from sknn.estimators._base import store_init_arguments
-from sknn.estimators._techniques import engine_options, optimizer_params
+from sknn.estimators._base import NETWORK_CONSTRAINTS, store_init_arguments
+from sknn.estimators._techniques import TECHNIQUE_CONSTRAINTS, engine_options, optimizer_params
 from sknn.exceptions import explain_input_errors
-from sknn.nn.activations import ACTIVATIONS, check_trainable, resolve_activation
-from sknn.nn.initializers import INITIALIZERS, Initializer, auto_initializer
-from sknn.nn.optimizers import OPTIMIZERS, make_optimizer
+from sknn.nn.activations import check_trainable, resolve_activation
+from sknn.nn.initializers import auto_initializer
+from sknn.nn.optimizers import make_optimizer
 from sknn.schedules import SCHEDULES, Schedule
 from sknn.spec import (
     Activation,
@@ -244,38 +244,15 @@ class StackedAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     """
 
     _parameter_constraints: dict = {
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions(set(ACTIVATIONS.names()))],
-        "solver": [StrOptions({"lbfgs", *OPTIMIZERS.names()})],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        **NETWORK_CONSTRAINTS,
         "learning_rate": [StrOptions(set(SCHEDULES.names())), Schedule],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
         "fine_tune_iter": [Interval(Integral, 0, None, closed="left")],
         "tied_weights": ["boolean"],
-        "shuffle": ["boolean"],
-        "random_state": ["random_state"],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
-        "verbose": ["verbose"],
-        "momentum": [Interval(Real, 0, 1, closed="both")],
-        "nesterovs_momentum": ["boolean"],
-        "beta_1": [Interval(Real, 0, 1, closed="left")],
-        "beta_2": [Interval(Real, 0, 1, closed="left")],
-        "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "rho": [Interval(Real, 0, 1, closed="left")],
-        "weight_decay": [Interval(Real, 0, None, closed="left")],
-        "max_fun": [Interval(Integral, 1, None, closed="left")],
-        "kernel_initializer": [StrOptions({*INITIALIZERS.names(), "auto"}), Initializer],
-        "activation_alpha": [Interval(Real, None, None, closed="neither"), None],
-        "batch_norm": ["boolean"],
-        "batch_norm_position": [StrOptions({"before", "after"})],
-        "bn_momentum": [Interval(Real, 0, 1, closed="both")],
-        "bn_epsilon": [Interval(Real, 0, None, closed="neither")],
+        # the technique parameters it has (no dropout, l1, max-norm or clipping)
+        **{name: TECHNIQUE_CONSTRAINTS[name] for name in (
+            "rho", "weight_decay", "activation_alpha", "batch_norm", "batch_norm_position",
+            "bn_momentum", "bn_epsilon", "backend", "device")},
         "dtype": [StrOptions({"float32", "float64"})],
-        "backend": [StrOptions({"numpy", "torch"})],
-        "device": [str],
     }
 
     def __init__(self, hidden_layer_sizes=(100,), activation="elu", *, solver="adam",
