@@ -74,10 +74,15 @@ class TrainState:
 
 @dataclass
 class Validation:
-    """Held-out data for early stopping: engine data and a score callback."""
+    """Held-out data: engine data and a score callback.
+
+    With ``stops`` (early stopping) it decides when training ends and which
+    weights are kept; without, it is only evaluated and recorded each epoch.
+    """
 
     data: object
     score: object  # callable(engine) -> float, higher is better
+    stops: bool = True
 
 
 def resolve_batch_size(batch_size, n_samples):
@@ -194,8 +199,9 @@ class _Rates:
 
 
 def _update_stopping(state, config, validation, engine):
-    """scikit-learn's improvement bookkeeping, on validation score or training loss."""
-    if validation is not None:
+    """scikit-learn's improvement bookkeeping, on the validation score (early
+    stopping) or the training loss; returns the validation score, if any."""
+    if validation is not None and validation.stops:
         score = float(validation.score(engine))
         state.validation_scores.append(score)
         if score < state.best_validation_score + config.tol:
@@ -212,7 +218,7 @@ def _update_stopping(state, config, validation, engine):
         state.no_improvement_count = 0
     if state.loss_curve[-1] < state.best_loss:
         state.best_loss = state.loss_curve[-1]
-    return None
+    return None if validation is None else float(validation.score(engine))
 
 
 def _plateau_says_stop(state, config, lr):
@@ -402,7 +408,8 @@ class _Loop:
         stop = False
         # a fixed-budget schedule (1cycle) is only worth its last, low-rate
         # phase: a stalling training loss must not end it early
-        judged = self.validation is not None or not schedule.fixed_budget
+        stopping_set = self.validation is not None and self.validation.stops
+        judged = stopping_set or not schedule.fixed_budget
         if judged and state.no_improvement_count > config.n_iter_no_change:
             stop, lr = _plateau_says_stop(state, config, lr)
         return lr, stop
@@ -470,12 +477,13 @@ def fit_loop(engine, data, config, *, rng, state, learning_rate, validation=None
     finally:
         rates.restore_momentum()
     state.learning_rate = rates.current(state, lr)
-    if validation is not None and state.best_weights is not None:
+    stops = validation is not None and validation.stops
+    if stops and state.best_weights is not None:
         engine.set_weights(state.best_weights)
     elif loop.diverged:
         _fall_back(engine, loop.lowest_loss_weights)
-    if loop.diverged and (validation is not None or loop.lowest_loss_weights is not None):
-        _warn_divergence(state, lr, "the best validation epoch" if validation is not None
+    if loop.diverged and (stops or loop.lowest_loss_weights is not None):
+        _warn_divergence(state, lr, "the best validation epoch" if stops
                          else "the start of epoch %d, the epoch of lowest training loss"
                          % loop.lowest_loss_epoch)
     return state, converged

@@ -134,10 +134,24 @@ def test_validation_data_regressor_scores_r2_on_it():
     assert reg.score(X_val, y_val) == pytest.approx(max(reg.validation_scores_), rel=1e-5)
 
 
-def test_validation_data_needs_early_stopping():
-    X, y = _classification()
-    with pytest.raises(ValueError, match="early_stopping=True"):
-        DeepNetClassifier(early_stopping=False, max_iter=2).fit(X, y, validation_data=(X, y))
+def test_validation_data_without_early_stopping_only_monitors():
+    X, y = _classification(300)
+    X_train, X_val, y_train, y_val = train_test_split(X, y, random_state=0)
+    params = dict(n_hidden=2, n_neurons=16, max_iter=6, random_state=0)
+    monitored = DeepNetClassifier(**params).fit(X_train, y_train, validation_data=(X_val, y_val))
+    plain = DeepNetClassifier(**params).fit(X_train, y_train)
+    # the same training (all epochs, no restore) as without the set ...
+    assert monitored.n_iter_ == plain.n_iter_ == 6
+    for a, b in zip(monitored.coefs_, plain.coefs_):
+        np.testing.assert_array_equal(a, b)
+    assert monitored.validation_scores_ is None
+    # ... with the set scored after every epoch; the last score is the model's
+    history = monitored.history_
+    assert len(history["val_score"]) == len(history["val_loss"]) == 6
+    assert all(value is not None for value in history["val_score"] + history["val_loss"])
+    assert history["val_score"][-1] == pytest.approx(
+        accuracy_score(y_val, monitored.predict(X_val)))
+    assert plain.history_["val_score"] == [None] * 6
 
 
 def test_mc_predict_proba_shapes_reproducibility_and_spread():

@@ -288,7 +288,8 @@ class BaseMultilayerPerceptron(InferenceMixin, BaseEstimator, ABC):
                 "optimization hasn't converged yet." % self.max_iter, ConvergenceWarning)
 
     def _split_validation(self, engine, X, y, sample_weight):
-        if not self.early_stopping:
+        # DeepNet's fit(validation_data=...) is monitored even without early stopping
+        if not self.early_stopping and getattr(self, "_validation_data", None) is None:
             return X, y, sample_weight, None
         X_train, X_val, y_train, y_val, sw_train, sw_val = self._validation_split(
             X, y, sample_weight)
@@ -306,7 +307,8 @@ class BaseMultilayerPerceptron(InferenceMixin, BaseEstimator, ABC):
                 return np.nan
             return self._score_outputs(outputs, y_val_original, sw_val)
 
-        validation = Validation(engine.prepare(X_val, y_val, sw_val), score)
+        validation = Validation(engine.prepare(X_val, y_val, sw_val), score,
+                                stops=self.early_stopping)
         return X_train, y_train, sw_train, validation
 
     def _validation_split(self, X, y, sample_weight):

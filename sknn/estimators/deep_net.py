@@ -308,8 +308,11 @@ class _DeepNetMixin:
             Class labels (or a label indicator matrix), or real targets.
         sample_weight : array-like of shape (n_samples,), default=None
         validation_data : (X_val, y_val) or None, default=None
-            Early stopping scores this set instead of holding out
-            ``validation_fraction`` of ``X``; needs ``early_stopping=True``.
+            A validation set scored after every epoch (``val_loss`` and
+            ``val_score`` in ``history_``), as Keras's ``validation_data``.
+            With ``early_stopping=True`` it is also the early-stopping set,
+            used instead of holding out ``validation_fraction`` of ``X``;
+            without, it only monitors and never changes the training.
 
         Returns
         -------
@@ -322,10 +325,6 @@ class _DeepNetMixin:
         rows (and their ``sample_weight``) train the network. A warm-started
         fit continues from the current weights without pretraining again.
         """
-        if validation_data is not None and not self.early_stopping:
-            raise ValueError("validation_data is the early-stopping validation set; it needs "
-                             "early_stopping=True (off by default for DeepNet, whose 1cycle "
-                             "schedule runs max_iter epochs).")
         self._validation_data = validation_data
         try:
             if getattr(self, "pretraining", None) is not None:
