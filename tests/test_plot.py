@@ -14,6 +14,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sknn import (DeepNetClassifier, MLPClassifier, MLPRegressor, PerceptronClassifier,
                   lr_find)
+from sknn.lr_finder import LRFinderResult
 from sknn.nn.activations import ACTIVATIONS, resolve_activation
 from sknn.plot import (ActivationDisplay, LRFinderDisplay, PlaygroundDisplay,
                        TrainingHistoryDisplay)
@@ -263,6 +264,18 @@ def test_lr_finder_result_plot_draws_the_display_on_the_given_axes(iris):
     curve = ax.get_lines()[0]
     np.testing.assert_array_equal(curve.get_ydata(), result.losses)
     assert any(line.get_xdata()[0] == result.suggestion for line in ax.get_lines()[1:])
+
+
+@pytest.mark.parametrize("wrong, described", [
+    (None, "got None"),
+    (LRFinderResult, "got the class LRFinderResult"),
+    ({"learning_rates": [1e-3, 1e-2], "losses": [1.0, 0.5], "suggestion": 1e-3}, "got dict"),
+    (LRFinderDisplay(learning_rates=[1e-3, 1e-2], losses=[1.0, 0.5]), "got LRFinderDisplay"),
+])
+def test_lr_finder_from_result_names_what_it_needs(wrong, described):
+    with pytest.raises(TypeError, match=r"from_result needs the LRFinderResult that "
+                       r"sknn\.lr_find returns, " + described):
+        LRFinderDisplay.from_result(wrong)
 
 
 # -- ActivationDisplay --------------------------------------------------------

@@ -104,6 +104,11 @@ class LRFinderDisplay:
         -------
         display : LRFinderDisplay
 
+        Raises
+        ------
+        TypeError
+            When ``result`` is not an :class:`~sknn.lr_finder.LRFinderResult`.
+
         Examples
         --------
         >>> import matplotlib
@@ -119,6 +124,18 @@ class LRFinderDisplay:
         (0.001, 1.0)
         >>> plt.close(display.figure_)
         """
+        from sknn.lr_finder import LRFinderResult
+
+        if not isinstance(result, LRFinderResult):
+            expected = "from_result needs the LRFinderResult that sknn.lr_find returns"
+            if result is None:
+                raise TypeError(f"{expected}, got None.")
+            if isinstance(result, type):
+                raise TypeError(f"{expected}, got the class {result.__name__}; call "
+                                "sknn.lr_find(estimator, X, y) to get one.")
+            raise TypeError(f"{expected}, got {type(result).__name__}. To plot arrays of "
+                            "rates and losses, use LRFinderDisplay(learning_rates=..., "
+                            "losses=...).plot().")
         display = cls(learning_rates=result.learning_rates, losses=result.losses,
                       suggestion=result.suggestion, estimator_name=name)
         return display.plot(ax=ax)
