@@ -6,7 +6,7 @@ import scipy.sparse as sp
 
 from sknn.nn.activations import ACTIVATIONS
 from sknn.nn.layers import Dropout
-from sknn.nn.layers.dropout import ALPHA_PRIME
+from sknn.nn.layers.dropout import ALPHA_PRIME, quantized_keep
 
 KINDS = ["standard", "alpha"]
 
@@ -141,6 +141,53 @@ def test_dropout_rate_zero_is_the_identity_in_training():
     X = np.ones((3, 3))
     Y, _ = _layer(rate=0.0).forward(X, training=True)
     assert Y is X
+
+
+RATES_NEAR_ONE = [0.99, 0.999, 0.99999, 0.999999, 1 - 2**-40, np.nextafter(1.0, 0.0)]
+
+
+def test_every_rate_keeps_a_positive_probability_within_rounding_of_one_minus_rate():
+    rates = np.concatenate([np.random.default_rng(15).uniform(size=2000),
+                            1 - np.logspace(-16, 0, 300, endpoint=False), RATES_NEAR_ONE,
+                            [0.0, 2**-18, 0.5, 63 / 64]])
+    for rate in rates:
+        levels, threshold = quantized_keep(rate)
+        keep, wanted = threshold / levels, 1.0 - rate
+        assert 0 < keep <= 1, rate
+        # a rate below 2**-17 rounds to keeping every unit
+        assert abs(keep - wanted) <= 2**-11 * wanted or (keep == 1 and rate <= 2**-17), rate
+
+
+def test_ordinary_rates_keep_the_fast_16_bit_masks():
+    for rate in np.linspace(0, 63 / 64, 200):
+        assert quantized_keep(rate)[0] == 2**16
+    assert quantized_keep(0.999999)[0] == 2**64
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("rate", RATES_NEAR_ONE)
+def test_rates_near_one_drop_almost_everything_with_finite_outputs(rate, kind):
+    layer = _layer(rate=rate, kind=kind, seed=16)
+    assert layer.keep == pytest.approx(1 - rate, rel=1e-3)
+    X = np.random.default_rng(17).uniform(1, 2, size=(200, 50))
+    Y, backward = layer.forward(X.copy(), training=True)
+    assert np.isfinite(Y).all()
+    assert np.isfinite(backward(np.ones_like(X))).all()
+    if kind == "standard":
+        kept = Y != 0
+        np.testing.assert_allclose(Y[kept], X[kept] / layer.keep, rtol=1e-15)
+
+
+@pytest.mark.parametrize("rate", [0.99, 0.999])
+def test_rates_near_one_keep_units_with_the_realized_probability_and_the_mean(rate):
+    size = 4_000_000
+    layer = _layer(rate=rate, seed=18)
+    Y, _ = layer.forward(np.ones((size // 1000, 1000), dtype=np.float32), training=True)
+    kept = np.count_nonzero(Y)
+    keep = layer.keep
+    assert abs(kept - keep * size) < 5 * np.sqrt(size * keep * (1 - keep))
+    std_of_mean = np.sqrt((1 - keep) / keep / size)
+    assert abs(Y.astype(np.float64).mean() - 1.0) < 5 * std_of_mean
 
 
 @pytest.mark.parametrize("rate, kind", [(1.0, "standard"), (-0.1, "standard"),
