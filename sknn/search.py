@@ -6,6 +6,9 @@ successive-halving ``HalvingGridSearchCV``/``HalvingRandomSearchCV``) and
 scikit-optimize's ``BayesSearchCV`` take, for the knobs that matter most:
 network size, ``learning_rate_init`` and ``alpha`` on a log scale,
 ``activation``, ``batch_norm``, ``dropout``, ``solver`` and ``batch_size``.
+No candidate is a combination the estimator warns about: the activations
+leave SELU out, and an estimator set to ``activation='selu'`` is searched as
+a SELU network (see :func:`search_space`).
 Only the knobs the estimator actually has are returned, so the same call
 works for :class:`~sknn.MLPClassifier`, :class:`~sknn.MLPRegressor`,
 :class:`~sknn.PerceptronClassifier` and, inside a
@@ -43,6 +46,7 @@ imported only when ``kind='bayes'`` is asked for.
 
 from __future__ import annotations
 
+import numpy as np
 from scipy.stats import loguniform, randint, uniform
 from sklearn.base import BaseEstimator
 
@@ -55,7 +59,11 @@ KINDS = ("random", "bayes", "grid")
 _RANDOM_SHAPES = [(w,) * d for d in (1, 2, 3) for w in (32, 64, 128, 256)]
 _GRID_SHAPES = [(64,), (128,), (64, 64)]
 
-_ACTIVATIONS = ["relu", "elu", "selu", "gelu", "tanh"]
+# No 'selu': SELU self-normalizes only with standardized inputs, no batch
+# norm and no weight penalty, and a dict space samples each knob on its own,
+# so selu would be drawn with batch_norm=True or alpha > 0 and warn. A SELU
+# network is searched as one: search_space(DeepNetClassifier(activation='selu')).
+_ACTIVATIONS = ["relu", "elu", "gelu", "tanh"]
 _SOLVERS = ["adam", "nadam", "adamw", "rmsprop", "sgd"]
 _BATCH_SIZES = [32, 64, 128, 256]
 
@@ -111,8 +119,20 @@ def _is_sknn_estimator(obj):
         cls.__module__.startswith("sknn.estimators") for cls in type(obj).__mro__)
 
 
+def _check_is_estimator_instance(estimator):
+    expected = "search_space needs an sknn estimator or a Pipeline/meta-estimator containing one"
+    if estimator is None:
+        raise TypeError(f"{expected}, got None.")
+    if isinstance(estimator, type):
+        name = estimator.__name__
+        raise TypeError(f"{expected}, got the class {name}; pass an instance, {name}().")
+    if not callable(getattr(estimator, "get_params", None)):
+        raise TypeError(f"{expected}, got {type(estimator).__name__}.")
+
+
 def _find_sknn_estimator(estimator):
     """``(prefix, sknn_estimator)`` of the one sknn network in ``estimator``."""
+    _check_is_estimator_instance(estimator)
     if _is_sknn_estimator(estimator):
         return "", estimator
     found = [(name + "__", value) for name, value in estimator.get_params(deep=True).items()
@@ -124,6 +144,45 @@ def _find_sknn_estimator(estimator):
             f"found {len(found)}{': ' + ', '.join(names) if names else ''}. "
             "Call search_space on the sknn step itself and prefix the names yourself.")
     return found[0]
+
+
+# fixed setting -> (why searched knobs conflict with it, what to do instead)
+_CONFLICT_EXPLANATIONS = {
+    "activation='selu'": (
+        "SELU self-normalizes only without batch norm and without a weight penalty",
+        "Leave them out of params, or search 'activation' too (its candidates leave "
+        "SELU out)"),
+    "dropout_kind='alpha'": (
+        "alpha dropout keeps the statistics of self-normalizing networks, which batch "
+        "norm replaces with its own",
+        "Leave batch_norm out of params, or set dropout_kind='standard'"),
+}
+
+
+def _has_dropout(settings, wanted):
+    if "dropout" in wanted:
+        return True  # the candidates go up to 0.5
+    rates = [settings.get("dropout", 0.0), settings.get("input_dropout", 0.0)]
+    return any(np.any(np.asarray(rate, dtype=float) > 0) for rate in rates)
+
+
+def _conflicting_knobs(settings, wanted):
+    """``{knob: setting}``: knobs in ``wanted`` whose candidates the estimator,
+    with its fixed ``settings``, warns about, and the setting each one breaks.
+
+    Only fixed settings can conflict: the searched activations leave SELU out.
+    """
+    conflicts = {}
+    selu = "activation" not in wanted and settings.get("activation") == "selu"
+    if selu:
+        # batch norm replaces the statistics SELU keeps; a weight penalty
+        # pulls the weights off the LeCun-normal scale it relies on
+        conflicts.update(batch_norm="activation='selu'", alpha="activation='selu'")
+    # (dropout_kind='auto' means alpha dropout only with SELU, covered above)
+    if (settings.get("dropout_kind") == "alpha" and "batch_norm" not in conflicts
+            and _has_dropout(settings, wanted)):
+        conflicts["batch_norm"] = "dropout_kind='alpha'"
+    return conflicts
 
 
 def search_space(estimator, kind="random", *, params=None):
@@ -146,12 +205,24 @@ def search_space(estimator, kind="random", *, params=None):
         few knobs with ``params``.
     params : iterable of str, default=None
         Knob names (without prefix) to return; None returns every knob the
-        estimator has.
+        estimator has, less those that conflict with its SELU or
+        alpha-dropout settings (see Notes).
 
     Returns
     -------
     space : dict
         Parameter name -> distribution, list or skopt dimension.
+
+    Raises
+    ------
+    TypeError
+        When ``estimator`` is not an estimator instance (None, a class,
+        any other object).
+    ValueError
+        When ``estimator`` holds no sknn estimator or several, for an
+        unknown ``kind``, for names in ``params`` that have no ready-made
+        range on the estimator, and for names that conflict with its SELU
+        or alpha-dropout settings (see Notes).
 
     Notes
     -----
@@ -160,6 +231,21 @@ def search_space(estimator, kind="random", *, params=None):
     ``hidden_layer_sizes`` tuples (depth 1-3 x width 32-256). Because
     scikit-optimize cannot propose tuples, ``kind='bayes'`` tunes
     ``hidden_layer_sizes`` as the width of a single hidden layer.
+
+    No candidate is one the estimator warns about. The searched activations
+    leave out ``'selu'``: SELU is a preset rather than one activation among
+    others, self-normalizing only with standardized inputs, no batch norm
+    and no weight penalty, while a dict space samples each knob on its own
+    (a list of dicts would skew the sampling instead:
+    ``RandomizedSearchCV`` draws each dict equally often and
+    ``BayesSearchCV`` spends ``n_iter`` on each). Search a SELU network as
+    one: for an estimator with ``activation='selu'`` the space leaves out
+    ``activation`` (which would replace it), ``batch_norm`` and ``alpha``.
+    Likewise ``batch_norm`` is left out where the estimator has
+    ``dropout_kind='alpha'`` and dropout (alpha dropout keeps SELU's
+    statistics, which batch norm replaces). Naming such a knob in
+    ``params`` raises a ValueError; searching ``activation`` too lifts the
+    SELU conflicts.
 
     Examples
     --------
@@ -178,6 +264,12 @@ def search_space(estimator, kind="random", *, params=None):
     >>> search = RandomizedSearchCV(pipe, space, n_iter=2, cv=2, random_state=0).fit(X, y)
     >>> sorted(search.best_params_)
     ['mlpclassifier__hidden_layer_sizes', 'mlpclassifier__learning_rate_init']
+
+    A SELU network keeps its activation and gets no batch norm or penalty:
+
+    >>> from sknn import DeepNetClassifier
+    >>> sorted(search_space(DeepNetClassifier(activation="selu"), "grid"))
+    ['batch_size', 'dropout', 'learning_rate_init', 'n_hidden', 'n_neurons', 'solver']
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}.")
@@ -188,6 +280,10 @@ def search_space(estimator, kind="random", *, params=None):
         knobs.pop("hidden_layer_sizes")
     if params is None:
         wanted = [name for name in knobs if name in available]
+        if available.get("activation") == "selu":
+            wanted.remove("activation")  # a SELU network is searched as one
+        conflicts = _conflicting_knobs(available, wanted)
+        wanted = [name for name in wanted if name not in conflicts]
     else:
         wanted = list(params)
     unknown = [name for name in wanted if name not in knobs or name not in available]
@@ -195,5 +291,12 @@ def search_space(estimator, kind="random", *, params=None):
         offered = sorted(name for name in knobs if name in available)
         raise ValueError(f"No ready-made range for {unknown} on {type(network).__name__}; "
                          f"available: {offered}.")
+    conflicts = _conflicting_knobs(available, wanted)
+    for setting, (why, remedy) in _CONFLICT_EXPLANATIONS.items():
+        names = [name for name in wanted if conflicts.get(name) == setting]
+        if names:
+            raise ValueError(f"params {names} conflict with {setting} on "
+                             f"{type(network).__name__}: {why}, so the estimator would warn "
+                             f"about such candidates. {remedy}.")
     column = KINDS.index(kind)
     return {prefix + name: knobs[name][column] for name in wanted}

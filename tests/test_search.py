@@ -1,21 +1,25 @@
 """Hyperparameter search: sknn.search_space and every scikit-learn/skopt searcher."""
 
 import pickle
+import re
 import subprocess
 import sys
 import textwrap
+import warnings
 
 import numpy as np
 import pytest
 from scipy.stats import loguniform
-from sklearn.datasets import load_digits, load_iris, make_regression
+from sklearn.datasets import load_digits, load_iris, make_classification, make_regression
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.experimental import enable_halving_search_cv  # noqa: F401
 from sklearn.model_selection import (GridSearchCV, HalvingGridSearchCV,
                                      HalvingRandomSearchCV, KFold, RandomizedSearchCV)
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sknn import MLPClassifier, MLPRegressor, PerceptronClassifier, search_space
+from sknn import (DeepNetClassifier, MLPClassifier, MLPRegressor, PerceptronClassifier,
+                  search_space)
 from sknn.schedules import OneCycle
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -120,6 +124,18 @@ def test_search_space_refuses_zero_or_two_networks_and_unknown_names():
         search_space(MLPClassifier(), "hyperband")
 
 
+@pytest.mark.parametrize("wrong, described", [
+    (None, "got None"),
+    (MLPClassifier, "got the class MLPClassifier; pass an instance, MLPClassifier()"),
+    ("mlp", "got str"),
+    ({"model": MLPClassifier()}, "got dict"),
+])
+def test_search_space_names_the_argument_it_cannot_use(wrong, described):
+    with pytest.raises(TypeError, match=r"search_space needs an sknn estimator or a "
+                       r"Pipeline/meta-estimator containing one, " + re.escape(described)):
+        search_space(wrong)
+
+
 class DeepNetLike(MLPClassifier):
     """An estimator sized by depth and width, like the planned DeepNet ones."""
 
@@ -168,6 +184,105 @@ def test_sknn_imports_and_searches_without_skopt():
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+# -- no candidate the estimator warns about ------------------------------------------
+# Enough rows that every fold's training part (2/3) is larger than the largest
+# batch_size candidate, 256: smaller data would be clipped with a warning of
+# its own, about the data and not about the candidate.
+WIDE_X, WIDE_Y = make_classification(n_samples=420, n_features=6, n_informative=4,
+                                     n_classes=3, random_state=0)
+WIDE_X = StandardScaler().fit_transform(WIDE_X)
+
+SPACE_ESTIMATORS = {
+    "MLPClassifier": lambda: MLPClassifier(max_iter=3, random_state=0),
+    "DeepNetClassifier": lambda: DeepNetClassifier(max_iter=3, random_state=0),
+    "DeepNetClassifier-selu": lambda: DeepNetClassifier(activation="selu", max_iter=3,
+                                                        random_state=0),
+    "MLPClassifier-alpha-dropout": lambda: MLPClassifier(dropout_kind="alpha", max_iter=3,
+                                                         random_state=0),
+}
+
+
+def _fit_recording_user_warnings(search):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        search.fit(WIDE_X, WIDE_Y)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()  # no failed fit
+    return [f"{w.category.__name__}: {w.message}" for w in caught
+            if issubclass(w.category, UserWarning)
+            and not issubclass(w.category, ConvergenceWarning)]
+
+
+@pytest.mark.parametrize("name", SPACE_ESTIMATORS)
+def test_random_space_proposes_nothing_the_estimator_warns_about(name):
+    estimator = SPACE_ESTIMATORS[name]()
+    search = RandomizedSearchCV(estimator, search_space(estimator), n_iter=20, cv=3,
+                                n_jobs=1, random_state=0)
+    assert _fit_recording_user_warnings(search) == []
+
+
+@pytest.mark.parametrize("name", SPACE_ESTIMATORS)
+def test_grid_space_proposes_nothing_the_estimator_warns_about(name):
+    estimator = SPACE_ESTIMATORS[name]()
+    # the knobs whose combinations can warn, all at once, the rest fixed
+    interacting = [knob for knob in ("activation", "batch_norm", "dropout", "alpha")
+                   if knob in search_space(estimator, "grid")]
+    search = GridSearchCV(estimator, search_space(estimator, "grid", params=interacting),
+                          cv=3, n_jobs=1)
+    assert _fit_recording_user_warnings(search) == []
+
+
+@pytest.mark.parametrize("name", SPACE_ESTIMATORS)
+def test_bayes_space_proposes_nothing_the_estimator_warns_about(name):
+    skopt = pytest.importorskip("skopt")
+    estimator = SPACE_ESTIMATORS[name]()
+    space = search_space(estimator, "bayes")
+    if "activation" in space:
+        assert "selu" not in space["activation"].categories
+    search = skopt.BayesSearchCV(estimator, space, n_iter=12, cv=3, n_jobs=1,
+                                 optimizer_kwargs={"n_initial_points": 12}, random_state=0)
+    assert _fit_recording_user_warnings(search) == []
+
+
+def test_searched_activations_leave_selu_out():
+    for kind in ("random", "grid"):
+        assert "selu" not in search_space(MLPClassifier(), kind)["activation"]
+
+
+@pytest.mark.parametrize("kind", ["random", "grid"])
+def test_a_selu_network_is_searched_as_one(kind):
+    selu = DeepNetClassifier(activation="selu")
+    space = search_space(selu, kind)
+    # activation would replace SELU; batch norm and a weight penalty break
+    # its self-normalization
+    assert not {"activation", "batch_norm", "alpha"} & set(space)
+    assert {"n_hidden", "n_neurons", "learning_rate_init", "dropout"} <= set(space)
+    # searching the activation too brings the other knobs back: SELU is not a candidate
+    assert {"activation", "batch_norm", "alpha"} <= set(
+        search_space(selu, kind, params=["activation", "batch_norm", "alpha"]))
+
+
+@pytest.mark.parametrize("estimator, knobs, reason", [
+    (DeepNetClassifier(activation="selu"), ["batch_norm", "dropout"],
+     r"\['batch_norm'\] conflict with activation='selu'"),
+    (DeepNetClassifier(activation="selu"), ["alpha"],
+     r"\['alpha'\] conflict with activation='selu'"),
+    (MLPClassifier(dropout_kind="alpha"), ["batch_norm", "dropout"],
+     r"\['batch_norm'\] conflict with dropout_kind='alpha'"),
+])
+def test_asking_for_a_knob_that_breaks_the_estimators_settings_is_refused(estimator, knobs,
+                                                                           reason):
+    with pytest.raises(ValueError, match=reason):
+        search_space(estimator, params=knobs)
+
+
+def test_alpha_dropout_without_dropout_leaves_batch_norm_searchable():
+    # alpha dropout only exists where a dropout rate is above 0
+    space = search_space(MLPClassifier(dropout_kind="alpha"), "grid")
+    assert "batch_norm" not in space and "dropout" in space
+    assert "batch_norm" in search_space(MLPClassifier(dropout_kind="alpha"), "grid",
+                                        params=["batch_norm", "alpha"])
 
 
 # -- every searcher, every family ----------------------------------------------
