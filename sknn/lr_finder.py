@@ -14,6 +14,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import clone
+from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state
 
 from sknn.engines import get_engine
@@ -123,15 +124,38 @@ def _check_arguments(min_lr, max_lr, n_steps, batch_size, smoothing, divergence_
 
 
 def _check_estimator(estimator):
-    if not isinstance(estimator, BaseMultilayerPerceptron):
+    network = estimator.steps[-1][1] if isinstance(estimator, Pipeline) else estimator
+    if not isinstance(network, BaseMultilayerPerceptron):
+        if isinstance(estimator, Pipeline):
+            # 'passthrough' (or None) as the last step: show the value itself
+            last = (repr(network) if network is None or isinstance(network, str)
+                    else type(network).__name__)
+            got = f"a Pipeline ending in {last}"
+        else:
+            got = type(estimator).__name__
         raise TypeError("lr_find needs an sknn network estimator (MLPClassifier, "
-                        "MLPRegressor, DeepNetClassifier, DeepNetRegressor), got "
-                        f"{type(estimator).__name__}.")
-    if estimator.solver not in STOCHASTIC_SOLVERS:
+                        "MLPRegressor, DeepNetClassifier, DeepNetRegressor) or a Pipeline "
+                        f"ending in one, got {got}.")
+    if network.solver not in STOCHASTIC_SOLVERS:
         raise ValueError(
-            f"lr_find needs a stochastic solver, got solver={estimator.solver!r}: L-BFGS "
+            f"lr_find needs a stochastic solver, got solver={network.solver!r}: L-BFGS "
             "has no learning rate (it chooses its steps by line search). Use e.g. "
             "solver='adam' or solver='sgd'.")
+
+
+def _network_and_its_input(estimator, X, y):
+    """A clone of the network to test and the ``X`` it would be fitted on.
+
+    For a Pipeline, a clone's earlier steps are fitted on ``X`` (with ``y``,
+    as ``Pipeline.fit`` gives it) and transform it, so the network trains on
+    what the pipeline would feed it; the pipeline passed in is untouched.
+    """
+    if not isinstance(estimator, Pipeline):
+        return clone(estimator), X
+    pipeline = clone(estimator)
+    if len(pipeline.steps) > 1:
+        X = pipeline[:-1].fit_transform(X, y)
+    return pipeline.steps[-1][1], X
 
 
 def _training_setup(net, X, y, batch_size):
@@ -195,10 +219,17 @@ def lr_find(estimator, X, y, *, min_lr=1e-5, max_lr=10.0, n_steps=200, batch_siz
     ``max_iter`` play no part: every row of ``X`` trains and the rate is the
     test's. Its ``class_weight`` weights the loss as in ``fit``.
 
+    A :class:`~sklearn.pipeline.Pipeline` whose last step is an sknn network
+    is tested as it would be fitted: a clone's earlier steps are fitted on
+    ``X`` and transform it (``fit_transform`` through them, with ``y``, as
+    ``Pipeline.fit`` does), and the range test runs on its last step with
+    the transformed data.
+
     Parameters
     ----------
-    estimator : MLPClassifier, MLPRegressor, DeepNetClassifier or DeepNetRegressor
-        The configuration to test, fitted or not; needs a stochastic solver.
+    estimator : MLPClassifier, MLPRegressor, DeepNetClassifier, DeepNetRegressor or Pipeline
+        The configuration to test, fitted or not, or a Pipeline ending in
+        one; the network needs a stochastic solver.
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Training data.
     y : array-like of shape (n_samples,) or (n_samples, n_outputs)
@@ -233,7 +264,8 @@ def lr_find(estimator, X, y, *, min_lr=1e-5, max_lr=10.0, n_steps=200, batch_siz
     ValueError
         For ``solver='lbfgs'`` (no learning rate) and invalid arguments.
     TypeError
-        When ``estimator`` is not an sknn network estimator.
+        When ``estimator`` is neither an sknn network estimator nor a
+        Pipeline ending in one.
 
     Examples
     --------
@@ -251,10 +283,25 @@ def lr_find(estimator, X, y, *, min_lr=1e-5, max_lr=10.0, n_steps=200, batch_siz
     >>> clf = clf.set_params(learning_rate_init=result.suggestion, max_iter=30)
     >>> clf.fit(X, y).score(X, y) > 0.9
     True
+
+    In a pipeline, the network is tested on the data its earlier steps
+    make; the pipeline itself stays unfitted:
+
+    >>> from sklearn.pipeline import make_pipeline
+    >>> X_raw, y = load_iris(return_X_y=True)
+    >>> pipe = make_pipeline(StandardScaler(), MLPClassifier(hidden_layer_sizes=(32,),
+    ...                                                      batch_size=16))
+    >>> in_pipeline = lr_find(pipe, X_raw, y, n_steps=100, random_state=0)
+    >>> by_hand = lr_find(pipe[-1], StandardScaler().fit_transform(X_raw), y, n_steps=100,
+    ...                   random_state=0)
+    >>> in_pipeline.suggestion == by_hand.suggestion
+    True
+    >>> hasattr(pipe[0], "mean_")
+    False
     """
     _check_arguments(min_lr, max_lr, n_steps, batch_size, smoothing, divergence_factor)
     _check_estimator(estimator)
-    net = clone(estimator)
+    net, X = _network_and_its_input(estimator, X, y)
     if random_state is not None:
         net.set_params(random_state=random_state)
     engine, data, batch_size = _training_setup(net, X, y, batch_size)

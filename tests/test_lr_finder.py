@@ -4,9 +4,11 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.base import is_regressor
+from sklearn.base import BaseEstimator, TransformerMixin, is_regressor
 from sklearn.datasets import load_digits, load_iris, make_regression
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sknn import DeepNetClassifier, DeepNetRegressor, MLPClassifier, MLPRegressor, lr_find
@@ -132,10 +134,66 @@ def test_invalid_arguments(iris, kwargs):
 
 
 def test_refuses_other_estimators(iris):
-    from sklearn.linear_model import LogisticRegression
     X, y = iris
-    with pytest.raises(TypeError, match="sknn network estimator"):
+    with pytest.raises(TypeError, match="sknn network estimator .* or a Pipeline ending in "
+                                        "one, got LogisticRegression"):
         lr_find(LogisticRegression(), X, y)
+
+
+def test_a_pipeline_tests_its_network_on_the_transformed_data():
+    X, y = load_iris(return_X_y=True)  # raw: the pipeline's scaler matters
+    pipe = make_pipeline(StandardScaler(), _classifier())
+    params = pipe.get_params(deep=False)
+    through_pipeline = lr_find(pipe, X, y, n_steps=60, random_state=0)
+    by_hand = lr_find(_classifier(), StandardScaler().fit_transform(X), y, n_steps=60,
+                      random_state=0)
+    np.testing.assert_array_equal(through_pipeline.learning_rates, by_hand.learning_rates)
+    np.testing.assert_array_equal(through_pipeline.losses, by_hand.losses)
+    assert through_pipeline.suggestion == by_hand.suggestion
+    # the pipeline passed in is left as it was: same steps, nothing fitted
+    assert pipe.get_params(deep=False) == params
+    assert not hasattr(pipe.named_steps["standardscaler"], "mean_")
+    assert not hasattr(pipe.named_steps["mlpclassifier"], "coefs_")
+
+
+class _TargetMeanFeature(TransformerMixin, BaseEstimator):
+    """Appends the mean target to X: a transformer that needs y in fit."""
+
+    def fit(self, X, y):
+        self.target_mean_ = float(np.mean(y))
+        return self
+
+    def transform(self, X):
+        return np.column_stack([X, np.full(len(X), self.target_mean_)])
+
+
+def test_pipeline_steps_that_need_y_get_it(iris):
+    X, y = iris
+    pipe = make_pipeline(_TargetMeanFeature(), "passthrough", _classifier())
+    result = lr_find(pipe, X, y, n_steps=30, random_state=0)
+    expected = lr_find(_classifier(), _TargetMeanFeature().fit_transform(X, y), y, n_steps=30,
+                       random_state=0)
+    np.testing.assert_array_equal(result.losses, expected.losses)
+
+
+def test_a_one_step_pipeline_is_its_network(iris):
+    X, y = iris
+    result = lr_find(make_pipeline(_classifier()), X, y, n_steps=30, random_state=0)
+    expected = lr_find(_classifier(), X, y, n_steps=30, random_state=0)
+    np.testing.assert_array_equal(result.losses, expected.losses)
+
+
+@pytest.mark.parametrize("pipe, error, message", [
+    (make_pipeline(StandardScaler(), LogisticRegression()), TypeError,
+     "or a Pipeline ending in one, got a Pipeline ending in LogisticRegression"),
+    (make_pipeline(_classifier(), "passthrough"), TypeError,
+     "got a Pipeline ending in 'passthrough'"),
+    (make_pipeline(StandardScaler(), MLPClassifier(solver="lbfgs")), ValueError, "lbfgs"),
+], ids=["logistic", "passthrough", "lbfgs"])
+def test_a_pipeline_without_a_trainable_network_last_is_refused(iris, pipe, error, message):
+    X, y = iris
+    with pytest.raises(error, match=message):
+        lr_find(pipe, X, y)
 
 
 def test_plot_renders_to_png(iris, tmp_path):

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_iris, make_circles, make_moons, make_regression
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sknn import (DeepNetClassifier, MLPClassifier, MLPRegressor, PerceptronClassifier,
@@ -264,6 +265,16 @@ def test_lr_finder_result_plot_draws_the_display_on_the_given_axes(iris):
     curve = ax.get_lines()[0]
     np.testing.assert_array_equal(curve.get_ydata(), result.losses)
     assert any(line.get_xdata()[0] == result.suggestion for line in ax.get_lines()[1:])
+
+
+def test_lr_finder_display_from_a_pipeline_plots_its_network_on_the_transformed_data():
+    X, y = load_iris(return_X_y=True)
+    pipe = make_pipeline(StandardScaler(), MLPClassifier(hidden_layer_sizes=(8,),
+                                                         random_state=0))
+    display = LRFinderDisplay.from_estimator(pipe, X, y, n_steps=20)
+    expected = lr_find(pipe[-1], StandardScaler().fit_transform(X), y, n_steps=20)
+    np.testing.assert_array_equal(display.line_.get_ydata(), expected.losses)
+    assert display.suggestion == expected.suggestion
 
 
 @pytest.mark.parametrize("wrong, described", [

@@ -148,8 +148,10 @@ class LRFinderDisplay:
 
         Parameters
         ----------
-        estimator : MLPClassifier, MLPRegressor, DeepNetClassifier or DeepNetRegressor
-            The configuration to test; needs a stochastic solver.
+        estimator : MLPClassifier, MLPRegressor, DeepNetClassifier, DeepNetRegressor or Pipeline
+            The configuration to test, or a Pipeline ending in one (its
+            earlier steps transform ``X`` first); the network needs a
+            stochastic solver.
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
