@@ -2,11 +2,12 @@
 
 This is the only module of sknn that imports torch. It builds a
 ``torch.nn.Sequential`` from a :class:`~sknn.spec.NetworkSpec` with torch's
-own pieces (``nn.Linear``, ``BatchNorm1d``'s parameters and buffers,
-``Dropout`` / ``AlphaDropout``, the activation modules,
-``clip_grad_norm_`` / ``clip_grad_value_``, ``torch.optim``) and exchanges
-weights with the rest of sknn as NumPy arrays in the NumPy engine's format,
-so a model trained here is engine-independent.
+own pieces (``nn.Linear``, ``BatchNorm1d``'s parameters and buffers, the
+activation modules, ``clip_grad_norm_`` / ``clip_grad_value_``,
+``torch.optim``; dropout and rrelu are small modules of its own, with the
+semantics of ``nn.Dropout`` / ``nn.AlphaDropout`` / ``nn.RReLU``) and
+exchanges weights with the rest of sknn as NumPy arrays in the NumPy
+engine's format, so a model trained here is engine-independent.
 
 Where torch's defaults differ from the NumPy reference, the reference wins:
 
@@ -21,9 +22,13 @@ Where torch's defaults differ from the NumPy reference, the reference wins:
   ``torch.optim``.
 - ``clip_grad_norm_`` divides by ``norm + 1e-6``: clipped gradients are
   about ``1e-6 / norm`` (relatively) smaller than the NumPy engine's.
-- Dropout and rrelu draw from torch's generator (seeded from ``rng`` at
-  every step, without disturbing torch's global state): the masks differ
-  from the NumPy engine's, their statistics do not.
+- Dropout and rrelu draw from the engine's own ``torch.Generator``, seeded
+  once from ``rng``: a fit never touches torch's global random stream, and
+  the same ``rng`` gives the same fit whatever else the process (another
+  thread included) draws. The masks differ from the NumPy engine's, their
+  statistics, including the rounded keep probability, do not.
+- A minibatch whose sample weights are all zero is skipped, as by the NumPy
+  engine (:meth:`TorchEngine.train_step`).
 - Sparse input is densified by :meth:`TorchEngine.prepare` and
   :meth:`TorchEngine.forward`.
 - Data crosses to the device once per fit (:meth:`TorchEngine.prepare`).
@@ -44,6 +49,7 @@ Where torch's defaults differ from the NumPy reference, the reference wins:
 from __future__ import annotations
 
 import contextlib
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,6 +60,7 @@ from torch.nn import functional as F
 
 from sknn.engines.numpy_engine import blas_thread_limit
 from sknn.nn.activations import RRELU_LOWER, RRELU_UPPER, resolve_activation
+from sknn.nn.layers.dropout import ALPHA_PRIME, alpha_dropout_affine, quantized_keep
 from sknn.nn.losses import parse_loss_name
 from sknn.nn.optimizers import _LazyDecay
 from sknn.spec import Activation, Regularization
@@ -113,24 +120,80 @@ class _Step(nn.Module):
         return torch.where(z > 0, torch.ones_like(z), torch.full_like(z, self.low))
 
 
-#: Registry name -> ``(alpha, units) -> nn.Module`` (``alpha`` already resolved).
+class _RReLU(nn.Module):
+    """``nn.RReLU``: in training a slope ``U(lower, upper)`` per negative entry, drawn
+    from ``generator``; at inference the mean slope."""
+
+    def __init__(self, lower, upper, generator):
+        super().__init__()
+        self.lower, self.upper, self.generator = lower, upper, generator
+
+    def forward(self, z):
+        if not self.training:
+            return F.leaky_relu(z, (self.lower + self.upper) / 2.0)
+        factor = torch.empty_like(z)
+        factor.uniform_(self.lower, self.upper, generator=self.generator)
+        factor.masked_fill_(z >= 0, 1.0)
+        return z * factor
+
+
+#: Registry name -> ``(alpha, units, generator) -> nn.Module`` (``alpha`` already
+#: resolved; ``generator``, a ``torch.Generator``, feeds training-mode randomness).
 ACTIVATION_MODULES = {
-    "identity": lambda alpha, units: nn.Identity(),
-    "logistic": lambda alpha, units: nn.Sigmoid(),
-    "tanh": lambda alpha, units: nn.Tanh(),
-    "relu": lambda alpha, units: nn.ReLU(),
-    "leaky_relu": lambda alpha, units: nn.LeakyReLU(alpha),
-    "elu": lambda alpha, units: nn.ELU(alpha),
-    "selu": lambda alpha, units: nn.SELU(),
+    "identity": lambda alpha, units, generator: nn.Identity(),
+    "logistic": lambda alpha, units, generator: nn.Sigmoid(),
+    "tanh": lambda alpha, units, generator: nn.Tanh(),
+    "relu": lambda alpha, units, generator: nn.ReLU(),
+    "leaky_relu": lambda alpha, units, generator: nn.LeakyReLU(alpha),
+    "elu": lambda alpha, units, generator: nn.ELU(alpha),
+    "selu": lambda alpha, units, generator: nn.SELU(),
     # past the threshold torch returns z itself; at 40 that is exact in float64
-    "softplus": lambda alpha, units: nn.Softplus(threshold=40.0),
-    "gelu": lambda alpha, units: nn.GELU(),
-    "swish": lambda alpha, units: nn.SiLU(),
-    "prelu": lambda alpha, units: nn.PReLU(units, init=alpha),
-    "rrelu": lambda alpha, units: nn.RReLU(RRELU_LOWER, RRELU_UPPER),
-    "heaviside": lambda alpha, units: _Step(0.0),
-    "sign": lambda alpha, units: _Step(-1.0),
+    "softplus": lambda alpha, units, generator: nn.Softplus(threshold=40.0),
+    "gelu": lambda alpha, units, generator: nn.GELU(),
+    "swish": lambda alpha, units, generator: nn.SiLU(),
+    "prelu": lambda alpha, units, generator: nn.PReLU(units, init=alpha),
+    "rrelu": lambda alpha, units, generator: _RReLU(RRELU_LOWER, RRELU_UPPER, generator),
+    "heaviside": lambda alpha, units, generator: _Step(0.0),
+    "sign": lambda alpha, units, generator: _Step(-1.0),
 }
+
+
+# -- dropout -------------------------------------------------------------------
+class _Dropout(nn.Module):
+    """``nn.Dropout`` or ``nn.AlphaDropout`` with masks from ``generator``.
+
+    The masks are the NumPy layer's (:class:`sknn.nn.layers.Dropout`): random
+    integers below :func:`~sknn.nn.layers.dropout.quantized_keep`'s
+    threshold, so both engines keep units with the same realized probability
+    :attr:`keep` and scale by it. Integers, not ``torch.rand(...) < keep``:
+    their comparison is exact on every device, where the resolution of
+    floating-point uniforms differs between CPU and CUDA.
+    """
+
+    def __init__(self, rate, kind, generator):
+        super().__init__()
+        self.kind, self.generator = kind, generator
+        self.levels, self.threshold = quantized_keep(rate)
+        self.keep = self.threshold / self.levels
+        self.a, self.b = alpha_dropout_affine(self.keep)
+
+    def _kept(self, X):
+        if self.levels <= 2**31:
+            return torch.randint(0, self.levels, X.shape, generator=self.generator,
+                                 device=X.device, dtype=torch.int32) < self.threshold
+        # 64-bit levels: the full int64 range, shifted so the threshold counts from its bottom
+        bits = torch.empty(X.shape, dtype=torch.int64, device=X.device)
+        bits.random_(-2**63, None, generator=self.generator)
+        return bits < self.threshold - 2**63
+
+    def forward(self, X):
+        if not self.training or self.keep >= 1.0:
+            return X
+        kept = self._kept(X).to(X.dtype)
+        if self.kind == "standard":
+            return X * kept.mul_(1.0 / self.keep)
+        # a * (x m + alpha' (1 - m)) + b  ==  (x - alpha') * (a m) + (a alpha' + b)
+        return (X - ALPHA_PRIME) * kept.mul_(self.a) + (self.a * ALPHA_PRIME + self.b)
 
 
 # -- batch norm ----------------------------------------------------------------
@@ -170,20 +233,33 @@ class _TiedLinear(nn.Module):
         return F.linear(X, self._tied[0].weight.t(), self.bias)
 
 
-def build_module(spec, device):
-    """``nn.Sequential`` of ``spec``'s layers, in ``spec.dtype`` on ``device``."""
+def build_module(spec, device, generator=None):
+    """``nn.Sequential`` of ``spec``'s layers, in ``spec.dtype`` on ``device``.
+
+    Linear layers are left uninitialized (:meth:`TorchEngine.set_weights`
+    copies sknn's initial weights in): torch's default initialization would
+    draw from, and advance, the caller's global random stream. Dropout and
+    rrelu draw from ``generator``, a ``torch.Generator`` on ``device``; None
+    gives them a fresh, randomly seeded one.
+    """
+    device = torch.device(device)
+    dtype = _DTYPES[spec.dtype]
+    if generator is None and any(_draws_randomly(layer) for layer in spec.layers):
+        generator = torch.Generator(device=device)
+        generator.seed()
     modules, width = [], spec.n_inputs
     for layer in spec.layers:
         if isinstance(layer, DenseSpec):
-            modules.append(nn.Linear(width, layer.units))
+            modules.append(nn.utils.skip_init(nn.Linear, width, layer.units, device=device,
+                                              dtype=dtype))
             width = layer.units
         elif isinstance(layer, BatchNormSpec):
             modules.append(_BatchNorm(width, eps=layer.epsilon, momentum=1.0 - layer.momentum))
         elif isinstance(layer, DropoutSpec):
-            modules.append((nn.AlphaDropout if layer.kind == "alpha" else nn.Dropout)(layer.rate))
+            modules.append(_Dropout(layer.rate, layer.kind, generator))
         elif isinstance(layer, Activation):
             fn = resolve_activation(layer.name, layer.alpha)
-            modules.append(ACTIVATION_MODULES[fn.name](fn.alpha, width))
+            modules.append(ACTIVATION_MODULES[fn.name](fn.alpha, width, generator))
         elif isinstance(layer, TiedDenseSpec):
             modules.append(_TiedLinear(modules[layer.tied_to]))
             width = modules[-1].bias.shape[0]
@@ -192,7 +268,15 @@ def build_module(spec, device):
         if not getattr(layer, "trainable", True):  # frozen: no gradient, no update
             modules[-1].requires_grad_(False)
             modules[-1].frozen = True
-    return nn.Sequential(*modules).to(device=device, dtype=_DTYPES[spec.dtype])
+    return nn.Sequential(*modules).to(device=device, dtype=dtype)
+
+
+def _draws_randomly(layer):
+    """Whether a spec layer draws random numbers in training (dropout, rrelu)."""
+    if isinstance(layer, DropoutSpec):
+        return True
+    return (isinstance(layer, Activation)
+            and resolve_activation(layer.name, layer.alpha).name == "rrelu")
 
 
 def _weight_views(module):
@@ -490,13 +574,56 @@ class _FlatLayout:
 
 
 # -- the engine ----------------------------------------------------------------
+class _OneTorchThread:
+    """Context manager: torch on one thread, then back to the count it had.
+
+    ``torch.set_num_threads`` is process-wide in part (the default new
+    threads start with, MKL's count) and per-thread in part (OpenMP's count
+    of the calling thread), so concurrent fits saving and restoring it each
+    for itself could save the 1 another had set and leave it behind: a
+    thread that first used torch while another fit held 1 started at 1 and
+    kept it. Here the first of the overlapping users saves the count, every
+    user sets 1 on entry and the saved count on exit (its own thread's), and
+    the last one forgets it.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._users = 0
+        self._saved = None
+
+    def __enter__(self):
+        with self._lock:
+            if self._users == 0:
+                self._saved = torch.get_num_threads()
+            self._users += 1
+            if self._saved != 1:
+                torch.set_num_threads(1)
+
+    def __exit__(self, *exc_info):
+        with self._lock:
+            self._users -= 1
+            if self._saved != 1:
+                torch.set_num_threads(self._saved)
+            if self._users == 0:
+                self._saved = None
+
+
+_ONE_TORCH_THREAD = _OneTorchThread()
+
+
 @dataclass
 class TorchData:
-    """Training data on the engine's device; ``Y`` is 2-D."""
+    """Training data on the engine's device; ``Y`` is 2-D.
+
+    ``zero_weight_host`` is the sample weights on the host, in the engine's
+    dtype, kept only when some are zero (see :meth:`TorchEngine.train_step`).
+    """
 
     X: torch.Tensor
     Y: torch.Tensor
     sample_weight: torch.Tensor | None
+    zero_weight_host: np.ndarray | None = None
 
     @property
     def n_samples(self):
@@ -550,7 +677,9 @@ class TorchEngine:
     regularization : Regularization
         Same meaning as for :class:`~sknn.engines.numpy_engine.NumpyEngine`.
     rng : int, numpy.random.Generator or None
-        Seeds torch's generator for dropout and rrelu, once per step.
+        Seeds the engine's own ``torch.Generator`` (on ``device``), from which
+        dropout masks and rrelu slopes are drawn; torch's global generator is
+        never used.
     device : str or torch.device, default='cpu'
         ``'auto'`` picks CUDA, then MPS, then the CPU.
     """
@@ -560,16 +689,18 @@ class TorchEngine:
         self.spec = spec
         self.device = resolve_device(device)
         self.dtype = _DTYPES[spec.dtype]
-        self.module = build_module(spec, self.device)
+        self.rng = np.random.default_rng(rng)
+        self.generator = None
+        if any(_draws_randomly(layer) for layer in spec.layers):
+            self.generator = torch.Generator(device=self.device)
+            self.generator.manual_seed(int(self.rng.integers(2**63)))
+        self.module = build_module(spec, self.device, self.generator)
         self.loss_fn = make_torch_loss(spec.loss)
         self.regularization = regularization or Regularization()
-        self.rng = np.random.default_rng(rng)
         self._views = _weight_views(self.module)
         self._kernels = [m.weight for m in self.module
                          if isinstance(m, nn.Linear) and m.weight.requires_grad]
         self._flat = self._flat_layout()
-        self._random = any(isinstance(m, (nn.Dropout, nn.AlphaDropout, nn.RReLU))
-                           for m in self.module)
         self.optimizer = optimizer
         self._uploaded_order = None  # (host index array, its device copy)
         self._trainable = self.trainable_parameters()
@@ -611,8 +742,14 @@ class TorchEngine:
         self._uploaded_order = None
         Y = np.asarray(Y)
         Y = Y.reshape(-1, 1) if Y.ndim == 1 else Y
-        weight = None if sample_weight is None else self._tensor(sample_weight)
-        return TorchData(self._tensor(X), self._tensor(Y), weight)
+        weight = zero_weight_host = None
+        if sample_weight is not None:
+            # zero in the engine's dtype: float32 flushes weights below ~1e-45
+            host = np.asarray(sample_weight, dtype=self.spec.dtype)
+            if not host.all():
+                zero_weight_host = host
+            weight = self._tensor(host)
+        return TorchData(self._tensor(X), self._tensor(Y), weight, zero_weight_host)
 
     def _batch(self, data, idx):
         """The minibatch ``idx`` (a slice or NumPy indices), gathered on the device."""
@@ -652,20 +789,10 @@ class TorchEngine:
         return self._uploaded_order[1][start:start + idx.shape[0]]
 
     # -- training ---------------------------------------------------------
-    def _random_scope(self):
-        """Seed torch's generator from ``rng`` for this step, restoring it afterwards."""
-        if not self._random:
-            return contextlib.nullcontext()
-        devices = [self.device] if self.device.type == "cuda" else []
-        scope = torch.random.fork_rng(devices=devices)
-        seed = int(self.rng.integers(np.iinfo(np.int64).max))
-        return _seeded(scope, seed)
-
     def _penalized_loss(self, X, Y, sample_weight):
         """Training-mode data loss plus the L1 and L2 penalties on the kernels."""
         self.module.train()
-        with self._random_scope():
-            raw = self.module(X)
+        raw = self.module(X)
         loss = _weighted_mean(self.loss_fn(raw, Y), sample_weight)
         reg = self.regularization
         weight_sum = X.shape[0] if sample_weight is None else sample_weight.sum()
@@ -692,7 +819,16 @@ class TorchEngine:
 
         Returns the penalized loss before the update as a :class:`DeviceScalar`
         (no host synchronisation per step).
+
+        A minibatch whose sample weights sum to zero (in the engine's dtype)
+        has no objective: it is skipped, changing nothing (no update, no
+        optimizer step, no penalty, clipping or max-norm), and its loss is
+        ``0.0``. The check reads a host copy of the weights, kept by
+        :meth:`prepare` only when some are zero, so other fits pay nothing
+        and no fit waits for the device.
         """
+        if data.zero_weight_host is not None and data.zero_weight_host[idx].sum() == 0:
+            return 0.0
         X, Y, sample_weight = self._batch(data, idx)
         with self._threads(X.shape[0]):
             loss = self._penalized_loss(X, Y, sample_weight)
@@ -703,25 +839,16 @@ class TorchEngine:
                 self._apply_max_norm(self.regularization.max_norm)
         return DeviceScalar(loss.detach())
 
-    @contextlib.contextmanager
     def _threads(self, batch_size):
         """One CPU thread for small products, as the NumPy engine gives BLAS.
 
         Under load, torch's thread pool made a 10-16-2 network ~15x slower.
         """
-        previous = torch.get_num_threads()
         small = self._small_batches.get(batch_size)
         if small is None:
             small = self._small_batches[batch_size] = (
                 self.device.type == "cpu" and blas_thread_limit(self.spec, batch_size) == 1)
-        single = small and previous != 1
-        if single:
-            torch.set_num_threads(1)
-        try:
-            yield
-        finally:
-            if single:
-                torch.set_num_threads(previous)
+        return _ONE_TORCH_THREAD if small else contextlib.nullcontext()
 
     def _clip(self):
         reg = self.regularization
@@ -814,13 +941,6 @@ class TorchEngine:
             chunk = np.asarray(flat[offset:offset + tensor.numel()]).reshape(shape)
             tensor.copy_(self._tensor(chunk.T if transposed else chunk))
             offset += tensor.numel()
-
-
-@contextlib.contextmanager
-def _seeded(scope, seed):
-    with scope:
-        torch.manual_seed(seed)
-        yield
 
 
 def _to_numpy(tensor, transposed=False):
