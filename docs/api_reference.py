@@ -39,5 +39,6 @@ SECTIONS = [
      None),
     ("Warnings", "sknn.exceptions",
      "Warnings specific to sknn.",
-     ["DivergenceWarning", "InconsistentVersionWarning", "SingleClassWarning"]),
+     ["DivergenceWarning", "InconsistentVersionWarning", "ScheduleBudgetWarning",
+      "SingleClassWarning"]),
 ]

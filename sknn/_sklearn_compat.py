@@ -25,24 +25,31 @@ except ImportError:  # pragma: no cover
 from sklearn.utils.multiclass import _check_partial_fit_first_call  # noqa: E402
 from sklearn.utils.validation import _check_sample_weight  # noqa: E402
 
+try:  # scikit-learn >= 1.2: the error its parameter validation raises
+    from sklearn.utils._param_validation import InvalidParameterError
+except ImportError:  # pragma: no cover
+    class InvalidParameterError(ValueError, TypeError):
+        """A constructor parameter has a wrong type or value."""
+
 
 def check_lbfgs_result(result, max_iter):
-    """Warn like scikit-learn when L-BFGS stops without converging; return n_iter."""
-    if result.status != 0:
-        message = result.message
-        if isinstance(message, bytes):
-            message = message.decode("latin1")
+    """Warn like scikit-learn when L-BFGS stops without converging; return n_iter.
+
+    ``result`` is a :class:`sknn.training.LbfgsResult`. An interrupted run
+    has already said so and gets no convergence warning.
+    """
+    if result.status != 0 and not result.interrupted:
         warnings.warn(
             "lbfgs failed to converge after %d iteration(s) (status=%d):\n%s.\n\n"
             "Increase the number of iterations to improve the convergence "
             "(max_iter=%d).\nYou might also want to scale the data as shown in:\n"
             "    https://scikit-learn.org/stable/modules/preprocessing.html"
-            % (result.nit, result.status, message, max_iter),
+            % (result.n_iter, result.status, result.message, max_iter),
             ConvergenceWarning,
             stacklevel=3,
         )
-    return min(int(result.nit), max_iter)
+    return min(int(result.n_iter), max_iter)
 
 
-__all__ = ["_fit_context", "_check_partial_fit_first_call", "_check_sample_weight",
-           "check_lbfgs_result", "np"]
+__all__ = ["InvalidParameterError", "_fit_context", "_check_partial_fit_first_call",
+           "_check_sample_weight", "check_lbfgs_result", "np"]

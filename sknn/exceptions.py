@@ -34,6 +34,32 @@ class DivergenceWarning(ConvergenceWarning):
     """
 
 
+class ScheduleBudgetWarning(UserWarning):
+    """``partial_fit`` went past the epochs a fixed-budget schedule plans.
+
+    1cycle and cosine decay plan their rates over ``max_iter`` epochs and
+    end near zero. Under ``partial_fit`` (one epoch per call) the schedule
+    runs over the first ``max_iter`` calls; later calls keep its final
+    rate, at which the network hardly learns. This warning is given once,
+    at the first call past the budget (a new ``fit`` starts the schedule,
+    and the count, again).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from sklearn.datasets import load_iris
+    >>> from sknn import DeepNetClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = DeepNetClassifier(n_hidden=1, n_neurons=8, max_iter=3, random_state=0)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     for call in range(5):
+    ...         clf = clf.partial_fit(X, y, classes=[0, 1, 2])
+    >>> sum(issubclass(w.category, ScheduleBudgetWarning) for w in caught)
+    1
+    """
+
+
 class SingleClassWarning(RuntimeWarning):
     """A classifier was fitted on targets with only one class.
 

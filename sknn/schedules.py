@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from numbers import Real
 
 from sklearn.base import BaseEstimator, clone
 
@@ -63,9 +64,8 @@ class Progress:
         return self.total_epochs * self.steps_per_epoch
 
 
-def _check(condition, message):
-    if not condition:
-        raise ValueError(message)
+def _is_real(value):
+    return isinstance(value, Real) and not isinstance(value, bool)
 
 
 class Schedule(BaseEstimator):
@@ -78,6 +78,17 @@ class Schedule(BaseEstimator):
     stopping rule (``tol``, ``n_iter_no_change``) does not cut it short, and
     running all ``max_iter`` epochs is not a convergence failure. Early
     stopping on a validation set (``early_stopping=True``) still applies.
+    Under ``partial_fit`` (one epoch per call) such a schedule runs over the
+    first ``max_iter`` calls; later calls keep its final rate, and the first
+    of them warns (:class:`~sknn.exceptions.ScheduleBudgetWarning`).
+
+    The built-in schedules check their parameters when they are set (in
+    ``__init__`` and ``set_params``) and again, with the unset rates
+    filled in, when a fit binds them: rates must be finite and positive
+    (``min_lr`` may be 0), and a decay must not make the rate grow. The
+    training loop also checks every rate a schedule returns, so a custom
+    schedule that returns a negative, infinite or non-numeric rate stops
+    the fit with an error naming it.
 
     Examples
     --------
@@ -113,12 +124,52 @@ class Schedule(BaseEstimator):
         for name in self._rate_params:
             if getattr(bound, name) is None:
                 setattr(bound, name, float(learning_rate_init))
-            _check(getattr(bound, name) > 0, f"{name} must be > 0, got {getattr(bound, name)}")
-        bound._validate()
+        bound._check_params()
         return bound
 
+    def set_params(self, **params):
+        """Set parameters (scikit-learn's ``set_params``), then check them."""
+        super().set_params(**params)
+        self._check_params()
+        return self
+
+    def _check_params(self):
+        self._check_rates()
+        self._validate()
+
+    def _check_rates(self):
+        for name in self._rate_params:
+            value = getattr(self, name, None)
+            if value is not None:
+                self._require(_is_real(value) and 0 < value < math.inf,
+                              f"{name} must be a finite learning rate > 0", value)
+
+    def _require(self, condition, requirement, value):
+        """Raise a ValueError naming this schedule, the requirement and the value."""
+        if not condition:
+            raise ValueError(f"{type(self).__name__}: {requirement}, got {value!r}.")
+
+    def _require_number(self, name, low=None, high=None, low_closed=True, high_closed=True,
+                        optional=False, why=""):
+        """``name`` must be a finite real number in the given bounds (None allowed if
+        ``optional``)."""
+        value = getattr(self, name)
+        if optional and value is None:
+            return
+        inside = _is_real(value) and math.isfinite(value)
+        if inside and low is not None:
+            inside = value >= low if low_closed else value > low
+        if inside and high is not None:
+            inside = value <= high if high_closed else value < high
+        bounds = (("(-inf" if low is None else ("[" if low_closed else "(") + f"{low:g}")
+                  + ", " + ("inf)" if high is None else f"{high:g}" + ("]" if high_closed
+                                                                       else ")")))
+        self._require(inside, f"{name} must be {'None or ' if optional else ''}a finite number "
+                      f"in {bounds}{why}", value)
+
     def _validate(self):
-        """Raise ValueError on inconsistent hyperparameters (called by :meth:`bind`)."""
+        """Raise ValueError on inconsistent hyperparameters (called where they are set
+        and by :meth:`bind`); a rate left at None is not known yet."""
 
 
 @SCHEDULES.register("constant")
@@ -133,6 +184,7 @@ class Constant(Schedule):
 
     def __init__(self, initial_lr=None):
         self.initial_lr = initial_lr
+        self._check_params()
 
     def __call__(self, progress):
         return self.initial_lr
@@ -157,6 +209,10 @@ class InvScaling(Schedule):
     def __init__(self, initial_lr=None, power_t=0.5):
         self.initial_lr = initial_lr
         self.power_t = power_t
+        self._check_params()
+
+    def _validate(self):
+        self._require_number("power_t", low=0, why=" (a negative power makes the rate grow)")
 
     def __call__(self, progress):
         if progress.epoch == 0:
@@ -183,9 +239,11 @@ class PowerDecay(Schedule):
         self.initial_lr = initial_lr
         self.decay_steps = decay_steps
         self.power = power
+        self._check_params()
 
     def _validate(self):
-        _check(self.decay_steps is None or self.decay_steps > 0, "decay_steps must be > 0")
+        self._require_number("decay_steps", low=0, low_closed=False, optional=True)
+        self._require_number("power", low=0, why=" (a negative power makes the rate grow)")
 
     def __call__(self, progress):
         steps = self.decay_steps or progress.steps_per_epoch
@@ -211,10 +269,12 @@ class ExponentialDecay(Schedule):
         self.initial_lr = initial_lr
         self.decay_steps = decay_steps
         self.decay_rate = decay_rate
+        self._check_params()
 
     def _validate(self):
-        _check(self.decay_steps is None or self.decay_steps > 0, "decay_steps must be > 0")
-        _check(self.decay_rate > 0, "decay_rate must be > 0")
+        self._require_number("decay_steps", low=0, low_closed=False, optional=True)
+        self._require_number("decay_rate", low=0, high=1, low_closed=False,
+                             why=" (above 1 the rate grows without bound)")
 
     def __call__(self, progress):
         steps = self.decay_steps or max(progress.total_steps, 1)
@@ -243,12 +303,20 @@ class PiecewiseConstant(Schedule):
         self.boundaries = boundaries
         self.values = values
         self.initial_lr = initial_lr
+        self._check_params()
 
     def _validate(self):
         boundaries = list(self.boundaries)
-        _check(boundaries == sorted(boundaries), "boundaries must be increasing")
-        _check(self.values is None or len(self.values) == len(boundaries) + 1,
-               "values needs one more entry than boundaries")
+        self._require(all(_is_real(b) and math.isfinite(b) and b >= 0 for b in boundaries)
+                      and boundaries == sorted(boundaries),
+                      "boundaries must be increasing epoch numbers >= 0", self.boundaries)
+        if self.values is not None:
+            values = list(self.values)
+            self._require(len(values) == len(boundaries) + 1,
+                          f"values needs one more entry than boundaries ({len(boundaries)})",
+                          self.values)
+            self._require(all(_is_real(v) and 0 < v < math.inf for v in values),
+                          "values must be finite learning rates > 0", self.values)
 
     def __call__(self, progress):
         index = sum(boundary <= progress.epoch for boundary in self.boundaries)
@@ -302,11 +370,17 @@ class OneCycle(Schedule):
         self.cycle_momentum = cycle_momentum
         self.base_momentum = base_momentum
         self.max_momentum = max_momentum
+        self._check_params()
 
     def _validate(self):
-        _check(0 <= self.pct_start <= 1, "pct_start must be in [0, 1]")
-        _check(self.anneal_strategy in ("linear", "cos"), "anneal_strategy: 'linear' or 'cos'")
-        _check(self.div_factor > 0 and self.final_div_factor > 0, "div factors must be > 0")
+        self._require_number("pct_start", low=0, high=1)
+        self._require(self.anneal_strategy in ("linear", "cos"),
+                      "anneal_strategy must be 'linear' or 'cos'", self.anneal_strategy)
+        for name in ("div_factor", "final_div_factor"):
+            self._require_number(name, low=1, why=" (below 1 a rate would exceed max_lr or "
+                                 "rise at the end of the cycle)")
+        for name in ("base_momentum", "max_momentum"):
+            self._require_number(name, low=0, high=1)
 
     def _phases(self, total_steps):
         """(end step, start value, end value) per phase; values 0/1/2: initial/max/final."""
@@ -363,10 +437,16 @@ class CosineDecay(Schedule):
         self.min_lr = min_lr
         self.warmup_steps = warmup_steps
         self.decay_steps = decay_steps
+        self._check_params()
 
     def _validate(self):
-        _check(self.warmup_steps >= 0, "warmup_steps must be >= 0")
-        _check(self.decay_steps is None or self.decay_steps > 0, "decay_steps must be > 0")
+        self._require_number("min_lr", low=0, why=" (a negative rate climbs the loss)")
+        if self.initial_lr is not None:
+            self._require(self.min_lr <= self.initial_lr, f"min_lr must not exceed "
+                          f"initial_lr={self.initial_lr!r} (the decay would make the rate "
+                          f"grow)", self.min_lr)
+        self._require_number("warmup_steps", low=0)
+        self._require_number("decay_steps", low=0, low_closed=False, optional=True)
 
     def __call__(self, progress):
         span = self.initial_lr - self.min_lr
@@ -404,11 +484,15 @@ class ReduceOnPlateau(Schedule):
         self.min_lr = min_lr
         self.min_delta = min_delta
         self.monitor = monitor
+        self._check_params()
 
     def _validate(self):
-        _check(0 < self.factor < 1, "factor must be in (0, 1)")
-        _check(self.patience >= 1, "patience must be >= 1")
-        _check(self.monitor in ("loss", "val_loss"), "monitor must be 'loss' or 'val_loss'")
+        self._require_number("factor", low=0, high=1, low_closed=False, high_closed=False)
+        self._require_number("patience", low=1)
+        self._require_number("min_lr", low=0, why=" (a negative rate climbs the loss)")
+        self._require_number("min_delta", low=0)
+        self._require(self.monitor in ("loss", "val_loss"), "monitor must be 'loss' or "
+                      "'val_loss'", self.monitor)
 
     def __call__(self, progress):
         return self.initial_lr

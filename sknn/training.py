@@ -10,6 +10,7 @@ callback.
 
 from __future__ import annotations
 
+import math
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ import numpy as np
 import scipy.optimize
 
 from sknn._progress import EpochLog
-from sknn.exceptions import DivergenceWarning
+from sknn.exceptions import DivergenceWarning, ScheduleBudgetWarning
 from sknn.schedules import Progress, ReduceOnPlateau, Schedule, make_schedule
 
 HISTORY_KEYS = ("loss", "val_loss", "val_score", "learning_rate", "seconds")
@@ -52,6 +53,8 @@ class TrainState:
     step: int = 0
     plateau_best: float = np.inf
     plateau_wait: int = 0
+    best_epoch: int = 0  # epoch (of the current fit) of best_weights; 0: the initial ones
+    budget_warned: bool = False  # partial_fit past a fixed-budget schedule was told
 
     @classmethod
     def fresh(cls, early_stopping, initial_weights):
@@ -70,6 +73,8 @@ class TrainState:
         """Start the schedule over (a new ``fit``, warm-started or not)."""
         self.epoch = self.step = self.plateau_wait = 0
         self.plateau_best = np.inf
+        self.budget_warned = False
+        self.best_epoch = 0
 
 
 @dataclass
@@ -85,15 +90,39 @@ class Validation:
     stops: bool = True
 
 
-def resolve_batch_size(batch_size, n_samples):
-    """scikit-learn's rule: 'auto' is ``min(200, n)``; others are clipped to [1, n]."""
+def resolve_batch_size(batch_size, n_samples, warn=True):
+    """scikit-learn's rule: 'auto' is ``min(200, n)``; others are clipped to [1, n].
+
+    Clipping warns as scikit-learn does, unless ``warn`` is False (an
+    estimator's own default, which the user never chose, is clipped silently).
+    """
     if batch_size == "auto":
         return min(200, n_samples)
-    if batch_size > n_samples:
+    if warn and batch_size > n_samples:
         warnings.warn(
             "Got `batch_size` less than 1 or larger than sample size. It is going to be clipped"
         )
     return int(np.clip(batch_size, 1, n_samples))
+
+
+def check_rate(rate, schedule):
+    """``rate`` as a float, or an error naming ``schedule`` when it is not a usable rate.
+
+    A negative rate climbs the loss (gradient ascent) and a NaN or infinite
+    one destroys the weights, so neither is ever handed to an optimizer. A
+    rate of 0 is accepted: the step changes nothing (1cycle and cosine decay
+    end near or at 0 by design).
+    """
+    try:
+        value = float(rate)
+    except (TypeError, ValueError):
+        raise TypeError(f"The learning-rate schedule {schedule!r} returned {rate!r}, which is "
+                        f"not a number; a schedule must return a finite rate >= 0.") from None
+    if not 0.0 <= value < math.inf:
+        raise ValueError(f"The learning-rate schedule {schedule!r} returned the rate {value!r}; "
+                         f"a rate must be finite and >= 0 (a negative rate climbs the loss). "
+                         f"Check the schedule's parameters.")
+    return value
 
 
 def _epoch_order(rng, sample_idx):
@@ -165,7 +194,7 @@ class _Rates:
                             self.steps_per_epoch)
         if apply_momentum:
             self._apply_momentum(progress)
-        return schedule(progress)
+        return check_rate(schedule(progress), schedule)
 
     def _apply_momentum(self, progress):
         if self.set_momentum:
@@ -188,7 +217,7 @@ class _Rates:
                                 total_epochs, steps_per_epoch)
             if apply_momentum is not None:
                 apply_momentum(progress)
-            return schedule(progress)
+            return check_rate(schedule(progress), schedule)
 
         return rate_at
 
@@ -211,6 +240,7 @@ def _update_stopping(state, config, validation, engine):
         if score > state.best_validation_score:
             state.best_validation_score = score
             state.best_weights = engine.get_weights()
+            state.best_epoch = state.n_iter
         return score
     if state.loss_curve[-1] > state.best_loss - config.tol:
         state.no_improvement_count += 1
@@ -422,7 +452,8 @@ def _check_monitor(schedule, validation):
 
 
 def fit_loop(engine, data, config, *, rng, state, learning_rate, validation=None,
-             incremental=False, log_style="sklearn", gradient_probe=None):
+             incremental=False, log_style="sklearn", gradient_probe=None, batch_size=None,
+             on_interrupt="stop"):
     """Train ``engine`` on ``data`` with minibatch gradient steps.
 
     Parameters
@@ -443,20 +474,32 @@ def fit_loop(engine, data, config, *, rng, state, learning_rate, validation=None
     gradient_probe : engine data from :func:`gradient_probe`, or None; when
         given, ``state.history['gradient_norms']`` gets each epoch's
         :func:`kernel_gradient_norms`
+    batch_size : int or None, the minibatch size already resolved by the
+        caller (:func:`resolve_batch_size`); None resolves ``config.batch_size``
+    on_interrupt : {'stop', 'raise'}, what a KeyboardInterrupt does: 'stop'
+        ends training with the weights of the last completed epoch and a
+        warning (a fit whose last phase this is); 'raise' lets it through
+        (an earlier phase of a longer fit, which must stop as a whole)
 
     Returns
     -------
     state : TrainState
     converged : bool, False when ``max_iter`` ran out
     """
+    if on_interrupt not in ("stop", "raise"):
+        raise ValueError(f"on_interrupt must be 'stop' or 'raise', got {on_interrupt!r}.")
     schedule = make_schedule(config.schedule, config.learning_rate_init,
                              **config.schedule_params)
     _check_monitor(schedule, validation)
-    batch_size = resolve_batch_size(config.batch_size, data.n_samples)
+    if batch_size is None:
+        batch_size = resolve_batch_size(config.batch_size, data.n_samples)
     rates = _Rates(schedule, getattr(engine, "optimizer", None), config.max_iter,
                    -(-data.n_samples // batch_size), batch_size)
     if not incremental:
         state.restart_schedule()
+    elif schedule.fixed_budget and state.epoch >= config.max_iter and not state.budget_warned:
+        _warn_budget_spent(schedule, config.max_iter, rates.current(state, learning_rate))
+        state.budget_warned = True
     log = EpochLog(config.verbose, log_style, None if incremental else config.max_iter)
     loop = _Loop(engine, data, config, rng, state, validation, rates, batch_size,
                  np.arange(data.n_samples), log, gradient_probe,
@@ -470,6 +513,8 @@ def fit_loop(engine, data, config, *, rng, state, learning_rate, validation=None
         else:
             converged = incremental or schedule.fixed_budget
     except KeyboardInterrupt:
+        if on_interrupt == "raise":
+            raise
         engine.set_weights(loop.completed_weights)
         warnings.warn("Training interrupted by user after %d completed epoch(s); the model "
                       "keeps the weights and history of the last completed epoch."
@@ -480,6 +525,8 @@ def fit_loop(engine, data, config, *, rng, state, learning_rate, validation=None
     stops = validation is not None and validation.stops
     if stops and state.best_weights is not None:
         engine.set_weights(state.best_weights)
+        if config.verbose:
+            _report_restored(state)
     elif loop.diverged:
         _fall_back(engine, loop.lowest_loss_weights)
     if loop.diverged and (stops or loop.lowest_loss_weights is not None):
@@ -487,6 +534,26 @@ def fit_loop(engine, data, config, *, rng, state, learning_rate, validation=None
                          else "the start of epoch %d, the epoch of lowest training loss"
                          % loop.lowest_loss_epoch)
     return state, converged
+
+
+def _report_restored(state):
+    """Say which weights early stopping kept (printed with ``verbose``)."""
+    if state.best_epoch:
+        print("Restored the weights of epoch %d (best validation score: %f)."
+              % (state.best_epoch, state.best_validation_score), flush=True)
+    else:
+        print("Restored the weights this fit started from: no epoch improved the validation "
+              "score.", flush=True)
+
+
+def _warn_budget_spent(schedule, max_iter, rate):
+    warnings.warn(ScheduleBudgetWarning(
+        f"partial_fit has run all max_iter={max_iter} epochs that the learning-rate schedule "
+        f"{schedule!r} plans, and goes on at its final rate ({rate:.3g}), where the network "
+        f"hardly changes. For open-ended streaming use a schedule without a fixed budget "
+        f"(learning_rate='constant', 'plateau', ...), raise max_iter to the number of "
+        f"partial_fit calls planned, or call fit to train again from the schedule's start."),
+        stacklevel=4)
 
 
 def _fall_back(engine, weights):
@@ -503,25 +570,82 @@ def _warn_divergence(state, lr, kept):
         % (state.loss, state.n_iter, lr, kept), DivergenceWarning)
 
 
-def fit_lbfgs(engine, data, config):
+@dataclass
+class LbfgsResult:
+    """What :func:`fit_lbfgs` reports: SciPy's outcome and a per-iteration history.
+
+    ``history`` has the stochastic loop's keys (:data:`HISTORY_KEYS`), one
+    entry per completed L-BFGS iteration: the objective (loss plus
+    penalties) in ``'loss'`` and the time since the previous iteration in
+    ``'seconds'``; L-BFGS has no validation set and no learning rate, so
+    those entries are None.
+    """
+
+    n_iter: int
+    loss: float
+    status: int  # SciPy's: 0 converged, 1 iteration or evaluation limit, 2 other stop
+    message: str
+    history: dict
+    interrupted: bool = False
+
+    @property
+    def converged(self):
+        return self.status == 0
+
+
+def fit_lbfgs(engine, data, config, on_interrupt="stop"):
     """Minimize the full-batch objective with SciPy's L-BFGS-B.
 
-    Returns the SciPy result; the engine holds the final parameters.
+    Returns an :class:`LbfgsResult`; the engine holds the final parameters.
+    A KeyboardInterrupt either ends the minimization at the last completed
+    iteration, with a warning (``on_interrupt='stop'``), or is raised again
+    (``'raise'``), as in :func:`fit_loop`.
     """
+    if on_interrupt not in ("stop", "raise"):
+        raise ValueError(f"on_interrupt must be 'stop' or 'raise', got {on_interrupt!r}.")
     dtype = engine.flat_parameters().dtype
+    evaluated = {}  # the last point the objective saw: L-BFGS-B's iterates are such points
+    history = {key: [] for key in HISTORY_KEYS}
+    completed = [engine.flat_parameters().astype(np.float64), None]  # x, objective
+    clock = [time.perf_counter()]
 
     def objective(flat):
         engine.set_flat_parameters(flat.astype(dtype, copy=False))
         loss, grad = engine.loss_and_gradient(data)
+        evaluated["x"], evaluated["loss"] = flat.copy(), float(loss)
         return loss, grad.astype(np.float64)
 
+    def end_iteration(xk):
+        if "x" in evaluated and np.array_equal(xk, evaluated["x"]):
+            loss = evaluated["loss"]
+        else:
+            loss = float(objective(xk)[0])
+        completed[:] = [np.array(xk, copy=True), loss]
+        now = time.perf_counter()
+        for key, value in (("loss", loss), ("val_loss", None), ("val_score", None),
+                           ("learning_rate", None), ("seconds", now - clock[0])):
+            history[key].append(value)
+        clock[0] = now
+
     options = {"maxfun": config.max_fun, "maxiter": config.max_iter, "gtol": config.tol}
-    result = scipy.optimize.minimize(
-        objective, engine.flat_parameters().astype(np.float64), method="L-BFGS-B",
-        jac=True, options=options,
-    )
+    try:
+        result = scipy.optimize.minimize(
+            objective, completed[0], method="L-BFGS-B", jac=True, options=options,
+            callback=end_iteration)
+    except KeyboardInterrupt:
+        if on_interrupt == "raise":
+            raise
+        engine.set_flat_parameters(completed[0].astype(dtype))
+        n_iter = len(history["loss"])
+        loss = completed[1] if completed[1] is not None else float(
+            engine.loss_and_gradient(data)[0])
+        warnings.warn("Training interrupted by user after %d completed L-BFGS iteration(s); "
+                      "the model keeps the weights of the last completed iteration." % n_iter)
+        return LbfgsResult(n_iter, loss, 2, "interrupted by user", history, interrupted=True)
     engine.set_flat_parameters(result.x.astype(dtype))
+    message = result.message.decode("latin1") if isinstance(result.message, bytes) \
+        else str(result.message)
     if config.verbose:
         print("L-BFGS-B: %s after %d iterations, loss = %.8f"
-              % (result.message, result.nit, result.fun), flush=True)
-    return result
+              % (message, result.nit, result.fun), flush=True)
+    return LbfgsResult(int(result.nit), float(result.fun), int(result.status), message, history)

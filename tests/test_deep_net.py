@@ -229,8 +229,32 @@ def test_selu_warns_on_unstandardized_inputs():
     X, y = _classification()
     clf = DeepNetClassifier(activation="selu", n_hidden=2, n_neurons=8, max_iter=2,
                             random_state=0)
-    with pytest.warns(UserWarning, match="not standardized"):
+    with pytest.warns(UserWarning, match="far from zero mean and unit variance"):
         clf.fit(X * 10 + 5, y)
+
+
+def test_selu_does_not_warn_when_a_standard_scaler_left_constant_columns():
+    # digits has all-zero pixels; StandardScaler leaves them at 0 (std 0)
+    from sklearn.pipeline import make_pipeline
+
+    X, y = load_digits(return_X_y=True)
+    assert (X.std(axis=0) == 0).any()
+    model = make_pipeline(StandardScaler(), DeepNetClassifier(
+        activation="selu", n_hidden=1, n_neurons=8, max_iter=1, random_state=0))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(X[:300], y[:300])
+    assert not [w for w in caught if "selu" in str(w.message)]
+
+
+def test_selu_warning_names_the_unscaled_columns_only():
+    X, y = _classification()
+    X = StandardScaler().fit_transform(X)
+    X[:, 2] = X[:, 2] * 10 + 3
+    clf = DeepNetClassifier(activation="selu", n_hidden=1, n_neurons=8, max_iter=1,
+                            random_state=0)
+    with pytest.warns(UserWarning, match=r"1 of \d+ input features .*columns 2;"):
+        clf.fit(X, y)
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")

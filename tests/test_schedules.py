@@ -122,21 +122,56 @@ def test_bind_fills_only_unset_rates_on_a_copy():
     assert make_schedule(OneCycle(max_lr=0.7), 0.1).max_lr == 0.7
 
 
-@pytest.mark.parametrize("schedule, match", [
-    (PiecewiseConstant(boundaries=(5, 2)), "increasing"),
-    (PiecewiseConstant(boundaries=(5,), values=(0.1,)), "one more entry"),
-    (OneCycle(pct_start=1.5), "pct_start"),
-    (OneCycle(anneal_strategy="step"), "anneal_strategy"),
-    (PowerDecay(decay_steps=0), "decay_steps"),
-    (ExponentialDecay(decay_rate=0.0), "decay_rate"),
-    (CosineDecay(warmup_steps=-1), "warmup_steps"),
-    (ReduceOnPlateau(factor=1.5), "factor"),
-    (ReduceOnPlateau(monitor="accuracy"), "monitor"),
-    (Constant(initial_lr=-0.1), "initial_lr must be > 0"),
-])
-def test_bind_rejects_inconsistent_hyperparameters(schedule, match):
+INVALID_SCHEDULES = [
+    (PiecewiseConstant, dict(boundaries=(5, 2)), "increasing"),
+    (PiecewiseConstant, dict(boundaries=(5,), values=(0.1,)), "one more entry"),
+    (PiecewiseConstant, dict(boundaries=(5,), values=(0.1, -0.01)), "values must be"),
+    (OneCycle, dict(pct_start=1.5), "pct_start"),
+    (OneCycle, dict(anneal_strategy="step"), "anneal_strategy"),
+    (OneCycle, dict(max_lr=float("nan")), "max_lr must be a finite learning rate > 0"),
+    (OneCycle, dict(final_div_factor=1e-6), "final_div_factor"),
+    (OneCycle, dict(base_momentum=-0.5), "base_momentum"),
+    (PowerDecay, dict(decay_steps=0), "decay_steps"),
+    (PowerDecay, dict(power=-1.0), "power .*grow"),
+    (ExponentialDecay, dict(decay_rate=0.0), "decay_rate"),
+    (ExponentialDecay, dict(decay_rate=10.0), "decay_rate .*grows"),
+    (InvScaling, dict(power_t=-0.5), "power_t"),
+    (CosineDecay, dict(warmup_steps=-1), "warmup_steps"),
+    (CosineDecay, dict(min_lr=-1.0), "min_lr .*negative rate"),
+    (CosineDecay, dict(initial_lr=0.01, min_lr=0.1), "min_lr must not exceed"),
+    (ReduceOnPlateau, dict(factor=1.5), "factor"),
+    (ReduceOnPlateau, dict(min_lr=-1e-3), "min_lr"),
+    (ReduceOnPlateau, dict(monitor="accuracy"), "monitor"),
+    (Constant, dict(initial_lr=-0.1), "initial_lr must be a finite learning rate > 0"),
+    (Constant, dict(initial_lr="fast"), "initial_lr"),
+]
+
+
+@pytest.mark.parametrize("schedule_class, params, match", INVALID_SCHEDULES)
+def test_invalid_hyperparameters_are_refused_where_they_are_set(schedule_class, params, match):
+    with pytest.raises(ValueError, match=match) as excinfo:
+        schedule_class(**params)
+    # the message names the schedule and the value it got
+    assert str(excinfo.value).startswith(schedule_class.__name__ + ":")
+    assert "got" in str(excinfo.value)
+    # set_params (what a search does to a nested schedule) refuses them too
     with pytest.raises(ValueError, match=match):
-        schedule.bind(0.1)
+        schedule_class().set_params(**params)
+
+
+def test_a_rate_known_only_at_bind_is_checked_there():
+    schedule = CosineDecay(min_lr=0.1)  # initial_lr comes from the estimator
+    assert schedule.bind(0.5).min_lr == 0.1
+    with pytest.raises(ValueError, match="min_lr must not exceed initial_lr=0.01"):
+        schedule.bind(0.01)
+
+
+def test_an_estimator_refuses_a_bad_nested_schedule_parameter():
+    from sknn import MLPClassifier
+
+    model = MLPClassifier(learning_rate=OneCycle())
+    with pytest.raises(ValueError, match="OneCycle: max_lr"):
+        model.set_params(learning_rate__max_lr=-0.1)
 
 
 def test_make_schedule_rejects_unknown_name_listing_choices():
@@ -357,3 +392,55 @@ def test_reduce_on_plateau_multiplies_by_factor_down_to_min_lr():
     assert [policy.reduce(lr) for lr in (0.1, 0.05, 0.03)] == [0.05, 0.025, 0.02]
     assert policy.improved(0.5, best=0.6) and not policy.improved(0.59995, best=0.6)
     assert not policy.per_step and not policy.per_epoch
+
+
+class _Returns(Schedule):
+    """A custom schedule that returns ``rate`` from its third step on."""
+
+    per_step = True
+
+    def __init__(self, initial_lr=None, rate=None):
+        self.initial_lr = initial_lr
+        self.rate = rate
+
+    def __call__(self, progress):
+        return self.initial_lr if progress.step < 2 else self.rate
+
+
+@pytest.mark.parametrize("rate, error, match", [
+    (-0.01, ValueError, r"returned the rate -0.01; a rate must be finite and >= 0"),
+    (float("nan"), ValueError, "returned the rate nan"),
+    (float("inf"), ValueError, "returned the rate inf"),
+    ("fast", TypeError, "returned 'fast', which is not a number"),
+    (None, TypeError, "returned None, which is not a number"),
+])
+def test_the_loop_refuses_a_rate_it_cannot_use_naming_the_schedule(rate, error, match):
+    from sknn import MLPRegressor
+
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    model = MLPRegressor(hidden_layer_sizes=(4,), batch_size=10, max_iter=3,
+                         learning_rate=_Returns(rate=rate), random_state=0)
+    with pytest.raises(error, match=match) as excinfo:
+        model.fit(X, X[:, 0])
+    assert "_Returns(" in str(excinfo.value)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_zero_rate_is_accepted_as_a_step_that_changes_nothing():
+    from sknn import MLPRegressor
+
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    params = dict(hidden_layer_sizes=(4,), batch_size=10, max_iter=1, solver="sgd",
+                  momentum=0.0, shuffle=False, random_state=0)
+    # two steps at 1e-3, then two at rate 0 ...
+    model = MLPRegressor(learning_rate=_Returns(rate=0.0), **params).fit(X, X[:, 0])
+    # ... leave the weights of the two first steps alone
+    first_two = MLPRegressor(learning_rate_init=1e-3, **params).fit(X[:20], X[:20, 0])
+    for trained, reference in zip(model.coefs_, first_two.coefs_):
+        np.testing.assert_array_equal(trained, reference)
+
+
+def test_negative_rates_never_reach_the_weights_from_a_cosine_decay():
+    # the issue's case: CosineDecay(min_lr=-1.0) trained by gradient ascent
+    with pytest.raises(ValueError, match="CosineDecay: min_lr"):
+        CosineDecay(min_lr=-1.0)

@@ -393,8 +393,10 @@ def test_fit_lbfgs_leaves_the_minimizer_in_the_engine():
     result = fit_lbfgs(engine, data, _config(max_iter=50))
     end = engine.loss_and_gradient(data)[0]
     assert end < 0.1 * start
-    assert end == pytest.approx(result.fun, rel=1e-10)
-    np.testing.assert_array_equal(engine.flat_parameters(), result.x)
+    assert end == pytest.approx(result.loss, rel=1e-10)
+    # one history entry per iteration, the objective at each iterate
+    assert len(result.history["loss"]) == result.n_iter
+    assert result.history["loss"][-1] == pytest.approx(result.loss, rel=1e-10)
 
 
 # -- schedules inside the loop -------------------------------------------

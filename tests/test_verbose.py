@@ -55,9 +55,10 @@ def test_deep_net_prints_one_line_per_epoch_with_the_history_values(capsys):
     clf = DeepNetClassifier(n_hidden=2, n_neurons=16, max_iter=4, verbose=1, early_stopping=True,
                             random_state=0)
     clf.fit(X_digits, y_digits)
-    lines = capsys.readouterr().out.splitlines()
+    *lines, restored = capsys.readouterr().out.splitlines()
     history = clf.history_
     assert len(lines) == clf.n_iter_ == len(history["loss"])
+    assert restored.startswith("Restored the weights of epoch ")
     for i, line in enumerate(lines):
         match = EPOCH_LINE.match(line)
         assert match, line
@@ -221,3 +222,24 @@ def test_interrupted_epoch_still_erases_its_bar(capsys, monkeypatch):
 def test_epoch_log_refuses_an_unknown_style():
     with pytest.raises(ValueError, match="style must be 'sklearn' or 'epoch'"):
         EpochLog(1, "keras")
+
+
+def test_early_stopping_says_which_epochs_weights_it_restored(capsys):
+    clf = MLPClassifier(hidden_layer_sizes=(8,), max_iter=30, verbose=1, early_stopping=True,
+                        n_iter_no_change=3, random_state=0).fit(X_digits, y_digits)
+    last = capsys.readouterr().out.splitlines()[-1]
+    best = int(np.argmax(clf.validation_scores_)) + 1
+    assert last == ("Restored the weights of epoch %d (best validation score: %f)."
+                    % (best, clf.best_validation_score_))
+    assert best < clf.n_iter_  # it did go back
+
+
+def test_early_stopping_says_when_no_epoch_improved(capsys):
+    clf = MLPClassifier(hidden_layer_sizes=(16,), max_iter=100, learning_rate_init=0.01,
+                        verbose=1, early_stopping=True, random_state=0).fit(X_digits, y_digits)
+    assert clf.best_validation_score_ > 0.8
+    capsys.readouterr()
+    # a warm start that cannot beat the best score so far keeps the weights it started from
+    clf.set_params(warm_start=True, learning_rate_init=10.0, max_iter=2).fit(X_digits, y_digits)
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "Restored the weights this fit started from: no epoch improved the validation score.")

@@ -5,13 +5,14 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import threading
 from dataclasses import dataclass
 
 import numpy as np
 import scipy
 import scipy.linalg.blas  # noqa: F401  (load SciPy's BLAS so threadpoolctl sees it)
 import scipy.sparse as sp
-from threadpoolctl import ThreadpoolController, threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from sknn.nn import regularizers
 from sknn.nn.initializers import INITIALIZERS
@@ -289,8 +290,16 @@ class NumpyEngine:
         Without clipping the optimizer adds the L2 gradient inside its
         chunked pass (cheapest); with clipping it is added first, so the
         clipped gradient is the penalized loss's, as in Keras.
+
+        A batch whose sample weights sum to zero (in the engine's dtype) is
+        skipped: it carries no information, and both the weighted mean loss
+        and the penalty (divided by the weight sum) are undefined on it. The
+        step returns a loss of 0 and changes nothing, optimizer state included,
+        as if the batch were absent.
         """
         X, Y, sample_weight = self._batch(data, idx)
+        if sample_weight is not None and not sample_weight.sum() > 0:
+            return 0.0
         loss = self._loss_and_backward(X, Y, sample_weight)
         reg = self.regularization
         clipping = reg.clip_value is not None or reg.clip_norm is not None
@@ -362,6 +371,17 @@ def _assign_weights(targets, weights):
             view[...] = source[key]
 
 
+def weight_shapes(spec):
+    """The shapes of the weights ``spec`` has: one dict per layer with parameters or
+    buffers, in layer order, as :meth:`NumpyEngine.get_weights` returns them."""
+    shapes = []
+    for layer in build_layers(spec, np.random.default_rng(0)):
+        state = {**layer.param_shapes, **getattr(layer, "buffer_shapes", {})}
+        if state:
+            shapes.append({key: tuple(shape) for key, shape in state.items()})
+    return shapes
+
+
 def predict_raw(spec, weights, X, dropout_rng=None):
     """Raw outputs of a fitted network, straight from its weight arrays.
 
@@ -427,30 +447,75 @@ def compute_threads(spec, batch_size):
     BLAS, which runs the optimizers' vector updates (``axpy``), always gets
     one thread: threading a 64k-element ``axpy`` only adds synchronisation,
     and on a loaded 2-core machine it measured up to 50x slower.
+
+    The limits are process-wide (BLAS has one thread pool), so concurrent
+    fits share them through :data:`_SHARED_LIMITS`: the first fit to enter
+    saves the libraries' settings and the last to leave restores them, so
+    no interleaving of threads can leave a limit behind.
     """
     numpy_libs, scipy_libs = _blas_libraries()
-    with contextlib.ExitStack() as stack:
-        if scipy_libs is not None:
-            stack.enter_context(scipy_libs.limit(limits=1))
-        threads = blas_thread_limit(spec, batch_size)
-        if threads is not None:
-            stack.enter_context(threadpool_limits(threads, user_api="blas")
-                                if numpy_libs is None else numpy_libs.limit(limits=threads))
+    limits = [(lib, 1) for lib in scipy_libs]
+    threads = blas_thread_limit(spec, batch_size)
+    if threads is not None:
+        limits += [(lib, threads) for lib in numpy_libs]
+    with _SHARED_LIMITS.applied(limits):
         yield
+
+
+class _SharedLimits:
+    """BLAS thread limits shared by the fits running at the same time.
+
+    Saving a library's limit, setting it and restoring it afterwards is
+    not safe with threads: one fit may save the value another has just
+    set, and restore it after the other has restored the original. Here
+    the original settings are saved by the first fit to start and restored
+    by the last to end; in between every fit sets the limits it wants
+    (concurrent fits run with the latest ones, which changes speed, never
+    results).
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._active = 0
+        self._saved = {}  # library controller -> its threads before the first fit
+
+    @contextlib.contextmanager
+    def applied(self, limits):
+        with self._lock:
+            self._active += 1
+            for lib, threads in limits:
+                if lib not in self._saved:
+                    self._saved[lib] = lib.num_threads
+                lib.set_num_threads(threads)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._active -= 1
+                if not self._active:
+                    for lib, threads in self._saved.items():
+                        lib.set_num_threads(threads)
+                    self._saved.clear()
+
+
+_SHARED_LIMITS = _SharedLimits()
 
 
 @functools.lru_cache(maxsize=1)
 def _blas_libraries():
-    """(NumPy's, SciPy's) BLAS controllers when each has its own library, else None."""
-    controller = ThreadpoolController()
-    blas = [lib for lib in controller.lib_controllers if lib.user_api == "blas"]
+    """(NumPy's, SciPy's) BLAS library controllers.
+
+    When NumPy and SciPy load the same BLAS (or it cannot be told which is
+    whose), every BLAS library is NumPy's and SciPy gets none of its own.
+    """
+    blas = [lib for lib in ThreadpoolController().lib_controllers if lib.user_api == "blas"]
 
     def under(package):
         root = os.path.dirname(package.__file__)  # also matches the wheel's "<pkg>.libs"
-        return {lib.filepath for lib in blas if lib.filepath.startswith(root)}
+        return [lib for lib in blas if lib.filepath.startswith(root)]
 
-    numpy_paths, scipy_paths = under(np), under(scipy)
-    if not numpy_paths or not scipy_paths or numpy_paths & scipy_paths:
-        return None, None
-    return (controller.select(filepath=sorted(numpy_paths)),
-            controller.select(filepath=sorted(scipy_paths)))
+    numpy_libs, scipy_libs = under(np), under(scipy)
+    if not numpy_libs or not scipy_libs or {id(lib) for lib in numpy_libs} & {
+            id(lib) for lib in scipy_libs}:
+        return tuple(blas), ()
+    return tuple(numpy_libs), tuple(scipy_libs)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
+import inspect
 import warnings
 from abc import ABC, abstractmethod
 from numbers import Integral, Real
@@ -25,7 +27,9 @@ from sknn.engines.numpy_engine import (
     compute_threads,
     initial_weights,
     predict_raw,
+    weight_shapes,
 )
+from sknn.estimators._checks import check_layer_widths, check_total_weight
 from sknn.estimators._inference import InferenceMixin, inference_inputs
 from sknn.estimators._techniques import (
     TECHNIQUE_CONSTRAINTS,
@@ -51,6 +55,25 @@ from sknn.training import (
 )
 
 STOCHASTIC_SOLVERS = tuple(OPTIMIZERS.names())
+
+
+@contextlib.contextmanager
+def unchanged_if_interrupted(estimator):
+    """Put ``estimator``'s attributes back as they were if a KeyboardInterrupt escapes.
+
+    Training loops end cleanly on Ctrl-C (the last completed epoch, a
+    warning); an interruption that escapes them (before the loop, between
+    phases, or from a phase that must stop the whole fit) is raised again,
+    and the estimator must not be left half-trained: fitted-looking weights
+    from an initialization, or a stack missing its top layers.
+    """
+    before = dict(estimator.__dict__)
+    try:
+        yield
+    except KeyboardInterrupt:
+        estimator.__dict__.clear()
+        estimator.__dict__.update(before)
+        raise
 
 
 def store_init_arguments(estimator, arguments):
@@ -124,11 +147,7 @@ class BaseMultilayerPerceptron(InferenceMixin, BaseEstimator, ABC):
 
     # -- params -> spec and config ------------------------------------------
     def _hidden_sizes(self):
-        sizes = self.hidden_layer_sizes
-        sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
-        if np.any(np.array(sizes) <= 0):
-            raise ValueError("hidden_layer_sizes must be > 0, got %s." % sizes)
-        return sizes
+        return check_layer_widths(self.hidden_layer_sizes)
 
     def _initializer(self):
         """``(initializer, gain)`` for the dense layers."""
@@ -204,6 +223,10 @@ class BaseMultilayerPerceptron(InferenceMixin, BaseEstimator, ABC):
         self._aux_weights = [layer for layer in weights if "kernel" not in layer]
 
     def _fit(self, X, y, sample_weight=None, incremental=False):
+        with unchanged_if_interrupted(self):
+            return self._fit_network(X, y, sample_weight, incremental)
+
+    def _fit_network(self, X, y, sample_weight, incremental):
         if getattr(self, "_batch_norm_fused", False) and (incremental or self.warm_start):
             raise ValueError(
                 "This network was made by fuse_batch_norm() and is inference-only: its "
@@ -222,6 +245,8 @@ class BaseMultilayerPerceptron(InferenceMixin, BaseEstimator, ABC):
         target_weight = self._target_weight(y, incremental)
         if target_weight is not None:
             sample_weight = target_weight if sample_weight is None else sample_weight * target_weight
+        check_total_weight(sample_weight, X.dtype, "sample_weight and class_weight"
+                           if target_weight is not None else "sample_weight")
         y = y.reshape(-1, 1) if y.ndim == 1 else y
         self.n_outputs_ = y.shape[1]
         self._random_state = check_random_state(self.random_state)
@@ -229,6 +254,8 @@ class BaseMultilayerPerceptron(InferenceMixin, BaseEstimator, ABC):
         _warn_alpha_dropout_with_batch_norm(spec)
         if first_pass:
             self._initialize(spec)
+        else:
+            self._check_architecture(spec, incremental)
         weights = [{key: np.asarray(value, dtype=X.dtype) for key, value in layer.items()}
                    for layer in self._weights()]
         engine = get_engine(self.backend)(spec, weights, regularization=self._regularization(),
@@ -246,6 +273,25 @@ class BaseMultilayerPerceptron(InferenceMixin, BaseEstimator, ABC):
                 " contain large values and need to be preprocessed."
             )
         return self
+
+    def _check_architecture(self, spec, incremental):
+        """Refuse to continue training weights that ``spec`` has no place for."""
+        fitted = [{key: np.shape(value) for key, value in layer.items()}
+                  for layer in self._weights()]
+        wanted = weight_shapes(spec)
+        if fitted == wanted:
+            return
+        how = ("partial_fit continues" if incremental
+               else "fit with warm_start=True continues")
+        fresh = ("call fit (with warm_start=False)" if incremental
+                 else "fit with warm_start=False")
+        raise ValueError(
+            f"The network's architecture changed since it was fitted: its weights are "
+            f"[{_describe_layers(fitted)}], but the current parameters describe "
+            f"[{_describe_layers(wanted)}]. {how} training the fitted weights, so it needs "
+            f"the architecture they were fitted with (hidden_layer_sizes, batch_norm, "
+            f"activation='prelu', ... as they were). Set those parameters back, or {fresh} "
+            f"to train the new architecture from scratch.")
 
     def _optimizer_for(self, config, incremental):
         """Reuse the optimizer (and its moments) unless its rule changed."""
@@ -272,13 +318,15 @@ class BaseMultilayerPerceptron(InferenceMixin, BaseEstimator, ABC):
         data = _prepare_training_data(engine, X_train, y_train, sw_train)
         probe = (gradient_probe(engine, X_train, y_train, sw_train)
                  if getattr(self, "track_gradient_norms", False) else None)
-        batch_size = resolve_batch_size(self.batch_size, data.n_samples)
+        # the estimator's own default is clipped silently: the user never chose it
+        batch_size = resolve_batch_size(self.batch_size, data.n_samples,
+                                        warn=self.batch_size != _default(self, "batch_size"))
         with compute_threads(engine.spec, batch_size):
             state, converged = fit_loop(engine, data, config, rng=self._random_state,
                                         state=state, learning_rate=lr,
                                         validation=validation, incremental=incremental,
                                         log_style=getattr(self, "_verbose_style", "sklearn"),
-                                        gradient_probe=probe)
+                                        gradient_probe=probe, batch_size=batch_size)
         # the rate the next epoch would use, as scikit-learn's optimizer reports it
         self._optimizer.learning_rate = state.learning_rate
         self._sync_state(state)
@@ -298,6 +346,11 @@ class BaseMultilayerPerceptron(InferenceMixin, BaseEstimator, ABC):
                 "The validation set is too small. Increase 'validation_fraction' "
                 "or the size of your dataset."
             )
+        if sw_val is not None and not np.sum(sw_val, dtype=np.float64) > 0:
+            raise ValueError(
+                "The sample weights (with class_weight) of the validation set sum to zero, so "
+                "it cannot score the network. Give its samples some weight, or use another "
+                "random_state or validation_fraction (or validation_data).")
         y_val_original = self._decode_targets(y_val)
         link = LOSSES.get(engine.spec.loss).link
 
@@ -342,6 +395,10 @@ class BaseMultilayerPerceptron(InferenceMixin, BaseEstimator, ABC):
 
     def _target_weight(self, y, incremental):
         """Per-sample weights implied by the encoded targets (class_weight), or None."""
+        return None
+
+    def _validation_weight(self, y_val, y_train):
+        """Per-sample weights that training's class weights give encoded ``y_val``, or None."""
         return None
 
     def _sync_state(self, state):
@@ -389,7 +446,9 @@ class BaseMultilayerPerceptron(InferenceMixin, BaseEstimator, ABC):
         with compute_threads(engine.spec, data.n_samples):
             result = fit_lbfgs(engine, data, self._train_config())
         self.n_iter_ = check_lbfgs_result(result, self.max_iter)
-        self.loss_ = float(result.fun)
+        self.loss_ = result.loss
+        # one entry per L-BFGS iteration; a fit replaces the previous fit's record
+        self.history_ = result.history
 
     def _loss_grad_lbfgs(self, packed_coef_inter, X, y, sample_weight, *workspace):
         """scikit-learn's private L-BFGS objective ``(loss, packed gradient)``.
@@ -514,6 +573,32 @@ class BaseMultilayerPerceptron(InferenceMixin, BaseEstimator, ABC):
             )
         return True
 
+    def set_params(self, **params):
+        """Set the estimator's parameters (scikit-learn's ``set_params``).
+
+        A nested schedule parameter such as ``learning_rate__max_lr`` also
+        works while ``learning_rate`` is a schedule's name ('one_cycle'):
+        the name is first replaced by its schedule object, built as ``fit``
+        would build it, so searches can tune the default schedule.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : estimator instance
+
+        Examples
+        --------
+        >>> from sknn import DeepNetClassifier
+        >>> clf = DeepNetClassifier().set_params(learning_rate__max_lr=0.05)
+        >>> clf.learning_rate
+        OneCycle(max_lr=0.05)
+        """
+        return super().set_params(**schedule_objects_for_nested_params(self, params))
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
@@ -529,6 +614,54 @@ class BaseMultilayerPerceptron(InferenceMixin, BaseEstimator, ABC):
         if saved != __version__:
             warnings.warn(InconsistentVersionWarning(type(self).__name__, saved, __version__))
         super().__setstate__(state)
+
+
+def _default(estimator, name):
+    """The default of constructor parameter ``name`` in ``estimator``'s signature."""
+    return inspect.signature(type(estimator)).parameters[name].default
+
+
+def _describe_layers(shapes):
+    """A short text of a weight layout: ``dense 4x5, batch norm 5, dense 5x3``."""
+    parts = []
+    for layer in shapes:
+        if "kernel" in layer:
+            parts.append("dense %dx%d" % tuple(layer["kernel"]))
+        elif "gamma" in layer:
+            parts.append("batch norm %d" % layer["gamma"][0])
+        elif "slope" in layer:
+            parts.append("prelu %d" % layer["slope"][0])
+        else:
+            parts.append(", ".join(f"{key} {shape}" for key, shape in layer.items()))
+    return ", ".join(parts)
+
+
+def schedule_objects_for_nested_params(estimator, params):
+    """``params`` with ``learning_rate`` made a schedule object when a nested
+    ``learning_rate__*`` parameter is set while it is a schedule's name.
+
+    The object is what ``fit`` would build from the name (with the
+    estimator's ``power_t`` for 'invscaling'); its unset rates stay unset,
+    so they still follow ``learning_rate_init``.
+    """
+    nested = [key for key in params if key.startswith("learning_rate__")]
+    if not nested:
+        return params
+    schedule = params.get("learning_rate", getattr(estimator, "learning_rate", None))
+    if not isinstance(schedule, str):
+        return params
+    if schedule not in SCHEDULES:
+        raise ValueError(
+            f"Cannot set {nested[0]!r}: learning_rate={schedule!r} is not a schedule object "
+            f"with parameters (it is scikit-learn's plateau policy of the loop). Pass a "
+            f"schedule object instead, e.g. learning_rate=ReduceOnPlateau(...) from "
+            f"sknn.schedules, or one of the names {', '.join(SCHEDULES.names())}.")
+    schedule_class = SCHEDULES.get(schedule)
+    accepted = schedule_class().get_params(deep=False)
+    own = {"power_t": getattr(estimator, "power_t", None)}
+    built = schedule_class(**{key: value for key, value in own.items()
+                              if key in accepted and value is not None})
+    return {**params, "learning_rate": built}
 
 
 class _TrainingRows:

@@ -59,7 +59,14 @@ def inference_inputs(X, weights):
     compute = np.dtype(COMPUTE_DTYPES.get(stored.name, stored.name))
     weights = [{key: value.astype(compute, copy=False) for key, value in layer.items()}
                for layer in weights]
-    X = X.astype(compute, copy=False) if sp.issparse(X) else np.asarray(X, dtype=compute)
+    narrowed = np.dtype(X.dtype).itemsize > compute.itemsize
+    with np.errstate(over="ignore"):  # values too large for `compute` are refused below
+        X = X.astype(compute, copy=False) if sp.issparse(X) else np.asarray(X, dtype=compute)
+    # X was validated finite: an infinity now is a value `compute` cannot hold, which
+    # would predict NaN; the same error as scikit-learn's validation in that dtype
+    if narrowed and not np.isfinite(X.data if sp.issparse(X) else X).all():
+        raise ValueError(f"Input X contains infinity or a value too large for "
+                         f"dtype('{compute.name}').")
     return X, weights
 
 

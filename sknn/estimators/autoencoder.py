@@ -21,10 +21,16 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from sknn._sklearn_compat import _fit_context, check_lbfgs_result
+from sknn._sklearn_compat import InvalidParameterError, _fit_context, check_lbfgs_result
 from sknn.engines import get_engine
 from sknn.engines.numpy_engine import compute_threads, initial_weights, predict_raw
-from sknn.estimators._base import NETWORK_CONSTRAINTS, store_init_arguments
+from sknn.estimators._base import (
+    NETWORK_CONSTRAINTS,
+    schedule_objects_for_nested_params,
+    store_init_arguments,
+    unchanged_if_interrupted,
+)
+from sknn.estimators._checks import check_layer_widths
 from sknn.estimators._techniques import TECHNIQUE_CONSTRAINTS, engine_options, optimizer_params
 from sknn.exceptions import explain_input_errors
 from sknn.nn.activations import check_trainable, resolve_activation
@@ -269,11 +275,12 @@ class StackedAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
 
     # -- the specs ------------------------------------------------------------
     def _hidden_sizes(self):
-        sizes = self.hidden_layer_sizes
-        sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
-        if not sizes or any(int(size) <= 0 for size in sizes):
-            raise ValueError(f"hidden_layer_sizes must be positive integers, got {sizes}.")
-        return [int(size) for size in sizes]
+        sizes = check_layer_widths(self.hidden_layer_sizes)
+        if not sizes:
+            raise InvalidParameterError("The 'hidden_layer_sizes' parameter of "
+                                        "StackedAutoencoder needs at least one layer width; "
+                                        "got an empty sequence.")
+        return sizes
 
     def _dense(self, units):
         initializer = self.kernel_initializer
@@ -302,8 +309,12 @@ class StackedAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             verbose=self.verbose, max_fun=self.max_fun)
 
     # -- training ---------------------------------------------------------------
-    def _train(self, spec, weights, X, max_iter, stage):
-        """Train ``spec`` from ``weights`` to reconstruct ``X``; (weights, loss curve)."""
+    def _train(self, spec, weights, X, max_iter, stage, on_interrupt):
+        """Train ``spec`` from ``weights`` to reconstruct ``X``; (weights, loss curve).
+
+        ``on_interrupt`` is :func:`~sknn.training.fit_loop`'s: 'raise' for a
+        phase after which more training follows.
+        """
         engine = get_engine(self.backend)(spec, weights,
                                           regularization=Regularization(alpha=float(self.alpha)),
                                           **engine_options(self))
@@ -312,17 +323,19 @@ class StackedAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         data = engine.prepare(X, X.toarray() if sp.issparse(X) else X)
         if self.solver == "lbfgs":
             with compute_threads(spec, data.n_samples):
-                result = fit_lbfgs(engine, data, config)
+                result = fit_lbfgs(engine, data, config, on_interrupt=on_interrupt)
             n_iter = check_lbfgs_result(result, max_iter)
-            curve = [float(result.fun)]
+            curve = [result.loss]
         else:
             engine.optimizer = make_optimizer(self.solver, learning_rate=self.learning_rate_init,
                                               **config.optimizer_params)
-            batch_size = resolve_batch_size(self.batch_size, data.n_samples)
+            batch_size = resolve_batch_size(self.batch_size, data.n_samples,
+                                            warn=self.batch_size != "auto")
             with compute_threads(spec, batch_size):
                 state, converged = fit_loop(engine, data, config, rng=self._random_state,
                                             state=TrainState(),
-                                            learning_rate=self.learning_rate_init)
+                                            learning_rate=self.learning_rate_init,
+                                            batch_size=batch_size, on_interrupt=on_interrupt)
             if not converged:
                 warnings.warn(f"StackedAutoencoder: {stage} reached {max_iter} epochs "
                               f"without converging.", ConvergenceWarning)
@@ -346,8 +359,11 @@ class StackedAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         spec = self._spec(codes.shape[1],
                           encoder + [TiedDense(0) if self.tied_weights else decoder])
         stage = f"layer {len(self.loss_curves_) + 1} (max_iter)"
+        last = self._last_phase_interrupt if (
+            not self.fine_tune_iter and len(self.loss_curves_) + 1 == len(self._hidden_sizes())
+        ) else "raise"
         trained, curve = self._train(spec, initial_weights(spec, self._random_state), codes,
-                                     self.max_iter, stage)
+                                     self.max_iter, stage, on_interrupt=last)
         self.loss_curves_.append(curve)
         decoder_weights = trained[-1]
         if self.tied_weights:
@@ -369,7 +385,30 @@ class StackedAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         -------
         self : object
             The fitted autoencoder.
+
+        Notes
+        -----
+        A KeyboardInterrupt (Ctrl-C) stops the whole fit. In the last phase
+        (the top layer's training, or the joint fine-tune when
+        ``fine_tune_iter > 0``) every layer exists, so the fit ends cleanly
+        with the weights of the last completed epoch and a warning, as the
+        MLPs' fits do. In an earlier phase the stack would be missing
+        layers, so the interruption is raised again and the estimator is
+        left as it was before ``fit``.
         """
+        return self._fit(X)
+
+    def _fit(self, X, last_phase_interrupt="stop"):
+        """``fit``; ``last_phase_interrupt='raise'`` when more training follows it
+        (a DeepNet's pretraining), so that no phase swallows an interruption."""
+        with unchanged_if_interrupted(self):
+            self._last_phase_interrupt = last_phase_interrupt
+            try:
+                return self._fit_stack(X)
+            finally:
+                self.__dict__.pop("_last_phase_interrupt", None)
+
+    def _fit_stack(self, X):
         sizes = self._hidden_sizes()
         check_trainable(self.activation)
         resolve_activation(self.activation, self.activation_alpha)
@@ -406,7 +445,8 @@ class StackedAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             decoder_weights = [{"bias": layer["bias"]} for layer in decoder_weights]
         spec = self._spec(X.shape[1], self._encoder_spec.layers + decoder_layers)
         weights, curve = self._train(spec, self._encoder_weights + decoder_weights, X,
-                                     self.fine_tune_iter, "the joint fine-tune (fine_tune_iter)")
+                                     self.fine_tune_iter, "the joint fine-tune (fine_tune_iter)",
+                                     on_interrupt=self._last_phase_interrupt)
         n_encoder = len(self._encoder_weights)
         self._encoder_weights, self._decoder_weights = weights[:n_encoder], weights[n_encoder:]
         if self.tied_weights:
@@ -440,10 +480,10 @@ class StackedAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         """
         check_is_fitted(self)
         with explain_input_errors(X=X):
+            # in the network's dtype: a value it cannot hold is refused, not made inf
             X = validate_data(self, X, accept_sparse=["csr", "csc"],
-                              dtype=(np.float64, np.float32), reset=False)
-        return predict_raw(self._encoder_spec, self._encoder_weights,
-                           X.astype(self.dtype, copy=False))
+                              dtype=np.dtype(self.dtype), reset=False)
+        return predict_raw(self._encoder_spec, self._encoder_weights, X)
 
     def inverse_transform(self, X):
         """Reconstructions of the inputs that gave the codes ``X``.
@@ -459,12 +499,37 @@ class StackedAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         """
         check_is_fitted(self)
         with explain_input_errors(X=X):
-            codes = check_array(X, dtype=(np.float64, np.float32)).astype(self.dtype, copy=False)
+            codes = check_array(X, dtype=np.dtype(self.dtype))
         width = self._decoder_spec.n_inputs
         if codes.shape[1] != width:
             raise ValueError(f"inverse_transform expects codes of {width} features (the last "
                              f"hidden layer's width), got {codes.shape[1]}.")
         return predict_raw(self._decoder_spec, self._decoder_weights, codes)
+
+    def set_params(self, **params):
+        """Set the estimator's parameters (scikit-learn's ``set_params``).
+
+        A nested schedule parameter such as ``learning_rate__max_lr`` also
+        works while ``learning_rate`` is a schedule's name: the name is
+        first replaced by its schedule object.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : estimator instance
+
+        Examples
+        --------
+        >>> from sknn import StackedAutoencoder
+        >>> StackedAutoencoder(learning_rate="cosine").set_params(
+        ...     learning_rate__min_lr=1e-4).learning_rate
+        CosineDecay(min_lr=0.0001)
+        """
+        return super().set_params(**schedule_objects_for_nested_params(self, params))
 
     def _hidden_network(self):
         """``(spec, weights)`` of the encoder, the stack a ``pretrained=`` user reuses."""

@@ -24,12 +24,16 @@ from sklearn.utils.validation import check_is_fitted, check_X_y, column_or_1d, v
 
 from sknn._sklearn_compat import _check_sample_weight, _fit_context
 from sknn.engines.numpy_engine import build_layers, predict_raw
-from sknn.estimators._base import BaseMultilayerPerceptron, store_init_arguments
+from sknn.estimators._base import (
+    BaseMultilayerPerceptron,
+    store_init_arguments,
+    unchanged_if_interrupted,
+)
 from sknn.estimators._techniques import network_options
 from sknn.estimators.autoencoder import StackedAutoencoder
 from sknn.estimators.mlp import MLPClassifier, MLPRegressor, _docstring
 from sknn.exceptions import explain_input_errors
-from sknn.nn.losses import LOSSES
+from sknn.nn.losses import LOSSES, check_targets_in_range
 from sknn.spec import (
     BatchNorm,
     Dropout,
@@ -267,20 +271,31 @@ class _DeepNetMixin:
         if self.alpha > 0 or self.l1 > 0:
             reasons.append(f"an l2/l1 penalty (alpha={self.alpha}, l1={self.l1})")
         if not sp.issparse(X) and X.shape[0] > 1:
-            mean, std = X.mean(axis=0), X.std(axis=0)
-            if np.abs(mean).max() > 0.5 or np.abs(std - 1).max() > 0.5:
-                reasons.append("input features that are not standardized (use "
-                               "sklearn.preprocessing.StandardScaler)")
+            mean, std = X.mean(axis=0, dtype=np.float64), X.std(axis=0, dtype=np.float64)
+            # a constant column (std 0, as StandardScaler leaves one) adds a constant to
+            # the first layer's inputs: harmless if it is 0, a shift otherwise
+            off_center = np.abs(mean) > 0.5
+            off_scale = (std > 0) & (np.abs(std - 1) > 0.5)
+            unscaled = np.flatnonzero(off_center | off_scale)
+            if unscaled.size:
+                reasons.append(
+                    f"{unscaled.size} of {X.shape[1]} input features far from zero mean and "
+                    f"unit variance (columns {_first_few(unscaled)}; use "
+                    f"sklearn.preprocessing.StandardScaler)")
         if reasons:
             warnings.warn("activation='selu' self-normalizes only with standardized inputs, "
                           "no batch norm and no weight penalty; this fit has "
                           + "; ".join(reasons) + ".", UserWarning, stacklevel=4)
 
     def _as_input(self, X):
+        """``X`` validated for a fitted network, in its ``dtype``.
+
+        Validating in that dtype refuses values it cannot hold (1e39 in
+        float32 would become inf and predict NaN) with the same error as fit.
+        """
         with explain_input_errors(X=X):
-            X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
-                              dtype=(np.float64, np.float32))
-        return X.astype(self.dtype, copy=False)
+            return validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
+                                 dtype=np.dtype(self.dtype))
 
     def _forward(self, X, check_input=True):
         check_is_fitted(self)
@@ -291,11 +306,23 @@ class _DeepNetMixin:
         data = getattr(self, "_validation_data", None)
         if data is None:
             return super()._validation_split(X, y, sample_weight)
-        X_val, y_val = data
-        X_val = self._as_input(X_val).astype(X.dtype, copy=False)
-        y_val = self._encode_targets(y_val)
+        X_val, y_val, sw_val = _unpack_validation_data(data)
+        try:
+            X_val = self._as_input(X_val)
+            with explain_input_errors(y=y_val):
+                y_val = self._encode_validation_targets(y_val)
+            if sw_val is not None:
+                sw_val = _check_sample_weight(sw_val, X_val, ensure_non_negative=True)
+        except ValueError as error:
+            raise type(error)(f"validation_data: {error}") from error
+        if y_val.shape[0] != X_val.shape[0]:
+            raise ValueError(f"validation_data: X_val has {X_val.shape[0]} samples but y_val "
+                             f"has {y_val.shape[0]}.")
         y_val = y_val.reshape(-1, 1) if y_val.ndim == 1 else y_val
-        return X, X_val, y, y_val, sample_weight, None
+        class_weight = self._validation_weight(y_val, y)
+        if class_weight is not None:
+            sw_val = class_weight if sw_val is None else sw_val * class_weight
+        return X, X_val, y, y_val, sample_weight, sw_val
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, validation_data=None):
@@ -307,12 +334,15 @@ class _DeepNetMixin:
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Class labels (or a label indicator matrix), or real targets.
         sample_weight : array-like of shape (n_samples,), default=None
-        validation_data : (X_val, y_val) or None, default=None
+        validation_data : (X_val, y_val) or (X_val, y_val, sample_weight_val), default=None
             A validation set scored after every epoch (``val_loss`` and
             ``val_score`` in ``history_``), as Keras's ``validation_data``.
             With ``early_stopping=True`` it is also the early-stopping set,
             used instead of holding out ``validation_fraction`` of ``X``;
-            without, it only monitors and never changes the training.
+            without, it only monitors and never changes the training. It is
+            weighted as training is: by ``sample_weight_val`` and by
+            ``class_weight`` ('balanced' with the training set's class
+            frequencies). ``y_val`` may only hold classes that ``y`` has.
 
         Returns
         -------
@@ -328,7 +358,10 @@ class _DeepNetMixin:
         self._validation_data = validation_data
         try:
             if getattr(self, "pretraining", None) is not None:
-                X, y, sample_weight = self._pretrain(X, y, sample_weight)
+                # one Ctrl-C stops the whole fit, and an interrupted pretraining is
+                # no model: the estimator is left as it was before fit
+                with unchanged_if_interrupted(self):
+                    X, y, sample_weight = self._pretrain(X, y, sample_weight)
             return self._fit(X, y, sample_weight=sample_weight, incremental=False)
         finally:
             del self._validation_data
@@ -357,7 +390,10 @@ class _DeepNetMixin:
         # a DataFrame stays one, so the network records its feature names
         X_rows = X if hasattr(X, "iloc") else X_checked
         if not hasattr(self, "coefs_") or not self.warm_start:
-            self.autoencoder_ = self._pretraining_autoencoder().fit(X_rows)
+            autoencoder = self._pretraining_autoencoder()
+            autoencoder._validate_params()
+            # its fine-tune is not the last phase of this fit: an interruption stops it all
+            self.autoencoder_ = autoencoder._fit(X_rows, last_phase_interrupt="raise")
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X_checked,
                                                  ensure_non_negative=True)[labeled]
@@ -380,18 +416,51 @@ class _DeepNetMixin:
         return clone(template).set_params(**architecture)
 
     # -- Monte Carlo dropout --------------------------------------------------
-    def _mc_outputs(self, X, n_samples):
-        """Link-space outputs of ``n_samples`` passes with only dropout active."""
+    def _mc_moments(self, X, n_samples):
+        """Mean and standard deviation of the link-space outputs over ``n_samples``
+        passes with only dropout active.
+
+        The moments are accumulated pass by pass (Welford's update, in
+        float64), so memory stays that of a few outputs whatever
+        ``n_samples`` is; time grows linearly with it.
+        """
         check_is_fitted(self)
-        if not isinstance(n_samples, Integral) or n_samples < 1:
+        if (not isinstance(n_samples, Integral) or isinstance(n_samples, (bool, np.bool_))
+                or n_samples < 1):
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
         X = self._as_input(X)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         rng = np.random.default_rng(seed)
         spec, weights = self._network_spec, self._weights()
         link = LOSSES.get(spec.loss).link
-        return np.stack([link(predict_raw(spec, weights, X, dropout_rng=rng))
-                         for _ in range(n_samples)])
+        mean = squares = None
+        for count in range(1, n_samples + 1):
+            outputs = link(predict_raw(spec, weights, X, dropout_rng=rng))
+            dtype = outputs.dtype
+            outputs = np.asarray(outputs, dtype=np.float64)
+            if mean is None:
+                mean, squares = outputs, np.zeros_like(outputs)
+                continue
+            delta = outputs - mean
+            mean += delta / count
+            squares += delta * (outputs - mean)
+        return mean.astype(dtype), np.sqrt(squares / n_samples).astype(dtype)
+
+
+def _unpack_validation_data(data):
+    """``(X_val, y_val, sample_weight_val or None)`` of a ``validation_data`` argument."""
+    if isinstance(data, (tuple, list)) and len(data) in (2, 3):
+        X_val, y_val, *weights = data
+        return X_val, y_val, (weights[0] if weights else None)
+    described = (f"a {type(data).__name__} of {len(data)} items"
+                 if isinstance(data, (tuple, list)) else f"a {type(data).__name__}")
+    raise ValueError(f"validation_data must be a tuple (X_val, y_val) or (X_val, y_val, "
+                     f"sample_weight_val), got {described}.")
+
+
+def _first_few(indices, limit=5):
+    shown = ", ".join(str(int(i)) for i in indices[:limit])
+    return shown + (", ..." if len(indices) > limit else "")
 
 
 _DEEP_DEFAULTS = """
@@ -547,11 +616,72 @@ class DeepNetClassifier(_DeepNetMixin, MLPClassifier):
                  pretraining=None):
         store_init_arguments(self, locals())
 
-    def _encode_targets(self, y):
+    def _encode_validation_targets(self, y):
+        """``y_val`` of ``validation_data`` encoded as the training targets are.
+
+        A label ``y`` never had gets no output unit (its encoded row would
+        be all zeros and score as silently wrong), so it is refused.
+        """
         y = np.asarray(y)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y)
+        if self._label_binarizer.y_type_ == "multilabel-indicator":
+            if y.ndim != 2 or y.shape[1] != len(self.classes_):
+                raise ValueError(f"y_val must be a label indicator matrix with "
+                                 f"{len(self.classes_)} columns, as y is; got shape {y.shape}.")
+        else:
+            unseen = set(np.unique(y).tolist()) - set(self.classes_.tolist())
+            if unseen:
+                raise ValueError(
+                    f"y_val has labels {sorted(unseen, key=str)} that y does not have (the "
+                    f"classes are {self.classes_.tolist()}): the network has no output for "
+                    f"them. Remove those samples from validation_data, or fit on data that "
+                    f"has every class.")
         return self._label_binarizer.transform(y).astype(bool)
+
+    def mc_predict(self, X, n_samples=30):
+        """Monte Carlo dropout: class labels from the probabilities averaged over passes.
+
+        The prediction is the class (label set, for multilabel targets) of
+        the mean probabilities of :meth:`mc_predict_proba`; its uncertainty
+        is the standard deviation, over the passes, of the predicted class's
+        probability (of each label's, for multilabel targets). Memory does
+        not grow with ``n_samples`` (the passes are averaged as they run);
+        time grows linearly with it, one forward pass over ``X`` per pass.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        n_samples : int, default=30
+            Number of stochastic forward passes.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples_X,) or (n_samples_X, n_labels)
+            Predicted class labels.
+        std : ndarray of shape (n_samples_X,) or (n_samples_X, n_labels)
+            Standard deviation of the predicted class's probability.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from sknn import DeepNetClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = DeepNetClassifier(n_hidden=2, n_neurons=32, dropout=0.2, max_iter=30,
+        ...                         random_state=0).fit(X, y)
+        >>> labels, std = clf.mc_predict(X[[0, 50, 100]], n_samples=20)
+        >>> labels
+        array([0, 1, 2])
+        >>> std.shape
+        (3,)
+        """
+        mean, std = self._mc_moments(X, n_samples)
+        labels = self._decode_outputs(mean)
+        if self._label_binarizer.y_type_ == "multiclass":
+            std = std[np.arange(std.shape[0]), np.argmax(mean, axis=1)]
+        elif self.n_outputs_ == 1:
+            std = std.ravel()
+        return labels, std
 
     def mc_predict_proba(self, X, n_samples=30):
         """Monte Carlo dropout: class probabilities averaged over stochastic passes.
@@ -559,7 +689,9 @@ class DeepNetClassifier(_DeepNetMixin, MLPClassifier):
         Each of the ``n_samples`` passes draws new dropout masks (batch norm
         stays in inference mode); the masks are seeded by ``random_state``,
         so the same call gives the same result. Without dropout every pass
-        is the same and the standard deviation is zero.
+        is the same and the standard deviation is zero. Memory does not grow
+        with ``n_samples`` (the passes are averaged as they run); time grows
+        linearly with it, one forward pass over ``X`` per pass.
 
         Parameters
         ----------
@@ -587,10 +719,10 @@ class DeepNetClassifier(_DeepNetMixin, MLPClassifier):
         >>> bool(np.allclose(mean.sum(axis=1), 1.0))
         True
         """
-        outputs = self._mc_outputs(X, n_samples)
-        if self.n_outputs_ == 1:
-            outputs = np.concatenate([1 - outputs, outputs], axis=2)
-        return outputs.mean(axis=0), outputs.std(axis=0)
+        mean, std = self._mc_moments(X, n_samples)
+        if self.n_outputs_ == 1:  # the positive class's probability; both have its spread
+            return np.hstack([1 - mean, mean]), np.hstack([std, std])
+        return mean, std
 
 
 class DeepNetRegressor(_DeepNetMixin, MLPRegressor):
@@ -613,9 +745,18 @@ class DeepNetRegressor(_DeepNetMixin, MLPRegressor):
                  frozen_layers=0, new_hidden_layers=()):
         store_init_arguments(self, locals())
 
-    def _encode_targets(self, y):
+    def _encode_validation_targets(self, y):
+        """``y_val`` of ``validation_data`` checked like training targets."""
         y = np.asarray(y, dtype=np.float64)
-        return column_or_1d(y) if y.ndim == 2 and y.shape[1] == 1 else y
+        y = column_or_1d(y) if y.ndim == 2 and y.shape[1] == 1 else y
+        n_outputs = 1 if y.ndim == 1 else y.shape[1]
+        if y.ndim > 2 or n_outputs != self.n_outputs_:
+            raise ValueError(f"y_val has {n_outputs} target(s) per sample, but the network "
+                             f"was fitted on {self.n_outputs_}.")
+        if not np.isfinite(y).all():
+            raise ValueError("y_val contains NaN or infinity.")
+        check_targets_in_range(self._loss_name(), y)
+        return y
 
     def mc_predict(self, X, n_samples=30):
         """Monte Carlo dropout: predictions averaged over stochastic passes.
@@ -623,7 +764,9 @@ class DeepNetRegressor(_DeepNetMixin, MLPRegressor):
         Each of the ``n_samples`` passes draws new dropout masks (batch norm
         stays in inference mode); the masks are seeded by ``random_state``,
         so the same call gives the same result. Without dropout every pass
-        is the same and the standard deviation is zero.
+        is the same and the standard deviation is zero. Memory does not grow
+        with ``n_samples`` (the passes are averaged as they run); time grows
+        linearly with it, one forward pass over ``X`` per pass.
 
         Parameters
         ----------
@@ -649,8 +792,7 @@ class DeepNetRegressor(_DeepNetMixin, MLPRegressor):
         >>> mean.shape, std.shape, bool((std > 0).all())
         ((5,), (5,), True)
         """
-        outputs = self._mc_outputs(X, n_samples)
-        mean, std = outputs.mean(axis=0), outputs.std(axis=0)
+        mean, std = self._mc_moments(X, n_samples)
         if self.n_outputs_ == 1:
             return mean.ravel(), std.ravel()
         return mean, std

@@ -11,7 +11,7 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
 from sklearn.utils.multiclass import (
     check_classification_targets,
     type_of_target,
@@ -21,6 +21,7 @@ from sklearn.utils.validation import column_or_1d, validate_data
 
 from sknn._sklearn_compat import _check_partial_fit_first_call, _fit_context
 from sknn.estimators._base import BaseMultilayerPerceptron, store_init_arguments
+from sknn.estimators._checks import check_class_weight
 from sknn.exceptions import explain_input_errors, warn_single_class
 from sknn.nn.losses import LOSSES, OUTPUT_ACTIVATIONS, check_targets_in_range, make_loss
 
@@ -275,6 +276,20 @@ def _input_dtypes(estimator):
     return (np.float64, np.float32) if dtype is None else np.dtype(dtype)
 
 
+def _balanced_class_weight(y):
+    """'balanced' class weights of decoded targets ``y`` as explicit dicts
+    (a list of them, one per output, for 2-D ``y``), for
+    :func:`~sklearn.utils.class_weight.compute_sample_weight`."""
+    y = np.asarray(y)
+    columns = y.T if y.ndim == 2 else [y]
+    weights = []
+    for column in columns:
+        classes = np.unique(column)
+        weights.append(dict(zip(classes.tolist(), compute_class_weight(
+            "balanced", classes=classes, y=column))))
+    return weights if y.ndim == 2 else weights[0]
+
+
 def _docstring(summary, extra_parameters, extra_attributes, examples):
     return (summary + "\n    Parameters\n    ----------" + extra_parameters + _SHARED_PARAMETERS
             + "\n    Attributes\n    ----------" + extra_attributes + _SHARED_ATTRIBUTES
@@ -339,6 +354,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
     def _target_weight(self, y, incremental):
         if self.class_weight is None:
             return None
+        check_class_weight(self.class_weight)
         if incremental and self.class_weight == "balanced":
             raise ValueError(
                 "class_weight='balanced' is not supported by partial_fit: class "
@@ -346,6 +362,19 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
                 "sklearn.utils.class_weight.compute_class_weight('balanced', classes=classes, "
                 "y=y_all).")
         return compute_sample_weight(self.class_weight, self._decode_targets(y))
+
+    def _validation_weight(self, y_val, y_train):
+        """Per-sample class weights of encoded ``y_val``, as training weighs its classes.
+
+        'balanced' weights come from the training targets' class frequencies
+        (those of ``y_train``), not from the validation set's own.
+        """
+        if self.class_weight is None:
+            return None
+        class_weight = self.class_weight
+        if class_weight == "balanced":
+            class_weight = _balanced_class_weight(self._decode_targets(y_train))
+        return compute_sample_weight(class_weight, self._decode_targets(y_val))
 
     def _decode_outputs(self, outputs):
         if self.n_outputs_ == 1:

@@ -17,7 +17,8 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from sknn._sklearn_compat import _check_partial_fit_first_call, _check_sample_weight, _fit_context
-from sknn.estimators._base import store_init_arguments
+from sknn.estimators._base import store_init_arguments, unchanged_if_interrupted
+from sknn.estimators._checks import check_class_weight
 from sknn.exceptions import check_two_classes, explain_input_errors
 from sknn.nn import perceptron_compiled
 from sknn.nn.activations import ACTIVATIONS
@@ -214,6 +215,10 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
         >>> clf.predict(X)
         array([0, 1, 1, 1])
         """
+        with unchanged_if_interrupted(self):
+            return self._fit(X, y, coef_init, intercept_init, sample_weight)
+
+    def _fit(self, X, y, coef_init, intercept_init, sample_weight):
         warm = self.warm_start and hasattr(self, "coef_")
         if warm:
             coef_init = self.coef_ if coef_init is None else coef_init
@@ -260,13 +265,14 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
         if self.early_stopping:
             raise ValueError("early_stopping should be False with partial_fit")
         first = not hasattr(self, "classes_")
-        if first:
-            if classes is None and not type_of_target(y).startswith("multilabel"):
-                # later chunks may hold labels this one lacks: the units need them all now
-                raise ValueError("classes must be passed on the first call to partial_fit: "
-                                 "the labels of every chunk to come, e.g. np.unique(y_all).")
-            self.t_ = 1
-        return self._partial_fit(X, y, classes, sample_weight, 1, None, None, reset=first)
+        if first and classes is None and not type_of_target(y).startswith("multilabel"):
+            # later chunks may hold labels this one lacks: the units need them all now
+            raise ValueError("classes must be passed on the first call to partial_fit: "
+                             "the labels of every chunk to come, e.g. np.unique(y_all).")
+        with unchanged_if_interrupted(self):
+            if first:
+                self.t_ = 1
+            return self._partial_fit(X, y, classes, sample_weight, 1, None, None, reset=first)
 
     def decision_function(self, X):
         """Net input ``z = X coef_.T + intercept_`` of every LTU.
@@ -415,6 +421,7 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
 
     def _partial_fit(self, X, y, classes, sample_weight, max_iter, coef_init, intercept_init,
                      reset):
+        check_class_weight(self.class_weight)
         X, y = self._validate_targets(X, y, classes, reset)
         sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype,
                                              ensure_non_negative=True)
@@ -467,12 +474,17 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
             if self.shuffle:
                 order = rng.permutation(train)
             cols = np.flatnonzero(active)
-            W, b = kernel[:, cols], bias[cols]
+            W, b = kernel[:, cols], bias[cols]  # copies: the kernel keeps the last epoch
             Te, Ue = T[order][:, cols], U[order][:, cols]
             view = {key: value if np.isscalar(value) else value[..., cols]
                     for key, value in state.items()}
-            loss, sq_sum, l1_sum = self._epoch(X, order, Te, Ue, W, b, shrink, l1_step, view,
-                                               decay)
+            try:
+                loss, sq_sum, l1_sum = self._epoch(X, order, Te, Ue, W, b, shrink, l1_step,
+                                                   view, decay)
+            except KeyboardInterrupt:
+                warnings.warn("Training interrupted by user after %d completed epoch(s); the "
+                              "model keeps the weights of the last completed epoch." % epoch)
+                return epoch
             for key, value in view.items():
                 if np.isscalar(value):
                     state[key] = value
