@@ -791,7 +791,8 @@ class TorchEngine:
     # -- training ---------------------------------------------------------
     def _penalized_loss(self, X, Y, sample_weight):
         """Training-mode data loss plus the L1 and L2 penalties on the kernels."""
-        self.module.train()
+        if not self.module.training:  # train() visits every submodule: not once per step
+            self.module.train()
         raw = self.module(X)
         loss = _weighted_mean(self.loss_fn(raw, Y), sample_weight)
         reg = self.regularization
