@@ -18,25 +18,14 @@ families:
 
 The curves are computed by the registry itself, the same forward and
 backward code that training runs. The script prints each derivative at
-``z = -3, 0, 3`` (how much gradient flows through a unit there) and saves
-the figure to ``$SKNN_EXAMPLE_OUTPUT_DIR`` (a temporary directory by
-default).
+``z = -3, 0, 3`` (how much gradient flows through a unit there) and draws
+every function next to its derivative.
 """
 
-import os
-import tempfile
+import matplotlib.pyplot as plt
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from sknn.nn.activations import ACTIVATIONS  # noqa: E402
-from sknn.plot import ActivationDisplay  # noqa: E402
-
-QUICK = os.environ.get("SKNN_EXAMPLE_QUICK") == "1"
-N_POINTS = 121 if QUICK else 801
-OUTPUT_DIR = os.environ.get("SKNN_EXAMPLE_OUTPUT_DIR") or tempfile.mkdtemp()
+from sknn.nn.activations import ACTIVATIONS
+from sknn.plot import ActivationDisplay
 
 FAMILIES = {
     "sigmoids": ["logistic", "tanh"],
@@ -54,7 +43,7 @@ figure, axes = plt.subplots(len(FAMILIES), 2, figsize=(10, 3.2 * len(FAMILIES)),
                             layout="constrained")
 print(f"{'activation':<12} {'f(-3)':>8} {'f(3)':>8} {'df(-3)':>8} {'df(0)':>8} {'df(3)':>8}")
 for row, (family, names) in enumerate(FAMILIES.items()):
-    display = ActivationDisplay.from_names(names, z_range=(-4.0, 4.0), n_points=N_POINTS,
+    display = ActivationDisplay.from_names(names, z_range=(-4.0, 4.0), n_points=801,
                                            ax=axes[row])
     display.ax_.set_title(f"{family}: f(z)")
     display.derivative_ax_.set_title(f"{family}: f'(z)")
@@ -65,6 +54,4 @@ for row, (family, names) in enumerate(FAMILIES.items()):
               f"{derivatives[at[-3.0]]:8.3f} {derivatives[at[0.0]]:8.3f} "
               f"{derivatives[at[3.0]]:8.3f}")
 
-path = os.path.join(OUTPUT_DIR, "activation_functions.png")
-figure.savefig(path, dpi=80 if QUICK else 120)
-print(f"saved {path}")
+plt.show()

@@ -15,28 +15,18 @@ boundary. A :class:`sknn.PerceptronClassifier` has no hidden layer, so its
 boundary is one straight line: enough for neither dataset, hopeless for
 the circles.
 
-The script prints each model's training accuracy and saves one figure per
-dataset and one of the perceptrons to ``$SKNN_EXAMPLE_OUTPUT_DIR`` (a
-temporary directory by default). Set ``SKNN_EXAMPLE_QUICK=1`` for a fast
-smoke run.
+The script prints each model's training accuracy and draws one figure per
+dataset and one of the perceptrons.
 """
 
-import os
-import tempfile
+import matplotlib.pyplot as plt
+from sklearn.datasets import make_circles, make_moons
 
-import matplotlib
+from sknn import MLPClassifier, PerceptronClassifier
+from sknn.plot import PlaygroundDisplay
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from sklearn.datasets import make_circles, make_moons  # noqa: E402
-
-from sknn import MLPClassifier, PerceptronClassifier  # noqa: E402
-from sknn.plot import PlaygroundDisplay  # noqa: E402
-
-QUICK = os.environ.get("SKNN_EXAMPLE_QUICK") == "1"
-N_SAMPLES = 150 if QUICK else 400
-GRID_RESOLUTION = 40 if QUICK else 150
-OUTPUT_DIR = os.environ.get("SKNN_EXAMPLE_OUTPUT_DIR") or tempfile.mkdtemp()
+N_SAMPLES = 400
+GRID_RESOLUTION = 150
 
 DATASETS = {
     "moons": make_moons(n_samples=N_SAMPLES, noise=0.2, random_state=0),
@@ -57,14 +47,9 @@ for (dataset, (X, y)), perceptron_ax in zip(DATASETS.items(), perceptron_axes):
         network, X, y, grid_resolution=GRID_RESOLUTION,
         name=f"{dataset}: 8 tanh units, accuracy {network.score(X, y):.2f}")
     display.figure_.suptitle("first hidden layer (left) and the network's output (right)")
-    path = os.path.join(OUTPUT_DIR, f"decision_boundaries_{dataset}.png")
-    display.figure_.savefig(path, dpi=80 if QUICK else 110)
-    print(f"saved {path}")
 
     PlaygroundDisplay.from_estimator(
         perceptron, X, y, grid_resolution=GRID_RESOLUTION, ax=perceptron_ax,
         name=f"{dataset}: perceptron, accuracy {perceptron.score(X, y):.2f}")
 
-path = os.path.join(OUTPUT_DIR, "decision_boundaries_perceptron.png")
-perceptron_figure.savefig(path, dpi=80 if QUICK else 110)
-print(f"saved {path}")
+plt.show()

@@ -8,27 +8,16 @@ computes AND (``w1 = w2 = 1, theta = 2``), OR (``theta = 0.5``) and NOT
 (``w1 = -0.6, theta = -0.5``). :class:`sknn.PerceptronClassifier` learns
 such weights with Rosenblatt's rule. XOR is not linearly separable: no single
 LTU computes it and the perceptron never gets all four cases right, while
-:class:`sknn.MLPClassifier` with one hidden layer does. The decision
-boundaries are saved to a PNG (in ``$SKNN_EXAMPLE_OUTPUT_DIR`` if set, else a
-temporary directory).
-
-Set ``SKNN_EXAMPLE_QUICK=1`` for a fast smoke run.
+:class:`sknn.MLPClassifier` with one hidden layer does. The script prints
+the truth tables and draws both models' decision boundaries on XOR.
 """
 
-import os
-import tempfile
-from pathlib import Path
+import matplotlib.pyplot as plt
+import numpy as np
 
-import matplotlib
+from sknn import MLPClassifier, PerceptronClassifier
+from sknn.nn.activations import ACTIVATIONS
 
-matplotlib.use(os.environ.get("MPLBACKEND", "Agg"))
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from sknn import MLPClassifier, PerceptronClassifier  # noqa: E402
-from sknn.nn.activations import ACTIVATIONS  # noqa: E402
-
-QUICK = os.environ.get("SKNN_EXAMPLE_QUICK") == "1"
 X2 = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
 X1 = np.array([[0], [1]], dtype=float)
 heaviside = ACTIVATIONS.get("heaviside").forward
@@ -74,9 +63,9 @@ for name, (X, y) in gates.items():
 # XOR: the perceptron fails, a hidden layer succeeds
 # --------------------------------------------------
 y_xor = np.array([0, 1, 1, 0])
-perceptron = PerceptronClassifier(tol=None, max_iter=100 if QUICK else 1000).fit(X2, y_xor)
+perceptron = PerceptronClassifier(tol=None, max_iter=1000).fit(X2, y_xor)
 mlp = MLPClassifier(hidden_layer_sizes=(4,), activation="tanh", solver="lbfgs",
-                    max_iter=200 if QUICK else 1000, random_state=1).fit(X2, y_xor)
+                    max_iter=1000, random_state=1).fit(X2, y_xor)
 print(f"\nXOR accuracy: perceptron {perceptron.score(X2, y_xor):.2f} (at most 0.75 for any "
       f"line), MLPClassifier {mlp.score(X2, y_xor):.2f}")
 truth_table("XOR by the perceptron", X2, perceptron.predict(X2))
@@ -85,7 +74,7 @@ truth_table("XOR by MLPClassifier(hidden_layer_sizes=(4,))", X2, mlp.predict(X2)
 # %%
 # Decision boundaries
 # -------------------
-grid = np.linspace(-0.5, 1.5, 50 if QUICK else 200)
+grid = np.linspace(-0.5, 1.5, 200)
 xx, yy = np.meshgrid(grid, grid)
 points = np.c_[xx.ravel(), yy.ravel()]
 fig, axes = plt.subplots(1, 2, figsize=(8, 4))
@@ -96,8 +85,4 @@ for ax, model, title in zip(axes, (perceptron, mlp), ("Perceptron", "MLPClassifi
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
 fig.tight_layout()
-out_dir = Path(os.environ.get("SKNN_EXAMPLE_OUTPUT_DIR") or tempfile.mkdtemp(prefix="sknn_"))
-out_dir.mkdir(parents=True, exist_ok=True)
-path = out_dir / "perceptron_xor_decision_boundaries.png"
-fig.savefig(path, dpi=80)
-print(f"\nDecision boundaries saved to {path}")
+plt.show()

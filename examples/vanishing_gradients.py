@@ -25,15 +25,13 @@ layers and it reaches 0.97.
 ``track_gradient_norms=True`` records, after every epoch, the norm of the
 loss gradient with respect to each layer's weights
 (``history_['gradient_norms']``). The script prints the first and last
-layers' norms and the test accuracy, and saves a PNG with the per-layer
-norms and the loss curves to ``$SKNN_EXAMPLE_OUTPUT_DIR`` (a temporary
-directory by default). Set ``SKNN_EXAMPLE_QUICK=1`` for a fast smoke run.
+layers' norms and the test accuracy, and plots the per-layer norms and the
+loss curves.
 """
 
-import os
-import tempfile
 import warnings
 
+import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
@@ -42,15 +40,12 @@ from sklearn.preprocessing import StandardScaler
 
 from sknn import MLPClassifier
 
-QUICK = os.environ.get("SKNN_EXAMPLE_QUICK") == "1"
-EPOCHS = 3 if QUICK else 30
+EPOCHS = 30
 DEPTH, WIDTH = 8, 64
 # a fixed epoch budget is the point of the comparison
 warnings.simplefilter("ignore", ConvergenceWarning)
 
 X, y = load_digits(return_X_y=True)
-if QUICK:
-    X, y = X[:400], y[:400]
 X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0, stratify=y)
 scaler = StandardScaler().fit(X_train)
 X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
@@ -69,33 +64,23 @@ for name, net in networks.items():
           f"output layer {norms[0, -1]:.2e} (ratio {norms[0, 0] / norms[0, -1]:.1e}); "
           f"final loss {net.loss_curve_[-1]:.3f}, test accuracy {net.score(X_test, y_test):.3f}")
 
-
-def plot(output_dir):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, (ax_norms, ax_loss) = plt.subplots(1, 2, figsize=(11, 4))
-    layers = np.arange(1, DEPTH + 2)
-    for (name, net), color in zip(networks.items(), ("tab:red", "tab:blue")):
-        norms = np.array(net.history_["gradient_norms"])
-        ax_norms.semilogy(layers, norms[0], "o-", color=color, label=f"{name}, epoch 1")
-        ax_norms.semilogy(layers, norms[-1], "s--", color=color, alpha=0.6,
-                          label=f"{name}, epoch {len(norms)}")
-        ax_loss.plot(np.arange(1, len(net.loss_curve_) + 1), net.loss_curve_, color=color,
-                     label=name)
-    ax_norms.set(xlabel="layer (1 = next to the input, %d = output)" % (DEPTH + 1),
-                 ylabel="gradient norm of the layer's weights",
-                 title="Per-layer gradient norms", xticks=layers)
-    ax_norms.legend(fontsize="small")
-    ax_loss.set(xlabel="epoch", ylabel="training loss", title="Training loss")
-    ax_loss.legend()
-    fig.tight_layout()
-    path = os.path.join(output_dir, "vanishing_gradients.png")
-    fig.savefig(path)
-    plt.close(fig)
-    print("saved", path)
-
-
-plot(os.environ.get("SKNN_EXAMPLE_OUTPUT_DIR") or tempfile.mkdtemp())
+# %%
+# Per-layer gradient norms and training loss
+# ------------------------------------------
+fig, (ax_norms, ax_loss) = plt.subplots(1, 2, figsize=(11, 4))
+layers = np.arange(1, DEPTH + 2)
+for (name, net), color in zip(networks.items(), ("tab:red", "tab:blue")):
+    norms = np.array(net.history_["gradient_norms"])
+    ax_norms.semilogy(layers, norms[0], "o-", color=color, label=f"{name}, epoch 1")
+    ax_norms.semilogy(layers, norms[-1], "s--", color=color, alpha=0.6,
+                      label=f"{name}, epoch {len(norms)}")
+    ax_loss.plot(np.arange(1, len(net.loss_curve_) + 1), net.loss_curve_, color=color,
+                 label=name)
+ax_norms.set(xlabel="layer (1 = next to the input, %d = output)" % (DEPTH + 1),
+             ylabel="gradient norm of the layer's weights",
+             title="Per-layer gradient norms", xticks=layers)
+ax_norms.legend(fontsize="small")
+ax_loss.set(xlabel="epoch", ylabel="training loss", title="Training loss")
+ax_loss.legend()
+fig.tight_layout()
+plt.show()
