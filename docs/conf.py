@@ -60,12 +60,15 @@ numpydoc_attributes_as_param_list = True
 sphinx_gallery_conf = {
     "examples_dirs": str(REPO_ROOT / "examples"),
     "gallery_dirs": "auto_examples",
-    # Run every script, not only plot_*.py (all of them save figures).
+    # Run every script, not only plot_*.py: all but the quickstart draw figures.
     "filename_pattern": r".*\.py$",
     "ignore_pattern": r"__init__\.py",
     "download_all_examples": False,
     "within_subsection_order": "FileNameSortKey",
     "remove_config_comments": True,
+    # The examples draw with matplotlib and end with plt.show(), as in
+    # scikit-learn's gallery; this scraper saves every figure they leave open.
+    "image_scrapers": ("matplotlib",),
 }
 
 # -- HTML --------------------------------------------------------------------
