@@ -19,8 +19,9 @@ SECTIONS = [
      ["MLPClassifier", "MLPRegressor", "DeepNetClassifier", "DeepNetRegressor",
       "PerceptronClassifier", "StackedAutoencoder"]),
     ("Tools", "sknn",
-     "The learning-rate range test and ready-made hyperparameter search spaces.",
-     ["lr_find", "search_space"]),
+     "The learning-rate range test, ready-made hyperparameter search spaces and "
+     "Monte Carlo dropout for a network or a pipeline ending in one.",
+     ["lr_find", "search_space", "mc_predict", "mc_predict_proba"]),
     ("Learning-rate finder result", "sknn.lr_finder",
      "What :func:`sknn.lr_find` returns.",
      ["LRFinderResult"]),

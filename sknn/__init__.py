@@ -7,7 +7,8 @@ from sknn.estimators.mlp import MLPClassifier, MLPRegressor
 from sknn.estimators.perceptron import PerceptronClassifier
 from sknn.lr_finder import lr_find
 from sknn.search import search_space
+from sknn.uncertainty import mc_predict, mc_predict_proba
 
 __all__ = ["DeepNetClassifier", "DeepNetRegressor", "MLPClassifier", "MLPRegressor",
            "PerceptronClassifier", "StackedAutoencoder", "__version__", "lr_find",
-           "search_space"]
+           "mc_predict", "mc_predict_proba", "search_space"]

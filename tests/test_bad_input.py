@@ -513,3 +513,176 @@ def test_dataframe_at_predict_after_an_array_at_fit_warns(name):
     with pytest.warns(UserWarning, match=f"X has feature names, but {name} was fitted "
                                          "without feature names"):
         getattr(estimator, method)(frame)
+
+
+# -- values that would build, train or predict something else than asked ---------------
+
+BAD_WIDTHS = [(4.5,), ("4",), (None,), (np.nan,), (2**63,), (0,), (-3,), "100", (True,)]
+
+
+@pytest.mark.parametrize("name", NETWORKS)
+@pytest.mark.parametrize("widths", BAD_WIDTHS, ids=repr)
+def test_hidden_layer_sizes_must_be_whole_widths(name, widths):
+    estimator = make(name).set_params(hidden_layer_sizes=widths)
+    # scikit-learn's own validation answers first for a string (not array-like)
+    with pytest.raises(InvalidParameterError,
+                       match=r"'hidden_layer_sizes' parameter (of \w+ )?must be (a positive "
+                             r"integer|an array-like(,| or) an int in the range \[1, inf\))"):
+        fit(estimator, X_GOOD, good_y(name))
+
+
+@pytest.mark.parametrize("name", NETWORKS)
+def test_integral_float_widths_build_those_widths(name):
+    # e.g. a search's real-valued dimension proposing 6.0
+    estimator = fit(make(name).set_params(hidden_layer_sizes=(6.0, 5)), X_GOOD, good_y(name))
+    assert [kernel.shape[1] for kernel in estimator.coefs_[:2]] == [6, 5]
+
+
+@pytest.mark.parametrize("name", CLASSIFIERS)
+@pytest.mark.parametrize("weights", [{0: -1.0, 1: 1.0}, {0: np.inf, 1: 1.0},
+                                     {0: np.nan, 1: 1.0}, {0: "heavy", 1: 1.0}], ids=repr)
+def test_class_weight_must_be_finite_and_non_negative(name, weights):
+    with pytest.raises(ValueError, match=r"class_weight values must be finite numbers >= 0"):
+        make(name).set_params(class_weight=weights).fit(X_GOOD, Y_CLASS)
+
+
+@pytest.mark.parametrize("name", [n for n in CLASSIFIERS if n != "PerceptronClassifier"])
+def test_class_weights_that_zero_every_sample_are_refused(name):
+    with pytest.raises(ValueError, match=r"weights \(sample_weight and class_weight\) sum to "
+                                         r"zero"):
+        make(name).set_params(class_weight={0: 0.0, 1: 0.0}).fit(X_GOOD, Y_CLASS)
+
+
+def test_sample_weights_that_float32_rounds_to_zero_are_refused():
+    # a float32 network casts the weights: 1e-50 is 0 there
+    with pytest.raises(ValueError, match="sum to zero in float32.*rescale tiny weights"):
+        make("DeepNetRegressor").fit(X_GOOD, Y_REAL, sample_weight=np.full(N, 1e-50))
+
+
+@pytest.mark.parametrize("name", [n for n in SUPERVISED if n != "PerceptronClassifier"])
+def test_minibatches_without_weight_are_skipped(name):
+    # shuffle=False, batches of 5: the first two batches weigh nothing, so the fit equals
+    # one on the weighted rows alone (same initial weights, same optimizer steps; a
+    # constant rate, since a per-step schedule's steps count batches, skipped or not)
+    params = dict(shuffle=False, batch_size=5, max_iter=3, dropout=0.0,
+                  learning_rate="constant")
+    weights = np.r_[np.zeros(10), np.ones(N - 10)]
+    y = good_y(name)
+    skipped = make(name).set_params(**params).fit(X_GOOD, y, sample_weight=weights)
+    alone = make(name).set_params(**params).fit(X_GOOD[10:], y[10:])
+    unweighted = make(name).set_params(**params).fit(X_GOOD, y)
+    for kernel, reference, other in zip(skipped.coefs_, alone.coefs_, unweighted.coefs_):
+        # a weighted mean of ones rounds differently from a mean (float32: ~1e-8)
+        np.testing.assert_allclose(kernel, reference, rtol=1e-5, atol=1e-6)
+        assert np.abs(other - reference).max() > 1e-3
+
+
+FLOAT32_NETWORKS = [name for name in NETWORKS if name.startswith(("DeepNet", "Stacked"))]
+TOO_LARGE = "Input X contains infinity or a value too large for dtype\\('float32'\\)"
+
+
+@pytest.mark.parametrize("name", FLOAT32_NETWORKS)
+def test_float32_networks_refuse_values_they_cannot_hold_when_predicting(name):
+    estimator = _fitted(name)
+    X_huge = X_GOOD.copy()
+    X_huge[0, 0] = 1e39  # finite in float64, inf in float32
+    methods = _methods(estimator) + (["inverse_transform"] if name.startswith("Stacked")
+                                     else [])
+    for method in methods:
+        if method == "inverse_transform":
+            X_huge_codes = np.full((2, estimator.coefs_[-1].shape[1]), 1e39)
+            with pytest.raises(ValueError, match=TOO_LARGE.replace("Input X", "Input")):
+                estimator.inverse_transform(X_huge_codes)
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # NumPy's overflow in the cast
+            with pytest.raises(ValueError, match=TOO_LARGE):
+                _call(estimator, method, X_huge, good_y(name))
+
+
+@pytest.mark.parametrize("name", ["MLPClassifier", "MLPRegressor"])
+def test_a_float32_inference_copy_refuses_values_it_cannot_hold(name):
+    estimator = _fitted(name).with_inference_dtype("float32")
+    X_huge = X_GOOD.copy()
+    X_huge[0, 0] = 1e39
+    with pytest.raises(ValueError, match=TOO_LARGE):
+        estimator.predict(X_huge)
+    assert np.isfinite(estimator.predict(X_GOOD).astype(float)).all()
+
+
+@pytest.mark.parametrize("name", ["DeepNetClassifier", "DeepNetRegressor"])
+def test_validation_data_refuses_values_the_network_cannot_hold(name):
+    X_val = X_GOOD.copy()
+    X_val[0, 0] = 1e39
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with pytest.raises(ValueError, match="validation_data: " + TOO_LARGE):
+            make(name).fit(X_GOOD, good_y(name), validation_data=(X_val, good_y(name)))
+
+
+@pytest.mark.parametrize("data, fragment", [
+    (X_GOOD, "got a ndarray"),
+    ((X_GOOD,), "got a tuple of 1 items"),
+    ((X_GOOD, Y_CLASS, None, None), "got a tuple of 4 items"),
+    ({"X": X_GOOD}, "got a dict"),
+], ids=["array", "1-tuple", "4-tuple", "dict"])
+def test_malformed_validation_data_says_what_it_should_be(data, fragment):
+    with pytest.raises(ValueError, match=r"validation_data must be a tuple \(X_val, y_val\) or "
+                                         r"\(X_val, y_val, sample_weight_val\), " + fragment):
+        make("DeepNetClassifier").fit(X_GOOD, Y_CLASS, validation_data=data)
+
+
+def test_validation_labels_the_classifier_never_saw_are_refused_by_name():
+    y_val = np.array([0, 1, 7, 1, 9] * 4)
+    with pytest.raises(ValueError, match=r"y_val has labels \[7, 9\] that y does not have "
+                                         r"\(the classes are \[0, 1\]\)"):
+        make("DeepNetClassifier").fit(X_GOOD, Y_CLASS, validation_data=(X_GOOD, y_val))
+
+
+def test_validation_targets_of_the_wrong_shape_are_refused():
+    with pytest.raises(ValueError, match="y_val has 2 target"):
+        make("DeepNetRegressor").fit(X_GOOD, Y_REAL,
+                                     validation_data=(X_GOOD, np.ones((N, 2))))
+    with pytest.raises(ValueError, match=r"X_val has 20 samples but y_val has 5"):
+        make("DeepNetRegressor").fit(X_GOOD, Y_REAL, validation_data=(X_GOOD, Y_REAL[:5]))
+
+
+@pytest.mark.parametrize("name", [name for name in SUPERVISED if name in NETWORKS])
+@pytest.mark.parametrize("incremental", [False, True], ids=["warm_start", "partial_fit"])
+def test_a_changed_architecture_says_so_when_training_continues(name, incremental):
+    estimator = _fitted(name)
+    estimator.set_params(hidden_layer_sizes=(7, 3), warm_start=True)
+    how = "partial_fit continues" if incremental else "fit with warm_start=True continues"
+    with pytest.raises(ValueError, match=r"The network's architecture changed since it was "
+                                         r"fitted: its weights are \[dense 3x4, .*\], but the "
+                                         r"current parameters describe \[dense 3x7, .*" + how):
+        if incremental:
+            kwargs = {"classes": [0, 1]} if is_classifier(estimator) else {}
+            estimator.partial_fit(X_GOOD, good_y(name), **kwargs)
+        else:
+            estimator.fit(X_GOOD, good_y(name))
+
+
+def test_switching_batch_norm_on_then_continuing_says_what_to_do():
+    estimator = _fitted("MLPClassifier").set_params(batch_norm=True)
+    with pytest.raises(ValueError, match=r"batch norm 4.*call fit \(with warm_start=False\)"):
+        estimator.partial_fit(X_GOOD, Y_CLASS)
+    # and starting over works
+    estimator.set_params(warm_start=False).fit(X_GOOD, Y_CLASS)
+
+
+@pytest.mark.parametrize("name", ["DeepNetClassifier", "DeepNetRegressor"])
+def test_the_default_batch_size_is_clipped_without_a_word(name):
+    # 20 rows, the default batch of 64: the user chose nothing, so nothing is said
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        make(name).set_params(early_stopping=False).fit(X_GOOD, good_y(name))
+    assert not [w for w in caught if "batch_size" in str(w.message)]
+
+
+@pytest.mark.parametrize("name", ["MLPClassifier", "DeepNetRegressor"])
+def test_a_chosen_batch_size_larger_than_the_data_warns_once(name):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        make(name).set_params(batch_size=128).fit(X_GOOD, good_y(name))
+    assert len([w for w in caught if "batch_size" in str(w.message)]) == 1

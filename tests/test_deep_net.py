@@ -265,3 +265,186 @@ def test_defaults_learn_digits():
     clf = DeepNetClassifier(max_iter=40, random_state=0).fit(scaler.transform(X_train),
                                                              y_train)
     assert clf.score(scaler.transform(X_test), y_test) > 0.95
+
+
+# -- validation data weighed as training is ---------------------------------------------
+
+def _imbalanced_split():
+    X, y = _classification(400)
+    y = (y == 0).astype(int)  # a third are class 1
+    return train_test_split(X, y, random_state=0, stratify=y)
+
+
+@pytest.mark.parametrize("class_weight", [{0: 1.0, 1: 5.0}, "balanced"])
+def test_validation_data_is_scored_with_the_training_class_weights(class_weight):
+    from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
+
+    X_train, X_val, y_train, y_val = _imbalanced_split()
+    clf = DeepNetClassifier(n_hidden=2, n_neurons=8, max_iter=2, class_weight=class_weight,
+                            random_state=0)
+    clf.fit(X_train, y_train, validation_data=(X_val[:40], y_val[:40]))
+    if class_weight == "balanced":  # the training set's frequencies, not the validation set's
+        class_weight = dict(enumerate(compute_class_weight("balanced", classes=np.array([0, 1]),
+                                                           y=y_train)))
+    weights = compute_sample_weight(class_weight, y_val[:40])
+    predicted = clf.predict(X_val[:40])
+    assert clf.history_["val_score"][-1] == pytest.approx(
+        accuracy_score(y_val[:40], predicted, sample_weight=weights))
+    assert accuracy_score(y_val[:40], predicted) != pytest.approx(
+        accuracy_score(y_val[:40], predicted, sample_weight=weights))
+
+
+def test_validation_data_takes_its_own_sample_weights_too():
+    X_train, X_val, y_train, y_val = _imbalanced_split()
+    weights = np.linspace(0.1, 2.0, 40)
+    clf = DeepNetClassifier(n_hidden=2, n_neurons=8, max_iter=2, class_weight={0: 1, 1: 3},
+                            random_state=0)
+    clf.fit(X_train, y_train, validation_data=(X_val[:40], y_val[:40], weights))
+    combined = weights * np.where(y_val[:40] == 1, 3.0, 1.0)
+    assert clf.history_["val_score"][-1] == pytest.approx(
+        accuracy_score(y_val[:40], clf.predict(X_val[:40]), sample_weight=combined))
+
+
+# -- partial_fit and a fixed-budget schedule --------------------------------------------
+
+def test_partial_fit_past_the_one_cycle_budget_warns_once_and_keeps_the_final_rate():
+    from sknn.exceptions import ScheduleBudgetWarning
+
+    X, y = _classification()
+    clf = DeepNetClassifier(n_hidden=1, n_neurons=8, max_iter=4, batch_size=200,
+                            random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(7):
+            clf.partial_fit(X, y, classes=[0, 1, 2])
+    budget = [w for w in caught if issubclass(w.category, ScheduleBudgetWarning)]
+    assert len(budget) == 1
+    assert "all max_iter=4 epochs" in str(budget[0].message)
+    rates = clf.history_["learning_rate"]
+    assert rates[4:] == [rates[3]] * 3  # one step per call: the last step's rate from then on
+    assert rates[3] < 1e-5 < max(rates)
+    # a new fit starts the schedule, and the count, again
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf.fit(X, y)
+        for _ in range(5):
+            clf.partial_fit(X, y)
+    assert len([w for w in caught if issubclass(w.category, ScheduleBudgetWarning)]) == 1
+
+
+def test_partial_fit_with_a_schedule_without_budget_never_warns():
+    from sknn.exceptions import ScheduleBudgetWarning
+
+    X, y = _classification()
+    clf = DeepNetClassifier(n_hidden=1, n_neurons=8, max_iter=2, learning_rate="constant",
+                            random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(4):
+            clf.partial_fit(X, y, classes=[0, 1, 2])
+    assert not [w for w in caught if issubclass(w.category, ScheduleBudgetWarning)]
+
+
+# -- Monte Carlo dropout -----------------------------------------------------------------
+
+def _stacked_passes(estimator, X, n_samples):
+    """What MC dropout averages: every pass, stacked (the reference computation)."""
+    from sknn.engines.numpy_engine import predict_raw
+    from sknn.nn.losses import LOSSES
+    from sklearn.utils import check_random_state
+
+    seed = check_random_state(estimator.random_state).randint(np.iinfo(np.int32).max)
+    rng = np.random.default_rng(seed)
+    spec = estimator._network_spec
+    link = LOSSES.get(spec.loss).link
+    X = np.asarray(X, dtype=spec.dtype)
+    return np.stack([link(predict_raw(spec, estimator._weights(), X, dropout_rng=rng))
+                     for _ in range(n_samples)]).astype(np.float64)
+
+
+def test_mc_moments_equal_the_mean_and_std_of_the_stacked_passes():
+    X, y = _regression()
+    reg = DeepNetRegressor(n_hidden=2, n_neurons=16, dropout=0.3, max_iter=3,
+                           random_state=0).fit(X, y)
+    passes = _stacked_passes(reg, X[:20], 40)
+    mean, std = reg.mc_predict(X[:20], n_samples=40)
+    np.testing.assert_allclose(mean, passes.mean(axis=0).ravel(), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(std, passes.std(axis=0).ravel(), rtol=1e-4, atol=1e-7)
+
+
+def test_mc_dropout_memory_does_not_grow_with_the_number_of_passes():
+    import tracemalloc
+
+    X, y = _regression(2000)
+    Y = np.column_stack([y * k for k in range(1, 21)])  # 20 outputs
+    reg = DeepNetRegressor(n_hidden=2, n_neurons=32, dropout=0.2, max_iter=1,
+                           random_state=0).fit(X, Y)
+
+    def peak(n_samples):
+        tracemalloc.start()
+        reg.mc_predict(X, n_samples=n_samples)
+        _, top = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        return top
+
+    # 200 stacked passes of 2000 x 20 float32 outputs alone would be 32 MB, while one
+    # pass needs well under 2 MB
+    assert peak(200) < 1.5 * peak(5)
+
+
+@pytest.mark.parametrize("n_samples", [0, -1, 2.5, True, "30"])
+def test_mc_dropout_refuses_a_bad_number_of_passes(n_samples):
+    X, y = _regression()
+    reg = DeepNetRegressor(n_hidden=1, n_neurons=4, max_iter=1, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="n_samples must be a positive integer"):
+        reg.mc_predict(X[:2], n_samples=n_samples)
+
+
+def test_classifier_mc_predict_gives_the_labels_of_the_averaged_probabilities():
+    X, y = _classification()
+    clf = DeepNetClassifier(n_hidden=2, n_neurons=16, dropout=0.3, max_iter=5,
+                            random_state=0).fit(X, y)
+    labels, spread = clf.mc_predict(X[:30], n_samples=20)
+    mean, std = clf.mc_predict_proba(X[:30], n_samples=20)
+    chosen = np.argmax(mean, axis=1)
+    np.testing.assert_array_equal(labels, clf.classes_[chosen])
+    np.testing.assert_array_equal(spread, std[np.arange(30), chosen])
+    assert accuracy_score(y[:30], labels) >= accuracy_score(y[:30], clf.predict(X[:30])) - 0.1
+
+
+def test_binary_classifier_mc_predict_has_one_spread_per_sample():
+    X, y = _classification()
+    y = np.where(y == 0, "yes", "no")
+    clf = DeepNetClassifier(n_hidden=2, n_neurons=8, dropout=0.2, max_iter=3,
+                            random_state=0).fit(X, y)
+    labels, spread = clf.mc_predict(X[:5], n_samples=10)
+    mean, std = clf.mc_predict_proba(X[:5], n_samples=10)
+    assert set(labels) <= {"yes", "no"} and spread.shape == (5,)
+    np.testing.assert_array_equal(labels, clf.classes_[np.argmax(mean, axis=1)])
+    np.testing.assert_allclose(spread, std[:, 1])
+
+
+def test_mc_functions_take_a_pipeline_ending_in_a_deep_net():
+    from sklearn.pipeline import make_pipeline
+
+    from sknn import mc_predict, mc_predict_proba
+
+    X, y = _classification()
+    X_raw = X * 10 + 3
+    pipeline = make_pipeline(StandardScaler(), DeepNetClassifier(
+        n_hidden=2, n_neurons=8, dropout=0.2, max_iter=3, random_state=0)).fit(X_raw, y)
+    network, X_scaled = pipeline[-1], pipeline[0].transform(X_raw[:8])
+    for function, method in ((mc_predict_proba, network.mc_predict_proba),
+                             (mc_predict, network.mc_predict)):
+        for got, expected in zip(function(pipeline, X_raw[:8], n_samples=6),
+                                 method(X_scaled, n_samples=6)):
+            np.testing.assert_array_equal(got, expected)
+    # the network alone works too, and anything without MC dropout is refused
+    np.testing.assert_array_equal(mc_predict(network, X_scaled, n_samples=6)[0],
+                                  network.mc_predict(X_scaled, n_samples=6)[0])
+    from sklearn.linear_model import LogisticRegression
+    with pytest.raises(TypeError, match="Pipeline ends in LogisticRegression"):
+        mc_predict_proba(make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y), X)
+    with pytest.raises(TypeError, match="got MLPClassifier"):
+        from sknn import MLPClassifier
+        mc_predict(MLPClassifier(), X)

@@ -263,3 +263,25 @@ def test_variance_scaling_object_is_a_valid_initializer_and_clones():
                         random_state=0)
     X = np.random.RandomState(0).randn(50, 400)
     assert clone(clf).fit(X, np.arange(50) % 2).coefs_[0].var() == pytest.approx(0.01, rel=0.05)
+
+
+def test_lbfgs_fits_record_one_history_entry_per_iteration():
+    import warnings
+
+    from sklearn.datasets import make_regression
+
+    from sknn import MLPRegressor
+
+    X, y = make_regression(n_samples=100, n_features=4, noise=1.0, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reg = MLPRegressor(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=30,
+                           random_state=0).fit(X, y / 100)
+    history = reg.history_
+    assert len(history["loss"]) == reg.n_iter_ == 30
+    assert history["loss"][-1] == reg.loss_
+    # L-BFGS-B's line search never accepts a step that raises the objective
+    assert all(b <= a for a, b in zip(history["loss"], history["loss"][1:]))
+    assert history["val_loss"] == history["val_score"] == history["learning_rate"] == [None] * 30
+    assert all(seconds >= 0 for seconds in history["seconds"])
+    assert not hasattr(reg, "loss_curve_")  # as scikit-learn: lbfgs has no loss_curve_

@@ -201,13 +201,18 @@ def test_history_from_a_dict_and_its_errors():
         TrainingHistoryDisplay(loss=[])
 
 
-def test_history_of_lbfgs_or_unfitted_estimator_is_refused(iris):
+def test_history_of_lbfgs_has_one_point_per_iteration(iris):
     X, y = iris
     lbfgs = MLPClassifier(hidden_layer_sizes=(4,), solver="lbfgs", max_iter=20,
                           random_state=0)
     quiet_fit(lbfgs, X, y)
-    with pytest.raises(ValueError, match="lbfgs"):
-        TrainingHistoryDisplay.from_estimator(lbfgs)
+    display = TrainingHistoryDisplay.from_estimator(lbfgs)
+    assert len(display.loss) == lbfgs.n_iter_
+    assert display.loss[-1] == pytest.approx(lbfgs.loss_)
+    assert display.learning_rate is None and display.val_score is None
+
+
+def test_history_of_unfitted_estimator_is_refused():
     with pytest.raises(ValueError, match="fit it first"):
         TrainingHistoryDisplay.from_estimator(MLPClassifier())
 

@@ -279,3 +279,225 @@ def test_early_stopping_without_copying_X_keeps_scikit_learns_split_and_weights(
     for mine, reference in zip(ours.coefs_ + ours.intercepts_,
                                theirs.coefs_ + theirs.intercepts_):
         np.testing.assert_allclose(mine, reference, rtol=1e-7, atol=1e-9)
+
+
+# -- one Ctrl-C stops the whole fit ----------------------------------------------------
+
+def _interrupt_at(monkeypatch, cls, method, call_number):
+    """Make ``cls.method`` raise KeyboardInterrupt at its ``call_number``-th call;
+    returns the list of calls made (to check that training stopped there)."""
+    real, calls = getattr(cls, method), []
+
+    def interrupted(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == call_number:
+            raise KeyboardInterrupt
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(cls, method, interrupted)
+    return calls
+
+
+X_small = X[:100] / 100
+
+
+def test_an_interrupted_autoencoder_layer_stops_the_whole_fit(monkeypatch):
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    from sknn import StackedAutoencoder
+    from sknn.engines.numpy_engine import NumpyEngine
+
+    calls = _interrupt_at(monkeypatch, NumpyEngine, "train_step", 3)  # in layer 1 of 2
+    autoencoder = StackedAutoencoder(hidden_layer_sizes=(4, 2), batch_size=20, max_iter=5,
+                                     random_state=0)
+    with pytest.raises(KeyboardInterrupt):
+        autoencoder.fit(X_small)
+    assert len(calls) == 3  # layer 2 never trained
+    with pytest.raises(NotFittedError):  # no stack missing its top layer is left behind
+        check_is_fitted(autoencoder)
+
+
+def test_an_interrupted_refit_keeps_the_previous_model(monkeypatch):
+    from sknn import StackedAutoencoder
+    from sknn.engines.numpy_engine import NumpyEngine
+
+    autoencoder = StackedAutoencoder(hidden_layer_sizes=(4, 2), batch_size=20, max_iter=5,
+                                     random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        autoencoder.fit(X_small)
+    codes = autoencoder.transform(X_small)
+    _interrupt_at(monkeypatch, NumpyEngine, "train_step", 3)
+    with pytest.raises(KeyboardInterrupt):
+        autoencoder.set_params(max_iter=50).fit(X_small)
+    np.testing.assert_array_equal(autoencoder.transform(X_small), codes)
+
+
+@pytest.mark.parametrize("fine_tune_iter, call_number", [(0, 17), (3, 28)],
+                         ids=["top layer", "fine-tune"])
+def test_an_interrupted_last_phase_ends_the_autoencoder_cleanly(monkeypatch, fine_tune_iter,
+                                                                call_number):
+    from sknn import StackedAutoencoder
+    from sknn.engines.numpy_engine import NumpyEngine
+
+    # 100 rows in batches of 20: 5 steps per epoch, layers of 2 epochs each; the
+    # interruption comes in the second epoch of the top layer or of the fine-tune
+    calls = _interrupt_at(monkeypatch, NumpyEngine, "train_step", call_number)
+    autoencoder = StackedAutoencoder(hidden_layer_sizes=(4, 2), batch_size=20, max_iter=2,
+                                     fine_tune_iter=fine_tune_iter, random_state=0)
+    with pytest.warns(UserWarning, match="interrupted by user after 1 completed"):
+        autoencoder.fit(X_small)
+    assert len(calls) == call_number
+    assert autoencoder.transform(X_small).shape == (100, 2)
+    assert [len(curve) for curve in autoencoder.loss_curves_] == (
+        [2, 2, 1] if fine_tune_iter else [2, 1])
+
+
+@pytest.mark.parametrize("call_number", [3, 7], ids=["first layer", "top layer"])
+def test_an_interrupted_pretraining_stops_the_whole_fit(monkeypatch, call_number):
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    from sknn import StackedAutoencoder
+    from sknn.engines.numpy_engine import NumpyEngine
+
+    labels = (np.arange(100) % 2).astype(int)
+    labels[50:] = -1  # unlabeled rows only pretrain
+    calls = _interrupt_at(monkeypatch, NumpyEngine, "train_step", call_number)
+    clf = DeepNetClassifier(n_hidden=2, n_neurons=4, batch_size=20, max_iter=5,
+                            pretraining=StackedAutoencoder(batch_size=20, max_iter=1),
+                            random_state=0)
+    with pytest.raises(KeyboardInterrupt):
+        clf.fit(X_small, labels)
+    assert len(calls) == call_number  # neither the next layer nor the supervised phase ran
+    with pytest.raises(NotFittedError):
+        check_is_fitted(clf)
+
+
+def test_an_interrupted_supervised_phase_after_pretraining_ends_cleanly(monkeypatch):
+    from sknn import StackedAutoencoder
+    from sknn.engines.numpy_engine import NumpyEngine
+
+    labels = (np.arange(100) % 2).astype(int)
+    labels[50:] = -1
+    # pretraining: 2 layers x 1 epoch x 5 steps; the supervised phase: 3 steps per epoch
+    calls = _interrupt_at(monkeypatch, NumpyEngine, "train_step", 10 + 3 * 2 + 1)
+    clf = DeepNetClassifier(n_hidden=2, n_neurons=4, batch_size=20, max_iter=5,
+                            pretraining=StackedAutoencoder(batch_size=20, max_iter=1),
+                            random_state=0)
+    with pytest.warns(UserWarning, match="interrupted by user after 2 completed"):
+        clf.fit(X_small, labels)
+    assert clf.n_iter_ == 2 and clf.predict(X_small).shape == (100,)
+
+
+def test_an_interrupted_lbfgs_fit_keeps_its_last_completed_iteration(monkeypatch):
+    from sknn.engines.numpy_engine import NumpyEngine
+
+    _interrupt_at(monkeypatch, NumpyEngine, "loss_and_gradient", 12)
+    reg = MLPRegressor(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=200, random_state=0)
+    with pytest.warns(UserWarning, match=r"interrupted by user after \d+ completed L-BFGS"):
+        reg.fit(X, y / 100)
+    assert 0 < reg.n_iter_ == len(reg.history_["loss"]) < 12
+    # the weights are those of the last completed iteration, whose loss was recorded
+    assert reg.loss_ == reg.history_["loss"][-1]
+    residual = reg.predict(X) - y / 100
+    assert 0.5 * np.mean(residual**2) <= reg.loss_
+
+
+def test_an_interrupted_perceptron_keeps_its_last_completed_epoch(monkeypatch):
+    from sklearn.datasets import load_iris
+
+    from sknn import PerceptronClassifier
+
+    X_iris, y_iris = load_iris(return_X_y=True)
+    two_epochs = PerceptronClassifier(max_iter=2, tol=None, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        two_epochs.fit(X_iris, y_iris)
+    calls = _interrupt_at(monkeypatch, PerceptronClassifier, "_epoch", 3)
+    clf = PerceptronClassifier(max_iter=50, tol=None, random_state=0)
+    with pytest.warns(UserWarning, match="interrupted by user after 2 completed"):
+        clf.fit(X_iris, y_iris)
+    assert len(calls) == 3 and clf.n_iter_ == 2
+    np.testing.assert_array_equal(clf.coef_, two_epochs.coef_)
+
+
+def test_an_interruption_before_training_leaves_the_estimator_as_it_was(monkeypatch):
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    from sknn.engines.numpy_engine import NumpyEngine
+
+    _interrupt_at(monkeypatch, NumpyEngine, "prepare", 1)  # moving the data, say
+    reg = MLPRegressor(hidden_layer_sizes=(8,), max_iter=5, random_state=0)
+    with pytest.raises(KeyboardInterrupt):
+        reg.fit(X, y / 100)
+    with pytest.raises(NotFittedError):  # not the initial weights posing as a fitted model
+        check_is_fitted(reg)
+
+
+# -- global state ---------------------------------------------------------------------
+
+def _blas_threads():
+    from threadpoolctl import threadpool_info
+
+    return sorted((info["filepath"], info["num_threads"]) for info in threadpool_info()
+                  if info["user_api"] == "blas")
+
+
+def test_overlapping_fits_restore_the_blas_thread_limits(monkeypatch):
+    # fit A starts, fit B starts, A ends, B ends: saving and restoring per fit would
+    # leave B's saved value (A's limit of 1) in place
+    import threading
+
+    from threadpoolctl import threadpool_limits
+
+    from sknn.engines.numpy_engine import compute_threads
+    from sknn.spec import mlp_spec
+
+    spec = mlp_spec(4, (8,), 1, "relu", "squared_error")  # small products: limit 1
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+
+    def fit_a():
+        with compute_threads(spec, 10):
+            a_in.set()
+            b_in.wait()
+        a_out.set()
+
+    def fit_b():
+        a_in.wait()
+        with compute_threads(spec, 10):
+            b_in.set()
+            a_out.wait()
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        expected = _blas_threads()
+        assert any(count == 2 for _, count in expected)  # a leftover 1 would show
+        threads = [threading.Thread(target=fit_a), threading.Thread(target=fit_b)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert _blas_threads() == expected
+
+
+def test_concurrent_fits_in_threads_leave_no_blas_limit_behind():
+    import threading
+
+    from threadpoolctl import threadpool_limits
+
+    def fit():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            MLPRegressor(hidden_layer_sizes=(8,), max_iter=5, random_state=0).fit(X, y / 100)
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        expected = _blas_threads()
+        for _ in range(5):
+            threads = [threading.Thread(target=fit) for _ in range(3)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert _blas_threads() == expected

@@ -444,3 +444,38 @@ def test_negative_rates_never_reach_the_weights_from_a_cosine_decay():
     # the case: CosineDecay(min_lr=-1.0) trained by gradient ascent
     with pytest.raises(ValueError, match="CosineDecay: min_lr"):
         CosineDecay(min_lr=-1.0)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_search_tunes_the_parameters_of_a_schedule_given_by_name():
+    from sklearn.datasets import load_iris
+    from sklearn.model_selection import GridSearchCV
+
+    from sknn import DeepNetClassifier
+
+    X, y = load_iris(return_X_y=True)
+    search = GridSearchCV(DeepNetClassifier(n_hidden=1, n_neurons=8, max_iter=3),
+                          {"learning_rate__max_lr": [0.003, 0.03]}, cv=2).fit(X, y)
+    assert search.best_estimator_.learning_rate.get_params() == OneCycle(
+        max_lr=search.best_params_["learning_rate__max_lr"]).get_params()
+    assert len({round(score, 6) for score in search.cv_results_["mean_test_score"]}) == 2
+    # the estimator searched keeps its name: set_params resolved it on the clones only
+    assert search.estimator.learning_rate == "one_cycle"
+
+
+def test_setting_a_nested_schedule_parameter_on_a_name_builds_that_schedule():
+    from sknn import MLPClassifier, StackedAutoencoder
+
+    clf = MLPClassifier(learning_rate="invscaling", power_t=0.25, solver="sgd")
+    clf.set_params(learning_rate__initial_lr=0.05)
+    assert clf.learning_rate.get_params() == InvScaling(initial_lr=0.05, power_t=0.25).get_params()
+    autoencoder = StackedAutoencoder().set_params(learning_rate="cosine",
+                                                  learning_rate__min_lr=1e-4)
+    assert autoencoder.learning_rate.get_params() == CosineDecay(min_lr=1e-4).get_params()
+
+
+def test_scikit_learns_adaptive_policy_has_no_parameters_to_set():
+    from sknn import MLPClassifier
+
+    with pytest.raises(ValueError, match="learning_rate='adaptive' is not a schedule object"):
+        MLPClassifier(learning_rate="adaptive").set_params(learning_rate__factor=0.5)

@@ -291,8 +291,10 @@ def test_bad_sources_raise_errors_naming_pretrained(digits, source):
         DeepNetClassifier(dropout=0.0, pretrained=source, reused_layers=4, **FAST).fit(X, y)
     with pytest.raises(ValueError, match="new_hidden_layers"):
         DeepNetClassifier(dropout=0.0, new_hidden_layers=(4,), **FAST).fit(X, y)
-    with pytest.raises(ValueError, match="new_hidden_layers must be positive"):
-        DeepNetClassifier(dropout=0.0, pretrained=source, new_hidden_layers=(4, 0), **FAST).fit(X, y)
+    for widths in ((4, 0), (4.5,), ("4",), (None,)):
+        with pytest.raises(ValueError, match="'new_hidden_layers' parameter must be a positive"):
+            DeepNetClassifier(dropout=0.0, pretrained=source, new_hidden_layers=widths,
+                              **FAST).fit(X, y)
     with pytest.raises(ValueError, match="give one of them"):
         DeepNetClassifier(dropout=0.0, pretrained=source, pretraining="autoencoder", **FAST).fit(X, y)
 

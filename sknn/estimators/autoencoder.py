@@ -208,7 +208,8 @@ class StackedAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     reconstruction_losses_ : list of float
         Final loss of each layer's training (then of the fine-tune): half
         the squared reconstruction error of its inputs, summed over
-        features and averaged over samples.
+        features and averaged over samples (NaN for a phase interrupted
+        before its first epoch ended).
 
     n_iter_ : int
         Epochs (L-BFGS iterations) run in total, over all layers.
@@ -463,7 +464,9 @@ class StackedAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         # stored top-down (the order inverse_transform applies them); published per layer
         self.decoder_coefs_ = [layer["kernel"] for layer in self._decoder_weights[::-1]]
         self.decoder_intercepts_ = [layer["bias"] for layer in self._decoder_weights[::-1]]
-        self.reconstruction_losses_ = [curve[-1] for curve in self.loss_curves_]
+        # NaN for a phase interrupted before its first epoch ended
+        self.reconstruction_losses_ = [curve[-1] if curve else float("nan")
+                                       for curve in self.loss_curves_]
 
     # -- the fitted transformer -------------------------------------------------
     def transform(self, X):

@@ -29,6 +29,7 @@ from sknn.estimators._base import (
     store_init_arguments,
     unchanged_if_interrupted,
 )
+from sknn.estimators._checks import check_layer_widths
 from sknn.estimators._techniques import network_options
 from sknn.estimators.autoencoder import StackedAutoencoder
 from sknn.estimators.mlp import MLPClassifier, MLPRegressor, _docstring
@@ -188,10 +189,7 @@ class _DeepNetMixin:
         (the function they compute); dropout is this estimator's (one rate
         for every block or one per block of the whole stack).
         """
-        new_sizes = [int(units) for units in self.new_hidden_layers]
-        if any(units < 1 for units in new_sizes):
-            raise ValueError(f"new_hidden_layers must be positive widths, got "
-                             f"{list(self.new_hidden_layers)}.")
+        new_sizes = check_layer_widths(self.new_hidden_layers, "new_hidden_layers")
         n_blocks = len(reused) + len(new_sizes)
         rates = _per_layer(options.pop("dropout"), n_blocks, "dropout")
         input_dropout, kind = options.pop("input_dropout"), options["dropout_kind"]

@@ -155,7 +155,9 @@ class TrainingHistoryDisplay:
         Reads an sknn estimator's ``history_``; series it lacks come from
         ``loss_curve_`` and ``validation_scores_``, so scikit-learn's own
         MLPClassifier and MLPRegressor work too (without validation loss and
-        learning rate).
+        learning rate). An sknn network fitted with ``solver='lbfgs'``
+        records one entry per L-BFGS iteration (the objective, no learning
+        rate), drawn the same way.
 
         Parameters
         ----------
@@ -175,8 +177,8 @@ class TrainingHistoryDisplay:
         Raises
         ------
         ValueError
-            When the estimator recorded no per-epoch history (not fitted,
-            or fitted with ``solver='lbfgs'``).
+            When the estimator recorded no history (not fitted, or
+            scikit-learn's own MLP fitted with ``solver='lbfgs'``).
 
         Examples
         --------
@@ -200,9 +202,9 @@ class TrainingHistoryDisplay:
         loss_curve = getattr(estimator, "loss_curve_", None)
         if not history.get("loss") and loss_curve is None:
             raise ValueError(
-                f"{type(estimator).__name__} has no per-epoch training history "
-                "(no history_ or loss_curve_): fit it first, with a stochastic solver "
-                "(solver='lbfgs' records no epochs).")
+                f"{type(estimator).__name__} has no training history (no history_ or "
+                "loss_curve_): fit it first (scikit-learn's own MLPs record none with "
+                "solver='lbfgs').")
         if not history.get("loss"):
             history["loss"] = loss_curve
         if _all_missing(history.get("val_score")):
