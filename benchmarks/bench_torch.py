@@ -22,7 +22,23 @@ on the CPU, timed on ``--numpy-subset`` samples and scaled to the full data
 per epoch (its cost per epoch is linear in the number of samples). The goal
 is a speedup of at least 10x over the NumPy engine.
 
-Two figures per contender:
+CPU-cost section (unless ``--skip-cpu-cost``): where the torch backend is
+slower than the NumPy engine on a CPU, and by how much.
+
+* ``import`` -- seconds to ``import torch`` in a fresh interpreter, alone
+  and after ``import sknn`` (which never imports torch; NumPy, SciPy and
+  scikit-learn are then loaded already), median of ``--import-repeats``
+  interpreters: a cost every process that trains with ``backend='torch'``
+  pays once.
+* ``digits`` -- ``sknn.DeepNetClassifier(max_iter=30, random_state=0)`` (its
+  defaults otherwise: 3 x 100 ELU, batch 64, Nadam, dropout 0.2, float32) on
+  ``StandardScaler``-scaled ``load_digits`` (1,797 x 64), both engines on
+  the CPU; torch's import is not in it.
+* ``wide`` -- one epoch of a 784-512-512-10 ``MLPClassifier`` (ReLU, Adam,
+  batch 256, float32) on 20,000 x 784 Gaussian data: the size at which the
+  torch engine on a CPU catches up with NumPy, or not.
+
+Two figures per contender in the main and large sections:
 
 * ``fit s/epoch`` -- wall time of the whole fit (input checks, weight
   initialization, data transfer included) divided by the epochs run;
@@ -41,6 +57,7 @@ import argparse
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 
@@ -52,7 +69,7 @@ import sknn
 from _common import (RESULTS_DIR, available_cores, classification_data, comma_list, fmt,
                      loadavg_line, now_iso, record_lines, threadpools, timed_fit, title_lines,
                      torch_relu_mlp, write_results)
-from sknn import MLPClassifier
+from sknn import DeepNetClassifier, MLPClassifier
 
 N_CLASSES = 10
 LEARNING_RATE = 1e-3
@@ -86,11 +103,25 @@ def parse_args(argv=None):
     parser.add_argument("--large-repeats", type=int, default=2)
     parser.add_argument("--numpy-subset", type=int, default=20_000,
                         help="samples the NumPy engine trains on in the large section")
+    parser.add_argument("--skip-main", action="store_true",
+                        help="leave the main section out")
+    parser.add_argument("--skip-cpu-cost", action="store_true",
+                        help="leave the CPU-cost section (import, digits, wide) out")
+    parser.add_argument("--import-repeats", type=int, default=7,
+                        help="fresh interpreters timing each import (default 7)")
+    parser.add_argument("--cost-repeats", type=int, default=5,
+                        help="repeats of the digits and wide fits (default 5)")
+    parser.add_argument("--digits-max-iter", type=int, default=30)
+    parser.add_argument("--wide-samples", type=int, default=20_000)
+    parser.add_argument("--wide-hidden", type=comma_list(int), default=[512, 512])
+    parser.add_argument("--wide-batch", type=int, default=256)
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: 2,000 samples, 1 epoch, 1 repeat")
     args = parser.parse_args(argv)
     if args.quick:
         args.n_samples, args.epochs, args.repeats = 2_000, 1, 1
+        args.import_repeats, args.cost_repeats = 2, 1
+        args.digits_max_iter, args.wide_samples = 2, 2_000
     return args
 
 
@@ -250,6 +281,93 @@ def large_section(torch, args, device):
     return result
 
 
+# -- where torch costs more on the CPU ------------------------------------------------
+IMPORT_TIMER = """
+import sys, time
+for module in sys.argv[1:]:
+    start = time.perf_counter()
+    __import__(module)
+    print(time.perf_counter() - start)
+"""
+
+
+def import_seconds(modules, repeats):
+    """Per module, the seconds to import it after the ones before it, in fresh interpreters."""
+    seconds = {module: [] for module in modules}
+    for _ in range(repeats):
+        out = subprocess.run([sys.executable, "-c", IMPORT_TIMER, *modules],
+                             check=True, capture_output=True, text=True).stdout
+        for module, value in zip(modules, out.split()):
+            seconds[module].append(float(value))
+    return seconds
+
+
+def digits_data():
+    from sklearn.datasets import load_digits
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_digits(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+def time_deep_net(X, y, max_iter, backend):
+    """(fit s, epochs run) of ``DeepNetClassifier(max_iter=..., random_state=0)``."""
+    params = dict(max_iter=max_iter, random_state=SEED, backend=backend)
+    if backend == "torch":
+        params["device"] = "cpu"
+    model = DeepNetClassifier(**params)
+    return timed_fit(model, X, y), model.n_iter_
+
+
+def time_wide_mlp(X, y, hidden, batch_size, backend):
+    """(fit s, epochs run) of one epoch of a ReLU/Adam ``MLPClassifier``."""
+    params = dict(hidden_layer_sizes=tuple(hidden), batch_size=batch_size, max_iter=1,
+                  tol=0.0, n_iter_no_change=np.inf, random_state=SEED, backend=backend)
+    if backend == "torch":
+        params["device"] = "cpu"
+    model = MLPClassifier(**params)
+    return timed_fit(model, X, y), model.n_iter_
+
+
+def numpy_vs_torch(run, repeats, label):
+    """Interleaved repeats of ``run(backend) -> (seconds, epochs)`` for both engines."""
+    times = {"numpy": [], "torch": []}
+    epochs = {}
+    for repeat in range(repeats):
+        for backend in times:
+            time.sleep(SETTLE_SECONDS)
+            seconds, epochs[backend] = run(backend)
+            times[backend].append(seconds)
+        print(f"  {label} repeat {repeat + 1}/{repeats}: numpy {times['numpy'][-1]:.3f}s, "
+              f"torch {times['torch'][-1]:.3f}s", flush=True)
+    ratios = [t / n for t, n in zip(times["torch"], times["numpy"])]
+    return {"raw": times, "epochs": epochs,
+            "median": {name: statistics.median(t) for name, t in times.items()},
+            "torch/numpy": statistics.median(ratios), "ratio range": (min(ratios), max(ratios))}
+
+
+def cpu_cost_section(args):
+    result = {"import": {"torch alone": import_seconds(["torch"], args.import_repeats)["torch"]}}
+    after_sknn = import_seconds(["sknn", "torch"], args.import_repeats)
+    result["import"]["sknn"] = after_sknn["sknn"]
+    result["import"]["torch after sknn"] = after_sknn["torch"]
+    print("  import: " + ", ".join(f"{m} {statistics.median(t):.3f}s"
+                                   for m, t in result["import"].items()), flush=True)
+    X, y = digits_data()
+    for backend in ("numpy", "torch"):  # lazy imports, thread pools: out of repeat 1
+        time_deep_net(X[:200], y[:200], 1, backend)
+    result["digits"] = numpy_vs_torch(
+        lambda backend: time_deep_net(X, y, args.digits_max_iter, backend),
+        args.cost_repeats, "digits")
+    X, y = large_data(args.wide_samples, args.n_features)
+    for backend in ("numpy", "torch"):
+        time_wide_mlp(X[:512], y[:512], args.wide_hidden, args.wide_batch, backend)
+    result["wide"] = numpy_vs_torch(
+        lambda backend: time_wide_mlp(X, y, args.wide_hidden, args.wide_batch, backend),
+        args.cost_repeats, "wide")
+    return result
+
+
 # -- report ------------------------------------------------------------------------
 def machine_info(torch, args):
     info = {
@@ -271,6 +389,7 @@ def header_lines(info, args):
         f"- threads: {info['threads']} for BLAS (threadpoolctl) and torch "
         f"(torch.get_num_threads()={info['torch_threads']})",
         *record_lines(info),
+        "- main section: skipped (--skip-main)" if args.skip_main else
         f"- main section: {args.n_samples} x {args.n_features} float32, {N_CLASSES} classes, "
         f"hidden {tuple(args.hidden)}, ReLU, Adam lr {LEARNING_RATE}, alpha 0, "
         f"{args.epochs} epochs per fit, median of {args.repeats} repeats",
@@ -337,6 +456,32 @@ def large_lines(result, args):
     return lines
 
 
+def cpu_cost_lines(result, args):
+    imports = {module: statistics.median(t) for module, t in result["import"].items()}
+    widths = "-".join(str(w) for w in [args.n_features, *args.wide_hidden, N_CLASSES])
+    lines = [f"## CPU cost of the torch backend ({args.threads} thread(s), medians of "
+             f"{args.cost_repeats} interleaved repeats; ratios from the same repeat)", "",
+             f"- import in a fresh interpreter (median of {args.import_repeats}): torch "
+             f"{imports['torch alone']:.2f} s alone, {imports['torch after sknn']:.2f} s more "
+             f"after `import sknn` ({imports['sknn']:.2f} s; the NumPy path never imports "
+             "torch)", "",
+             "| problem | epochs (numpy, torch) | NumPy fit s | torch fit s "
+             "| torch / NumPy (range) |", "|---|---|---:|---:|---:|"]
+    problems = {
+        "digits": f"DeepNetClassifier(max_iter={args.digits_max_iter}, random_state=0), "
+                  "scaled load_digits 1797 x 64",
+        "wide": f"MLPClassifier {widths}, batch {args.wide_batch}, 1 epoch, "
+                f"{args.wide_samples} x {args.n_features} float32",
+    }
+    for key, name in problems.items():
+        r = result[key]
+        low, high = r["ratio range"]
+        lines.append(f"| {name} | {r['epochs']['numpy']}, {r['epochs']['torch']} "
+                     f"| {fmt(r['median']['numpy'], '.3f')} | {fmt(r['median']['torch'], '.3f')} "
+                     f"| {r['torch/numpy']:.2f}x ({low:.2f}-{high:.2f}) |")
+    return lines
+
+
 def main(argv=None):
     args = parse_args(argv)
     try:
@@ -349,8 +494,14 @@ def main(argv=None):
         info = machine_info(torch, args)
         header = header_lines(info, args)
         print("\n".join(header) + "\n", flush=True)
-        rows = main_section(torch, args)
-        body = ["", *main_table(rows), "", *main_verdicts(rows), *noise_lines(rows)]
+        rows, body = [], []
+        if not args.skip_main:
+            rows = main_section(torch, args)
+            body += ["", *main_table(rows), "", *main_verdicts(rows), *noise_lines(rows)]
+        cpu_cost = None
+        if not args.skip_cpu_cost:
+            cpu_cost = cpu_cost_section(args)
+            body += ["", *cpu_cost_lines(cpu_cost, args)]
         large = None
         if large_device != "none":
             large = large_section(torch, args, large_device)
@@ -360,7 +511,7 @@ def main(argv=None):
     body += ["", loadavg_line("end")]
     print("\n".join(body))
     base = write_results(RESULTS_DIR, "bench_torch", args.quick, header + body, vars(args), info,
-                         rows=rows, large=large)
+                         rows=rows, cpu_cost=cpu_cost, large=large)
     print(f"\nresults: {base}.json, {base}.md")
 
 
