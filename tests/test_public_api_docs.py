@@ -118,3 +118,87 @@ def test_public_name_has_a_summary_line(name):
     summary = doc.strip().splitlines()[0] if doc.strip() else ""
     assert summary and not summary.startswith(("Parameters", "Examples")), (
         f"{name}: docstring must open with a one-line summary")
+
+
+# -- documented defaults are the real ones ---------------------------------------------
+
+_DEFAULT = re.compile(r"default\s*[=:]\s*(?P<value>.+)$")
+_NAMED_CONSTANTS = {"np.inf": float("inf"), "numpy.inf": float("inf"), "inf": float("inf")}
+
+
+def _documented_value(text):
+    """The Python value a docstring's ``default=...`` text names."""
+    import ast
+
+    text = text.strip().rstrip(".")
+    if text in _NAMED_CONSTANTS:
+        return _NAMED_CONSTANTS[text]
+    return ast.literal_eval(text)
+
+
+def _same(documented, actual):
+    if isinstance(actual, tuple) and not isinstance(documented, tuple):
+        documented = (documented,) if len(actual) == 1 else documented
+    if isinstance(documented, (tuple, list)) and isinstance(actual, (tuple, list)):
+        return len(documented) == len(actual) and all(map(_same, documented, actual))
+    if isinstance(documented, bool) or isinstance(actual, bool):
+        return documented is actual
+    if isinstance(documented, (int, float)) and isinstance(actual, (int, float)):
+        return documented == actual or abs(documented - actual) <= 1e-12 * abs(actual)
+    return documented == actual
+
+
+def _parameter_defaults(obj):
+    """``[(name, documented text, signature default)]`` of ``obj``'s Parameters section."""
+    numpydoc = pytest.importorskip("numpydoc.docscrape")
+    doc = numpydoc.NumpyDocString(inspect.getdoc(obj) or "")
+    try:
+        signature = inspect.signature(obj)
+    except (TypeError, ValueError):
+        return []
+    rows = []
+    for parameter in doc["Parameters"]:
+        match = _DEFAULT.search(parameter.type)
+        if not match:
+            continue
+        names = [name.strip() for name in parameter.name.split(",")]
+        text = match["value"]
+        if len(names) > 1:  # "beta_1, beta_2 : float, default=0.9, 0.999"
+            values = [value.strip() for value in text.split(",")]
+            rows += [(name, value, signature.parameters[name].default)
+                     for name, value in zip(names, values) if name in signature.parameters]
+        elif names[0] in signature.parameters:
+            rows.append((names[0], text, signature.parameters[names[0]].default))
+    return rows
+
+
+def test_every_documented_default_is_checked_somewhere():
+    # guards the parser: the estimators document dozens of defaults
+    assert len(_parameter_defaults(sknn.DeepNetClassifier)) > 40
+    assert ("dropout", "0.2", 0.2) in _parameter_defaults(sknn.DeepNetClassifier)
+
+
+@pytest.mark.parametrize("name", sorted(DOCUMENTED))
+def test_documented_defaults_equal_the_signatures(name):
+    wrong = []
+    for parameter, text, actual in _parameter_defaults(DOCUMENTED[name]):
+        try:
+            documented = _documented_value(text)
+        except (ValueError, SyntaxError):
+            wrong.append(f"{parameter}: default={text!r} is not a Python value")
+            continue
+        if not _same(documented, actual):
+            wrong.append(f"{parameter}: documented default={text}, signature has {actual!r}")
+    assert not wrong, f"{name}: " + "; ".join(wrong)
+
+
+@pytest.mark.parametrize("estimator", ["MLPClassifier", "MLPRegressor", "DeepNetClassifier",
+                                       "DeepNetRegressor"])
+def test_stochastic_parameters_are_not_documented_for_two_solvers_only(estimator):
+    # the DeepNet default solver is 'nadam': a text naming 'sgd' and 'adam' misleads
+    numpydoc = pytest.importorskip("numpydoc.docscrape")
+    doc = numpydoc.NumpyDocString(inspect.getdoc(getattr(sknn, estimator)))
+    descriptions = {parameter.name: " ".join(parameter.desc) for parameter in doc["Parameters"]}
+    for name in ("learning_rate_init", "batch_size", "max_iter"):
+        assert not re.search(r"'sgd'(/| and )'adam'", descriptions[name]), (name,
+                                                                           descriptions[name])

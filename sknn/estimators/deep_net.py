@@ -469,7 +469,12 @@ _DEEP_DEFAULTS = """
     ``learning_rate_init=0.01`` as its peak rate over ``max_iter=100``
     epochs, which is the training budget: the 1cycle schedule runs to its
     end (a stalling training loss does not stop it, see
-    :class:`~sknn.schedules.Schedule`). ``early_stopping=True`` (patience
+    :class:`~sknn.schedules.Schedule`). Under ``partial_fit`` (one epoch per
+    call) the cycle spans the first ``max_iter`` calls; later calls keep its
+    final, tiny rate and the first of them warns
+    (:class:`~sknn.exceptions.ScheduleBudgetWarning`): for open-ended
+    streaming set ``learning_rate='constant'`` (or 'plateau'). A search can
+    tune the cycle as ``learning_rate__max_lr``. ``early_stopping=True`` (patience
     ``n_iter_no_change=10``, best weights restored) is one parameter away
     and off by default for the measured reasons in the Notes.
     ``activation='selu'`` is the self-normalizing
@@ -812,6 +817,8 @@ _DEFAULTS_IN_DOCS = [
     ("max_iter : int, default=200", "max_iter : int, default=100"),
     ("kernel_initializer : str or Initializer, default='sklearn'",
      "kernel_initializer : str or Initializer, default='auto'"),
+    ("dropout : float or list of float, default=0.0",
+     "dropout : float or list of float, default=0.2"),
 ]
 
 

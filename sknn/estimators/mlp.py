@@ -53,7 +53,8 @@ _SHARED_PARAMETERS = """
         (weighted) number of samples of each batch.
 
     batch_size : int or 'auto', default='auto'
-        Minibatch size for 'sgd' and 'adam'; 'auto' is ``min(200, n_samples)``.
+        Minibatch size of the stochastic solvers (every solver but 'lbfgs');
+        'auto' is ``min(200, n_samples)``.
 
     learning_rate : str or Schedule, default='constant'
         scikit-learn's schedules for 'sgd': 'constant'; 'invscaling',
@@ -67,13 +68,14 @@ _SHARED_PARAMETERS = """
         ``learning_rate__max_lr``.
 
     learning_rate_init : float, default=0.001
-        Initial step size of 'sgd' and 'adam'.
+        Initial step size of the stochastic solvers (every solver but
+        'lbfgs'); the peak rate of 'one_cycle'.
 
     power_t : float, default=0.5
         Exponent of the 'invscaling' schedule.
 
     max_iter : int, default=200
-        Epochs for 'sgd'/'adam'; iterations for 'lbfgs'.
+        Epochs of the stochastic solvers; iterations of 'lbfgs'.
 
     shuffle : bool, default=True
         Reshuffle the samples before each epoch.
@@ -206,7 +208,8 @@ _SHARED_ATTRIBUTES = """
         Lowest training loss seen; None with early stopping.
 
     loss_curve_ : list of float
-        Training loss of each epoch ('sgd' and 'adam').
+        Training loss of each epoch (stochastic solvers; absent with
+        'lbfgs', as in scikit-learn).
 
     validation_scores_ : list of float or None
         Validation score of each epoch with early stopping, else None.
@@ -241,9 +244,10 @@ _SHARED_ATTRIBUTES = """
 
     history_ : dict of lists
         Per epoch: 'loss', 'val_loss', 'val_score' (None without a validation
-        split), 'learning_rate' and 'seconds' ('sgd' and 'adam'); with
+        split), 'learning_rate' and 'seconds'; with
         ``track_gradient_norms=True`` also 'gradient_norms', one list of
-        per-layer kernel gradient norms per epoch.
+        per-layer kernel gradient norms per epoch. With 'lbfgs', per L-BFGS
+        iteration: 'loss' (the objective) and 'seconds', the others None.
 """
 
 
