@@ -312,7 +312,10 @@ def lr_find(estimator, X, y, *, min_lr=1e-5, max_lr=10.0, n_steps=200, batch_siz
     average, best = 0.0, np.inf
     with compute_threads(engine.spec, batch_size):
         for step, lr in enumerate(schedule):
-            loss = float(engine.train_step(data, next(batches), float(lr)))
+            loss = engine.train_step(data, next(batches), float(lr))
+            if loss is None:  # a minibatch without weight: no step was taken
+                continue
+            loss = float(loss)
             average = smoothing * average + (1 - smoothing) * loss
             smoothed = average / (1 - smoothing ** (step + 1))
             if not np.isfinite(smoothed):

@@ -140,26 +140,32 @@ def run_epoch(engine, data, config, rng, sample_idx, batch_size, lr, rate_at=Non
     ``rate_at(start)``, when given, is the rate of the batch starting at
     sample ``start`` (a per-step schedule); otherwise every batch uses ``lr``.
     ``progress``, a :class:`sknn._progress.ProgressBar`, is updated when the
-    samples done reach its ``next_check`` (one comparison per batch).
+    samples done reach its ``next_check`` (one comparison per batch). A
+    batch the engine skips (``train_step`` returns None: its sample weights
+    sum to zero) counts neither in the loss nor in its mean.
     """
     n_samples = data.n_samples
     if config.shuffle:
         sample_idx = _epoch_order(rng, sample_idx)
-    accumulated = 0.0
+    accumulated, counted = 0.0, n_samples
     try:
         for start in range(0, n_samples, batch_size):
             stop = min(start + batch_size, n_samples)
             idx = sample_idx[start:stop] if config.shuffle else slice(start, stop)
             if rate_at is not None:
                 lr = rate_at(start)
-            accumulated += engine.train_step(data, idx, lr) * (stop - start)
+            loss = engine.train_step(data, idx, lr)
+            if loss is None:
+                counted -= stop - start
+            else:
+                accumulated += loss * (stop - start)
             if progress is not None and stop >= progress.next_check:
                 progress.update(stop, accumulated)
     finally:  # an interrupted epoch too leaves a clean line
         if progress is not None:
             progress.close()
     # float(): an engine may return lazy device scalars (one sync per epoch)
-    return float(accumulated / n_samples), sample_idx
+    return (float(accumulated / counted) if counted else 0.0), sample_idx
 
 
 class _Rates:

@@ -686,3 +686,13 @@ def test_a_chosen_batch_size_larger_than_the_data_warns_once(name):
         warnings.simplefilter("always")
         make(name).set_params(batch_size=128).fit(X_GOOD, good_y(name))
     assert len([w for w in caught if "batch_size" in str(w.message)]) == 1
+
+
+def test_a_changed_architecture_says_so_on_the_torch_engine_too():
+    pytest.importorskip("torch")
+    estimator = make("MLPRegressor").set_params(backend="torch", device="cpu")
+    estimator.fit(X_GOOD, Y_REAL)
+    estimator.set_params(hidden_layer_sizes=(5,))
+    with pytest.raises(ValueError, match=r"architecture changed .* \[dense 3x4, dense 4x1\].* "
+                                         r"\[dense 3x5, dense 5x1\]"):
+        estimator.partial_fit(X_GOOD, Y_REAL)

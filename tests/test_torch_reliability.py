@@ -246,7 +246,7 @@ def _torch_engine(spec, seed=0):
     return TorchEngine(spec, weights, optimizer=make_optimizer("adam"))
 
 
-def test_a_zero_weight_step_changes_nothing_and_returns_zero():
+def test_a_zero_weight_step_changes_nothing_and_returns_none():
     spec = mlp_spec(5, (6,), 2, "tanh", "squared_error")
     torch_engine = _torch_engine(spec)
     rng = np.random.default_rng(0)
@@ -256,7 +256,7 @@ def test_a_zero_weight_step_changes_nothing_and_returns_zero():
     float(torch_engine.train_step(data, slice(10, 20), 0.01))  # the optimizer has state
     weights, n_steps = torch_engine.get_weights(), torch_engine.optimizer.n_steps
     for idx in (slice(0, 10), np.arange(10)[::-1], np.array([3, 1, 4])):
-        assert float(torch_engine.train_step(data, idx, 0.01)) == 0.0
+        assert torch_engine.train_step(data, idx, 0.01) is None
     assert torch_engine.optimizer.n_steps == n_steps
     torch_engine.end_fit()
     for before, after in zip(weights, torch_engine.get_weights()):
@@ -272,7 +272,7 @@ def test_a_zero_weight_step_before_any_other_leaves_the_optimizer_untouched():
     skipping, reference = _torch_engine(spec), _torch_engine(spec)
     skipping_data = skipping.prepare(X, Y, weight)
     reference_data = reference.prepare(X[10:], Y[10:], weight[10:])
-    assert float(skipping.train_step(skipping_data, slice(0, 10), 0.01)) == 0.0
+    assert skipping.train_step(skipping_data, slice(0, 10), 0.01) is None
     for _ in range(3):
         losses = [float(skipping.train_step(skipping_data, slice(10, 20), 0.01)),
                   float(reference.train_step(reference_data, slice(0, 10), 0.01))]

@@ -652,3 +652,15 @@ def test_the_training_loss_rule_still_stops_other_schedules():
     # the first epoch improves on an infinite best loss, then stopping comes
     # after n_iter_no_change + 1 epochs without improvement
     assert model.n_iter_ == 1 + 2 + 1
+
+
+def test_a_skipped_minibatch_counts_neither_in_the_epoch_loss_nor_its_mean():
+    import types
+
+    class Engine:
+        def train_step(self, data, idx, lr):
+            return None if idx.start == 0 else 2.0  # the first batch weighs nothing
+
+    loss, _ = run_epoch(Engine(), types.SimpleNamespace(n_samples=30),
+                        TrainConfig(shuffle=False), None, np.arange(30), 10, 0.1)
+    assert loss == 2.0  # not (0 * 10 + 2 * 20) / 30

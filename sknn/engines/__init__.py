@@ -29,7 +29,8 @@ ENGINES.register("torch")("sknn.engines.torch_engine:TorchEngine")
 
 class Engine(Protocol):
     def prepare(self, X, Y, sample_weight=None): ...  # move data once
-    def train_step(self, data, idx, lr) -> float: ...  # fwd, loss+penalty, bwd, update
+    # fwd, loss+penalty, bwd, update; None for a batch without weight (skipped)
+    def train_step(self, data, idx, lr) -> float | None: ...
     def loss(self, data) -> float: ...  # inference mode, no update
     def forward(self, X) -> np.ndarray: ...  # raw outputs as NumPy
     def get_weights(self) -> list: ...

@@ -294,12 +294,12 @@ class NumpyEngine:
         A batch whose sample weights sum to zero (in the engine's dtype) is
         skipped: it carries no information, and both the weighted mean loss
         and the penalty (divided by the weight sum) are undefined on it. The
-        step returns a loss of 0 and changes nothing, optimizer state included,
-        as if the batch were absent.
+        step returns None and changes nothing, optimizer state included, as
+        if the batch were absent.
         """
         X, Y, sample_weight = self._batch(data, idx)
         if sample_weight is not None and not sample_weight.sum() > 0:
-            return 0.0
+            return None
         loss = self._loss_and_backward(X, Y, sample_weight)
         reg = self.regularization
         clipping = reg.clip_value is not None or reg.clip_norm is not None

@@ -823,13 +823,13 @@ class TorchEngine:
 
         A minibatch whose sample weights sum to zero (in the engine's dtype)
         has no objective: it is skipped, changing nothing (no update, no
-        optimizer step, no penalty, clipping or max-norm), and its loss is
-        ``0.0``. The check reads a host copy of the weights, kept by
+        optimizer step, no penalty, clipping or max-norm), and the step
+        returns None. The check reads a host copy of the weights, kept by
         :meth:`prepare` only when some are zero, so other fits pay nothing
         and no fit waits for the device.
         """
         if data.zero_weight_host is not None and data.zero_weight_host[idx].sum() == 0:
-            return 0.0
+            return None
         X, Y, sample_weight = self._batch(data, idx)
         with self._threads(X.shape[0]):
             loss = self._penalized_loss(X, Y, sample_weight)
