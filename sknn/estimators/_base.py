@@ -115,7 +115,37 @@ NETWORK_CONSTRAINTS = {
 }
 
 
-class BaseMultilayerPerceptron(InferenceMixin, BaseEstimator, ABC):
+class ScheduleByNameMixin:
+    """``set_params`` that also sets ``learning_rate__*`` while ``learning_rate`` is a name."""
+
+    def set_params(self, **params):
+        """Set the estimator's parameters (scikit-learn's ``set_params``).
+
+        A nested schedule parameter such as ``learning_rate__max_lr`` also
+        works while ``learning_rate`` is a schedule's name ('one_cycle'):
+        the name is first replaced by its schedule object, built as ``fit``
+        would build it, so searches can tune the default schedule.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : estimator instance
+
+        Examples
+        --------
+        >>> from sknn import DeepNetClassifier
+        >>> clf = DeepNetClassifier().set_params(learning_rate__max_lr=0.05)
+        >>> clf.learning_rate
+        OneCycle(max_lr=0.05)
+        """
+        return super().set_params(**schedule_objects_for_nested_params(self, params))
+
+
+class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, BaseEstimator, ABC):
     """Base of :class:`~sknn.MLPClassifier` and :class:`~sknn.MLPRegressor`.
 
     Validation is derived from the registries: a new activation, optimizer or
@@ -572,32 +602,6 @@ class BaseMultilayerPerceptron(InferenceMixin, BaseEstimator, ABC):
                 "such as solver='adam' or 'sgd' to train incrementally." % self.solver
             )
         return True
-
-    def set_params(self, **params):
-        """Set the estimator's parameters (scikit-learn's ``set_params``).
-
-        A nested schedule parameter such as ``learning_rate__max_lr`` also
-        works while ``learning_rate`` is a schedule's name ('one_cycle'):
-        the name is first replaced by its schedule object, built as ``fit``
-        would build it, so searches can tune the default schedule.
-
-        Parameters
-        ----------
-        **params : dict
-            Estimator parameters.
-
-        Returns
-        -------
-        self : estimator instance
-
-        Examples
-        --------
-        >>> from sknn import DeepNetClassifier
-        >>> clf = DeepNetClassifier().set_params(learning_rate__max_lr=0.05)
-        >>> clf.learning_rate
-        OneCycle(max_lr=0.05)
-        """
-        return super().set_params(**schedule_objects_for_nested_params(self, params))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

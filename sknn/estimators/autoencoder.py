@@ -26,7 +26,7 @@ from sknn.engines import get_engine
 from sknn.engines.numpy_engine import compute_threads, initial_weights, predict_raw
 from sknn.estimators._base import (
     NETWORK_CONSTRAINTS,
-    schedule_objects_for_nested_params,
+    ScheduleByNameMixin,
     store_init_arguments,
     unchanged_if_interrupted,
 )
@@ -52,7 +52,8 @@ from sknn.training import TrainState, fit_lbfgs, fit_loop, resolve_batch_size
 RECONSTRUCTION_LOSS = "squared_error"
 
 
-class StackedAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class StackedAutoencoder(ScheduleByNameMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
+                         BaseEstimator):
     """Stacked autoencoder trained greedily, layer by layer, on unlabeled data.
 
     Layer ``k`` is the encoder of a one-hidden-layer autoencoder trained to
@@ -508,31 +509,6 @@ class StackedAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             raise ValueError(f"inverse_transform expects codes of {width} features (the last "
                              f"hidden layer's width), got {codes.shape[1]}.")
         return predict_raw(self._decoder_spec, self._decoder_weights, codes)
-
-    def set_params(self, **params):
-        """Set the estimator's parameters (scikit-learn's ``set_params``).
-
-        A nested schedule parameter such as ``learning_rate__max_lr`` also
-        works while ``learning_rate`` is a schedule's name: the name is
-        first replaced by its schedule object.
-
-        Parameters
-        ----------
-        **params : dict
-            Estimator parameters.
-
-        Returns
-        -------
-        self : estimator instance
-
-        Examples
-        --------
-        >>> from sknn import StackedAutoencoder
-        >>> StackedAutoencoder(learning_rate="cosine").set_params(
-        ...     learning_rate__min_lr=1e-4).learning_rate
-        CosineDecay(min_lr=0.0001)
-        """
-        return super().set_params(**schedule_objects_for_nested_params(self, params))
 
     def _hidden_network(self):
         """``(spec, weights)`` of the encoder, the stack a ``pretrained=`` user reuses."""
