@@ -454,8 +454,9 @@ def test_a_search_tunes_the_parameters_of_a_schedule_given_by_name():
     from sknn import DeepNetClassifier
 
     X, y = load_iris(return_X_y=True)
-    search = GridSearchCV(DeepNetClassifier(n_hidden=1, n_neurons=8, max_iter=3),
-                          {"learning_rate__max_lr": [0.003, 0.03]}, cv=2).fit(X, y)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    search = GridSearchCV(DeepNetClassifier(n_hidden=1, n_neurons=8, max_iter=5, random_state=0),
+                          {"learning_rate__max_lr": [0.001, 0.1]}, cv=2).fit(X, y)
     assert search.best_estimator_.learning_rate.get_params() == OneCycle(
         max_lr=search.best_params_["learning_rate__max_lr"]).get_params()
     assert len({round(score, 6) for score in search.cv_results_["mean_test_score"]}) == 2
