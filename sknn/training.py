@@ -337,9 +337,7 @@ def kernel_gradient_norms(engine, probe):
     Returns one float per dense layer, input side first; NaN for frozen
     layers (``trainable=False``), which get no gradient.
     """
-    saved = engine.get_weights()
-    rng = getattr(engine, "rng", None)
-    rng_state = None if rng is None else rng.bit_generator.state
+    saved, random_state = engine.get_weights(), engine.random_state()
     sizes = [layer["kernel"].size for layer in saved if "kernel" in layer]
     trainable = [getattr(layer, "trainable", True) for layer in engine.spec.dense_layers]
     try:
@@ -355,8 +353,7 @@ def kernel_gradient_norms(engine, probe):
             offset += size
     finally:
         engine.set_weights(saved)
-        if rng is not None:
-            rng.bit_generator.state = rng_state
+        engine.set_random_state(random_state)
     return norms
 
 

@@ -349,6 +349,14 @@ class NumpyEngine:
     def set_weights(self, weights):
         _assign_weights([state for state in self.network.layer_weights() if state], weights)
 
+    def random_state(self):
+        """A snapshot of the training-mode randomness (dropout masks, rrelu slopes)."""
+        return self.rng.bit_generator.state
+
+    def set_random_state(self, state):
+        """Go back to a :meth:`random_state` snapshot."""
+        self.rng.bit_generator.state = state
+
     def flat_parameters(self):
         """The trainable parameters as one vector (a view), frozen ones excluded."""
         return self._params

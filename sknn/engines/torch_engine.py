@@ -930,6 +930,16 @@ class TorchEngine:
                 value = np.asarray(source[key])
                 tensor.copy_(self._tensor(value.T if transposed else value).reshape(tensor.shape))
 
+    def random_state(self):
+        """A snapshot of the engine's own generator (dropout masks, rrelu slopes), or
+        None when no layer draws."""
+        return None if self.generator is None else self.generator.get_state()
+
+    def set_random_state(self, state):
+        """Go back to a :meth:`random_state` snapshot."""
+        if state is not None:
+            self.generator.set_state(state)
+
     def flat_parameters(self):
         """The trainable parameters as one NumPy vector, in the NumPy engine's order."""
         return _flatten(self._flat)
