@@ -1,4 +1,5 @@
-""".ci/run runs every command of README.md's first bash block, in order, and fails with the first that fails.
+""".ci/run runs every command of README.md's first bash block, in order, and fails with
+the first that fails.
 
 Each test copies the script next to a temporary README.md whose commands are
 cheap stand-ins, and runs it with ``SKNN_CI_USE_CURRENT_PYTHON=1`` so that

@@ -28,8 +28,8 @@ from pathlib import Path
 
 import pytest
 
-from _examples_harness import (NETWORK_BUDGET, SAMPLING_BUDGET, SEARCH_BUDGET,
-                               budgeted_fits, budgeted_methods, quick_mode)
+from _examples_harness import (NETWORK_BUDGET, SEARCH_BUDGET, budgeted_fits,
+                               budgeted_methods, quick_mode)
 
 TESTS_DIR = Path(__file__).resolve().parent
 REPO_ROOT = TESTS_DIR.parent

@@ -388,6 +388,7 @@ def test_an_interrupted_supervised_phase_after_pretraining_ends_cleanly(monkeypa
                             random_state=0)
     with pytest.warns(UserWarning, match="interrupted by user after 2 completed"):
         clf.fit(X_small, labels)
+    assert len(calls) == 17  # nothing trained after the interruption
     assert clf.n_iter_ == 2 and clf.predict(X_small).shape == (100,)
 
 

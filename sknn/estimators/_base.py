@@ -274,7 +274,8 @@ class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, BaseEstimato
                 sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         target_weight = self._target_weight(y, incremental)
         if target_weight is not None:
-            sample_weight = target_weight if sample_weight is None else sample_weight * target_weight
+            sample_weight = (target_weight if sample_weight is None
+                             else sample_weight * target_weight)
         check_total_weight(sample_weight, X.dtype, "sample_weight and class_weight"
                            if target_weight is not None else "sample_weight")
         y = y.reshape(-1, 1) if y.ndim == 1 else y
