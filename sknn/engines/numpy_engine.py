@@ -267,13 +267,13 @@ class NumpyEngine:
         # scikit-learn divides the penalty by the batch's total sample weight
         return n_samples if sample_weight is None else float(sample_weight.sum())
 
-    def _add_penalty_gradients(self, n_samples, sample_weight, include_l2):
+    def _add_penalty_gradients(self, weight_sum, include_l2):
         """Add the L1 (and, if asked, L2) gradients to the kernels' gradients.
 
-        Returns ``(penalty, l2)``: the penalty added so far and the L2
-        strength (per unit of sample weight).
+        ``weight_sum`` is the batch's :meth:`_weight_sum`. Returns ``(penalty,
+        l2)``: the penalty added so far and the L2 strength (per unit of
+        sample weight).
         """
-        weight_sum = self._weight_sum(n_samples, sample_weight)
         l2 = self.alpha / weight_sum
         kernels, kernel_grads = self.network.kernels, self.network.kernel_grads
         penalty = 0.0
@@ -298,13 +298,13 @@ class NumpyEngine:
         if the batch were absent.
         """
         X, Y, sample_weight = self._batch(data, idx)
-        if sample_weight is not None and not sample_weight.sum() > 0:
+        weight_sum = self._weight_sum(X.shape[0], sample_weight)
+        if not weight_sum > 0:
             return None
         loss = self._loss_and_backward(X, Y, sample_weight)
         reg = self.regularization
         clipping = reg.clip_value is not None or reg.clip_norm is not None
-        penalty, l2 = self._add_penalty_gradients(X.shape[0], sample_weight,
-                                                  include_l2=clipping)
+        penalty, l2 = self._add_penalty_gradients(weight_sum, include_l2=clipping)
         grads = self._grads  # trainable parameters only: frozen ones never move
         if reg.clip_value is not None:
             regularizers.clip_by_value(grads, reg.clip_value)
@@ -325,8 +325,8 @@ class NumpyEngine:
         Uses the training-mode forward pass (batch statistics, dropout).
         """
         loss = self._loss_and_backward(data.X, data.Y, data.sample_weight)
-        penalty, _ = self._add_penalty_gradients(data.n_samples, data.sample_weight,
-                                                 include_l2=True)
+        penalty, _ = self._add_penalty_gradients(
+            self._weight_sum(data.n_samples, data.sample_weight), include_l2=True)
         return loss + penalty, self._grads
 
     def loss(self, data):
