@@ -521,7 +521,19 @@ def make_schedule(schedule, learning_rate_init, **params) -> Schedule:
     0.2
     """
     if isinstance(schedule, str):
-        schedule_class = SCHEDULES.get(schedule)
-        accepted = schedule_class().get_params(deep=False)
-        schedule = schedule_class(**{key: params[key] for key in params if key in accepted})
+        schedule = schedule_from_name(schedule, **params)
     return schedule.bind(learning_rate_init)
+
+
+def schedule_from_name(name, **params):
+    """The registered schedule ``name``, built from the entries of ``params`` its
+    constructor takes (unset rates stay unset).
+
+    Examples
+    --------
+    >>> schedule_from_name("invscaling", power_t=0.25, unused=1)
+    InvScaling(power_t=0.25)
+    """
+    schedule_class = SCHEDULES.get(name)
+    accepted = schedule_class().get_params(deep=False)
+    return schedule_class(**{key: value for key, value in params.items() if key in accepted})

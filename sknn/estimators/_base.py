@@ -43,7 +43,7 @@ from sknn.nn.activations import ACTIVATIONS, check_trainable, resolve_activation
 from sknn.nn.initializers import INITIALIZERS, Initializer, auto_initializer
 from sknn.nn.losses import LOSSES
 from sknn.nn.optimizers import OPTIMIZERS, make_optimizer
-from sknn.schedules import SCHEDULES, Schedule
+from sknn.schedules import SCHEDULES, Schedule, schedule_from_name
 from sknn.spec import BatchNorm, Dense, Dropout, TrainConfig, mlp_spec
 from sknn.training import (
     TrainState,
@@ -661,12 +661,9 @@ def schedule_objects_for_nested_params(estimator, params):
             f"with parameters (it is scikit-learn's plateau policy of the loop). Pass a "
             f"schedule object instead, e.g. learning_rate=ReduceOnPlateau(...) from "
             f"sknn.schedules, or one of the names {', '.join(SCHEDULES.names())}.")
-    schedule_class = SCHEDULES.get(schedule)
-    accepted = schedule_class().get_params(deep=False)
-    own = {"power_t": getattr(estimator, "power_t", None)}
-    built = schedule_class(**{key: value for key, value in own.items()
-                              if key in accepted and value is not None})
-    return {**params, "learning_rate": built}
+    power_t = getattr(estimator, "power_t", None)
+    own = {} if power_t is None else {"power_t": power_t}
+    return {**params, "learning_rate": schedule_from_name(schedule, **own)}
 
 
 class _TrainingRows:
