@@ -15,14 +15,10 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
-from sklearn.utils import check_random_state
 
-from sknn.engines import get_engine
-from sknn.engines.numpy_engine import compute_threads, initial_weights
+from sknn.engines.numpy_engine import compute_threads
 from sknn.estimators._base import STOCHASTIC_SOLVERS, BaseMultilayerPerceptron
-from sknn.estimators._techniques import engine_options
-from sknn.nn.activations import check_trainable, resolve_activation
-from sknn.nn.optimizers import make_optimizer
+from sknn.fitting import build_engine
 from sknn.training import resolve_batch_size
 
 __all__ = ["LRFinderResult", "lr_find"]
@@ -162,26 +158,12 @@ def _training_setup(net, X, y, batch_size):
     """Engine, data and batch size of ``net``, initialized exactly as ``fit`` would.
 
     All of ``X`` trains (no early-stopping hold-out). ``net`` is a fresh
-    clone: setting its fitted attributes here is harmless.
+    clone: the fitted attributes its fit plan sets are harmless.
     """
     net._validate_params()
-    net._hidden_sizes()
-    check_trainable(net.activation)
-    resolve_activation(net.activation, net.activation_alpha)
-    X, y = net._validate_input(X, y, incremental=False, reset=True)
-    sample_weight = net._target_weight(y, incremental=False)
-    y = y.reshape(-1, 1) if y.ndim == 1 else y
-    net.n_outputs_ = y.shape[1]
-    net._random_state = check_random_state(net.random_state)
-    spec = net._build_spec(X.shape[1], X.dtype)
-    weights = [{key: np.asarray(value, dtype=X.dtype) for key, value in layer.items()}
-               for layer in initial_weights(spec, net._random_state)]
-    engine = get_engine(net.backend)(spec, weights, regularization=net._regularization(),
-                                     rng=net._layer_rng(spec), **engine_options(net))
-    config = net._train_config()
-    engine.optimizer = make_optimizer(config.solver, learning_rate=config.learning_rate_init,
-                                      **config.optimizer_params)
-    data = engine.prepare(X, y, sample_weight)
+    plan = net._plan_fit(X, y, None, incremental=False, hold_out=False)
+    engine = build_engine(plan)
+    data = engine.prepare(plan.X, plan.Y, plan.sample_weight)
     batch_size = resolve_batch_size(net.batch_size if batch_size is None else batch_size,
                                     data.n_samples)
     return engine, data, batch_size

@@ -214,6 +214,10 @@ class NumpyEngine:
         Randomness of training-mode layers (dropout masks).
     """
 
+    #: training batches may be gathered from host arrays as the loop goes
+    #: (no copy of an early-stopping split's training rows)
+    reads_host_rows = True
+
     def __init__(self, spec, weights, optimizer=None, regularization=None, rng=None):
         self.spec = spec
         self.dtype = np.dtype(spec.dtype)

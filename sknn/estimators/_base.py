@@ -21,14 +21,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from sknn._sklearn_compat import _check_sample_weight, _fit_context, check_lbfgs_result
 from sknn._version import __version__
 from sknn.engines import get_engine
-from sknn.engines.numpy_engine import (
-    NumpyEngine,
-    build_layers,
-    compute_threads,
-    initial_weights,
-    predict_raw,
-    weight_shapes,
-)
+from sknn.engines.numpy_engine import build_layers, initial_weights, predict_raw, weight_shapes
 from sknn.estimators._checks import check_layer_widths, check_total_weight
 from sknn.estimators._inference import InferenceMixin, inference_inputs
 from sknn.estimators._techniques import (
@@ -40,19 +33,13 @@ from sknn.estimators._techniques import (
 )
 from sknn.exceptions import InconsistentVersionWarning, explain_input_errors
 from sknn.nn.activations import ACTIVATIONS, check_trainable, resolve_activation
-from sknn.nn.initializers import INITIALIZERS, Initializer, auto_initializer
+from sknn.nn.initializers import INITIALIZERS, Initializer, initializer_and_gain
 from sknn.nn.losses import LOSSES
-from sknn.nn.optimizers import OPTIMIZERS, make_optimizer
+from sknn.nn.optimizers import OPTIMIZERS
 from sknn.schedules import SCHEDULES, Schedule, schedule_from_name
 from sknn.spec import BatchNorm, Dense, Dropout, TrainConfig, mlp_spec
-from sknn.training import (
-    TrainState,
-    Validation,
-    fit_lbfgs,
-    fit_loop,
-    gradient_probe,
-    resolve_batch_size,
-)
+from sknn.fitting import FitPlan, HeldOut, TrainingRows, run_fit
+from sknn.training import TrainState
 
 STOCHASTIC_SOLVERS = tuple(OPTIMIZERS.names())
 
@@ -175,19 +162,17 @@ class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, BaseEstimato
     def _score_outputs(self, outputs, y, sample_weight):
         """Score link-space ``outputs`` against original targets ``y``."""
 
+    @abstractmethod
+    def _encode_validation_targets(self, y):
+        """``y_val`` of ``validation_data`` encoded (and checked) as ``y`` is in fit."""
+
     # -- params -> spec and config ------------------------------------------
     def _hidden_sizes(self):
         return check_layer_widths(self.hidden_layer_sizes)
 
     def _initializer(self):
         """``(initializer, gain)`` for the dense layers."""
-        initializer = self.kernel_initializer
-        if initializer == "auto":
-            initializer = auto_initializer(self.activation)
-        # scikit-learn draws logistic units' weights with a third of the
-        # Glorot variance (bound sqrt(2 / fan_sum) instead of sqrt(6 / fan_sum)).
-        logistic_sklearn = initializer == "sklearn" and self.activation == "logistic"
-        return initializer, 1.0 / 3.0 if logistic_sklearn else 1.0
+        return initializer_and_gain(self.kernel_initializer, self.activation)
 
     def _build_spec(self, n_features, dtype):
         initializer, gain = self._initializer()
@@ -252,11 +237,21 @@ class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, BaseEstimato
         self.intercepts_ = [layer["bias"] for layer in weights if "kernel" in layer]
         self._aux_weights = [layer for layer in weights if "kernel" not in layer]
 
-    def _fit(self, X, y, sample_weight=None, incremental=False):
+    def _fit(self, X, y, sample_weight=None, incremental=False, validation_data=None):
         with unchanged_if_interrupted(self):
-            return self._fit_network(X, y, sample_weight, incremental)
+            plan = self._plan_fit(X, y, sample_weight, incremental, validation_data)
+            self._store_fit(plan, run_fit(plan))
+        return self
 
-    def _fit_network(self, X, y, sample_weight, incremental):
+    def _plan_fit(self, X, y, sample_weight, incremental, validation_data=None, hold_out=True):
+        """The :class:`~sknn.fitting.FitPlan` of a ``fit`` / ``partial_fit`` call.
+
+        Validates the parameters and data, initializes the network on a
+        first pass (or checks that the fitted one still fits the
+        parameters), and sets aside the validation set (``validation_data``,
+        or ``validation_fraction`` of the data with early stopping) unless
+        ``hold_out`` is False (the learning-rate finder trains on all rows).
+        """
         if getattr(self, "_batch_norm_fused", False) and (incremental or self.warm_start):
             raise ValueError(
                 "This network was made by fuse_batch_norm() and is inference-only: its "
@@ -283,27 +278,56 @@ class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, BaseEstimato
         self._random_state = check_random_state(self.random_state)
         spec = self._build_spec(X.shape[1], X.dtype)
         _warn_alpha_dropout_with_batch_norm(spec)
+        previous_spec = getattr(self, "_network_spec", None)
         if first_pass:
             self._initialize(spec)
         else:
             self._check_architecture(spec, incremental)
         weights = [{key: np.asarray(value, dtype=X.dtype) for key, value in layer.items()}
                    for layer in self._weights()]
-        engine = get_engine(self.backend)(spec, weights, regularization=self._regularization(),
-                                          rng=self._layer_rng(spec), **engine_options(self))
-        if self.solver in STOCHASTIC_SOLVERS:
-            self._fit_stochastic(engine, X, y, sample_weight, incremental)
-        else:
-            self._fit_lbfgs(engine, X, y, sample_weight)
-        engine.end_fit()  # optimizer state back into self._optimizer (torch engine)
-        self._set_weights(engine.get_weights())
-        self._network_spec = spec
-        if not all(np.isfinite(w).all() for layer in self._weights() for w in layer.values()):
-            raise ValueError(
-                "Solver produced non-finite parameter weights. The input data may"
-                " contain large values and need to be preprocessed."
-            )
-        return self
+        plan = FitPlan(spec, weights, self._train_config(), X, y, sample_weight,
+                       backend=self.backend, engine_options=engine_options(self),
+                       regularization=self._regularization(), layer_rng=self._layer_rng(spec),
+                       shuffle_rng=self._random_state, incremental=incremental,
+                       log_style=getattr(self, "_verbose_style", "sklearn"),
+                       warn_batch_size=self.batch_size != _default(self, "batch_size"),
+                       track_gradient_norms=getattr(self, "track_gradient_norms", False))
+        if not plan.stochastic:
+            self._check_lbfgs_compatible()
+            return plan
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        plan.optimizer, plan.learning_rate = self._optimizer_for(plan.config, incremental,
+                                                                 previous_spec, spec)
+        state = getattr(self, "_train_state", None) or TrainState.fresh(
+            self.early_stopping, self._weights())
+        if not incremental:
+            state.no_improvement_count = 0
+        plan.state = state
+        if hold_out:
+            plan.X, plan.Y, plan.sample_weight, plan.held_out = self._split_validation(
+                X, y, sample_weight, validation_data)
+        state.t = getattr(self, "t_", state.t)
+        return plan
+
+    def _store_fit(self, plan, result):
+        """Fitted attributes from a finished run of ``plan``."""
+        self._set_weights(result.weights)
+        self._network_spec = plan.spec
+        if not plan.stochastic:
+            self.n_iter_ = check_lbfgs_result(result.lbfgs, self.max_iter)
+            self.loss_ = result.lbfgs.loss
+            # one entry per L-BFGS iteration; a fit replaces the previous fit's record
+            self.history_ = result.lbfgs.history
+            return
+        self._optimizer = result.optimizer
+        # the rate the next epoch would use, as scikit-learn's optimizer reports it
+        self._optimizer.learning_rate = result.state.learning_rate
+        self._sync_state(result.state)
+        if not result.converged:
+            warnings.warn(
+                "Stochastic Optimizer: Maximum iterations (%d) reached and the "
+                "optimization hasn't converged yet." % self.max_iter, ConvergenceWarning)
 
     def _check_architecture(self, spec, incremental):
         """Refuse to continue training weights that ``spec`` has no place for."""
@@ -324,54 +348,34 @@ class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, BaseEstimato
             f"activation='prelu', ... as they were). Set those parameters back, or {fresh} "
             f"to train the new architecture from scratch.")
 
-    def _optimizer_for(self, config, incremental):
-        """Reuse the optimizer (and its moments) unless its rule changed."""
+    def _optimizer_for(self, config, incremental, previous_spec, spec):
+        """``(optimizer, learning rate)``: the fitted optimizer (and its moments)
+        continued, or None for a fresh one when its rule changed or its moments
+        belong to another set of trainable parameters.
+
+        When ``frozen_layers`` changes, the moments are laid out over the
+        previous trainable parameters, so training starts a fresh optimizer
+        (as recompiling a Keras model does).
+        """
         optimizer = getattr(self, "_optimizer", None)
         if (optimizer is None or optimizer.name != config.solver
-                or optimizer.config() != config.optimizer_params):
-            return make_optimizer(config.solver, learning_rate=config.learning_rate_init,
-                                  **config.optimizer_params), config.learning_rate_init
+                or optimizer.config() != config.optimizer_params
+                or (previous_spec is not None
+                    and _trainable_flags(previous_spec) != _trainable_flags(spec))):
+            return None, config.learning_rate_init  # the pipeline builds a fresh one
         # partial_fit continues the schedule; a new fit() starts from learning_rate_init
         return optimizer, optimizer.learning_rate if incremental else config.learning_rate_init
 
-    def _fit_stochastic(self, engine, X, y, sample_weight, incremental):
-        config = self._train_config()
-        if self.early_stopping and incremental:
-            raise ValueError("partial_fit does not support early_stopping=True")
-        engine.optimizer, lr = self._optimizer_for(config, incremental)
-        self._optimizer = engine.optimizer
-        state = getattr(self, "_train_state", None) or TrainState.fresh(
-            self.early_stopping, self._weights())
-        if not incremental:
-            state.no_improvement_count = 0
-        X_train, y_train, sw_train, validation = self._split_validation(engine, X, y, sample_weight)
-        state.t = getattr(self, "t_", state.t)
-        data = _prepare_training_data(engine, X_train, y_train, sw_train)
-        probe = (gradient_probe(engine, X_train, y_train, sw_train)
-                 if getattr(self, "track_gradient_norms", False) else None)
-        # the estimator's own default is clipped silently: the user never chose it
-        batch_size = resolve_batch_size(self.batch_size, data.n_samples,
-                                        warn=self.batch_size != _default(self, "batch_size"))
-        with compute_threads(engine.spec, batch_size):
-            state, converged = fit_loop(engine, data, config, rng=self._random_state,
-                                        state=state, learning_rate=lr,
-                                        validation=validation, incremental=incremental,
-                                        log_style=getattr(self, "_verbose_style", "sklearn"),
-                                        gradient_probe=probe, batch_size=batch_size)
-        # the rate the next epoch would use, as scikit-learn's optimizer reports it
-        self._optimizer.learning_rate = state.learning_rate
-        self._sync_state(state)
-        if not converged:
-            warnings.warn(
-                "Stochastic Optimizer: Maximum iterations (%d) reached and the "
-                "optimization hasn't converged yet." % self.max_iter, ConvergenceWarning)
+    def _split_validation(self, X, y, sample_weight, validation_data=None):
+        """``(X_train, y_train, sw_train, held_out)``: the rows to train on and the
+        :class:`~sknn.fitting.HeldOut` set scored every epoch (None without one).
 
-    def _split_validation(self, engine, X, y, sample_weight):
-        # DeepNet's fit(validation_data=...) is monitored even without early stopping
-        if not self.early_stopping and getattr(self, "_validation_data", None) is None:
+        A given ``validation_data`` is monitored even without early stopping.
+        """
+        if not self.early_stopping and validation_data is None:
             return X, y, sample_weight, None
         X_train, X_val, y_train, y_val, sw_train, sw_val = self._validation_split(
-            X, y, sample_weight)
+            X, y, sample_weight, validation_data)
         if X_val.shape[0] < 2:
             raise ValueError(
                 "The validation set is too small. Increase 'validation_fraction' "
@@ -383,25 +387,21 @@ class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, BaseEstimato
                 "it cannot score the network. Give its samples some weight, or use another "
                 "random_state or validation_fraction (or validation_data).")
         y_val_original = self._decode_targets(y_val)
-        link = LOSSES.get(engine.spec.loss).link
 
-        def score(current_engine):
-            outputs = link(current_engine.forward(X_val))
-            if not np.isfinite(outputs).all():
-                return np.nan
+        def score_outputs(outputs):
             return self._score_outputs(outputs, y_val_original, sw_val)
 
-        validation = Validation(engine.prepare(X_val, y_val, sw_val), score,
-                                stops=self.early_stopping)
-        return X_train, y_train, sw_train, validation
+        held_out = HeldOut(X_val, y_val, sw_val, score_outputs, stops=self.early_stopping)
+        return X_train, y_train, sw_train, held_out
 
-    def _validation_split(self, X, y, sample_weight):
+    def _validation_split(self, X, y, sample_weight, validation_data=None):
         """``(X_train, X_val, y_train, y_val, sw_train, sw_val)`` for early stopping.
 
         Holds out ``validation_fraction`` of the (encoded) data, stratified for
-        single-output classifiers. A hook: subclasses may supply their own
-        validation set instead.
+        single-output classifiers, unless ``validation_data`` gives the set.
         """
+        if validation_data is not None:
+            return self._given_validation_set(X, y, sample_weight, validation_data)
         stratify = y if is_classifier(self) and self.n_outputs_ == 1 else None
         # split row numbers, not X: the training rows are read in place (no copy of X)
         rows = np.arange(X.shape[0])
@@ -417,9 +417,34 @@ class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, BaseEstimato
                 f"samples, another validation_fraction, or set early_stopping=False.") from error
         train_rows, val_rows, y_train, y_val = parts[:4]
         sw_train, sw_val = parts[4:] if sample_weight is not None else (None, None)
-        X_train = (_TrainingRows(X, train_rows) if isinstance(X, np.ndarray)
+        X_train = (TrainingRows(X, train_rows) if isinstance(X, np.ndarray)
                    else X[train_rows])
         return X_train, X[val_rows], y_train, y_val, sw_train, sw_val
+
+    def _given_validation_set(self, X, y, sample_weight, validation_data):
+        """The split of :meth:`_validation_split` when ``validation_data`` is the set:
+        all of ``X`` trains; ``X_val`` is validated in the training dtype and
+        ``y_val`` encoded as ``y`` was, both weighted as training is."""
+        X_val, y_val, sw_val = _unpack_validation_data(validation_data)
+        try:
+            with explain_input_errors(X=X_val):
+                # in the network's dtype: values it cannot hold are refused, as in fit
+                X_val = validate_data(self, X_val, accept_sparse=["csr", "csc"], reset=False,
+                                      dtype=X.dtype)
+            with explain_input_errors(y=y_val):
+                y_val = self._encode_validation_targets(y_val)
+            if sw_val is not None:
+                sw_val = _check_sample_weight(sw_val, X_val, ensure_non_negative=True)
+        except ValueError as error:
+            raise type(error)(f"validation_data: {error}") from error
+        if y_val.shape[0] != X_val.shape[0]:
+            raise ValueError(f"validation_data: X_val has {X_val.shape[0]} samples but y_val "
+                             f"has {y_val.shape[0]}.")
+        y_val = y_val.reshape(-1, 1) if y_val.ndim == 1 else y_val
+        class_weight = self._validation_weight(y_val, y)
+        if class_weight is not None:
+            sw_val = class_weight if sw_val is None else sw_val * class_weight
+        return X, X_val, y, y_val, sample_weight, sw_val
 
     def _decode_targets(self, y):
         return y
@@ -470,16 +495,6 @@ class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, BaseEstimato
                 f"cannot use {conflicts}: random layers change the objective between "
                 f"evaluations and clipping/max-norm act on minibatch updates. Use a "
                 f"stochastic solver such as 'adam', or drop these parameters.")
-
-    def _fit_lbfgs(self, engine, X, y, sample_weight):
-        self._check_lbfgs_compatible()
-        data = engine.prepare(X, y, sample_weight)
-        with compute_threads(engine.spec, data.n_samples):
-            result = fit_lbfgs(engine, data, self._train_config())
-        self.n_iter_ = check_lbfgs_result(result, self.max_iter)
-        self.loss_ = result.loss
-        # one entry per L-BFGS iteration; a fit replaces the previous fit's record
-        self.history_ = result.history
 
     def _loss_grad_lbfgs(self, packed_coef_inter, X, y, sample_weight, *workspace):
         """scikit-learn's private L-BFGS objective ``(loss, packed gradient)``.
@@ -666,43 +681,6 @@ def schedule_objects_for_nested_params(estimator, params):
     return {**params, "learning_rate": schedule_from_name(schedule, **own)}
 
 
-class _TrainingRows:
-    """Rows ``rows`` of a dense ``X``, read in place: the training part of an
-    early-stopping split without a copy of X.
-
-    Indexing gathers rows (the loop takes one minibatch at a time, as it
-    does from an array); ``np.asarray`` gathers all of them, for an engine
-    that needs one array.
-    """
-
-    def __init__(self, X, rows):
-        self.X, self.rows = X, rows
-        self.shape = (len(rows),) + X.shape[1:]
-        self.dtype, self.ndim = X.dtype, X.ndim
-
-    def __len__(self):
-        return self.shape[0]
-
-    def __getitem__(self, index):
-        return self.X[self.rows[index]]
-
-    def __array__(self, dtype=None, copy=None):
-        return np.asarray(self.X[self.rows], dtype=dtype)
-
-
-def _prepare_training_data(engine, X, y, sample_weight):
-    """``engine.prepare``, keeping :class:`_TrainingRows` as rows of the prepared X
-    on the NumPy engine (other engines, which move data to a device, get an array)."""
-    if not isinstance(X, _TrainingRows):
-        return engine.prepare(X, y, sample_weight)
-    if not isinstance(engine, NumpyEngine):
-        return engine.prepare(np.asarray(X), y, sample_weight)
-    data = engine.prepare(X.X[:0], y, sample_weight)
-    # in the engine's dtype and layout already (X's dtype made the spec), so no copy
-    data.X = _TrainingRows(np.ascontiguousarray(X.X, dtype=engine.dtype), X.rows)
-    return data
-
-
 def _warn_alpha_dropout_with_batch_norm(spec):
     """Alpha dropout exists to keep SELU's self-normalized mean and variance;
     batch norm imposes its own statistics, so the pair trains but alpha
@@ -717,6 +695,22 @@ def _warn_alpha_dropout_with_batch_norm(spec):
             "with its own, so the combination loses what alpha dropout is for. Use "
             "batch_norm=False for a self-normalizing SELU network, or dropout_kind='standard' "
             "with batch norm.", UserWarning, stacklevel=4)
+
+
+def _unpack_validation_data(data):
+    """``(X_val, y_val, sample_weight_val or None)`` of a ``validation_data`` argument."""
+    if isinstance(data, (tuple, list)) and len(data) in (2, 3):
+        X_val, y_val, *weights = data
+        return X_val, y_val, (weights[0] if weights else None)
+    described = (f"a {type(data).__name__} of {len(data)} items"
+                 if isinstance(data, (tuple, list)) else f"a {type(data).__name__}")
+    raise ValueError(f"validation_data must be a tuple (X_val, y_val) or (X_val, y_val, "
+                     f"sample_weight_val), got {described}.")
+
+
+
+def _trainable_flags(spec):
+    return tuple(getattr(layer, "trainable", True) for layer in spec.layers)
 
 
 def _fold_batch_norm(spec, weights):

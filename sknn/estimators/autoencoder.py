@@ -22,8 +22,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sknn._sklearn_compat import InvalidParameterError, _fit_context, check_lbfgs_result
-from sknn.engines import get_engine
-from sknn.engines.numpy_engine import compute_threads, initial_weights, predict_raw
+from sknn.engines.numpy_engine import initial_weights, predict_raw
 from sknn.estimators._base import (
     NETWORK_CONSTRAINTS,
     ScheduleByNameMixin,
@@ -34,8 +33,8 @@ from sknn.estimators._checks import check_layer_widths
 from sknn.estimators._techniques import TECHNIQUE_CONSTRAINTS, engine_options, optimizer_params
 from sknn.exceptions import explain_input_errors
 from sknn.nn.activations import check_trainable, resolve_activation
-from sknn.nn.initializers import auto_initializer
-from sknn.nn.optimizers import make_optimizer
+from sknn.fitting import FitPlan, run_fit
+from sknn.nn.initializers import initializer_and_gain
 from sknn.schedules import SCHEDULES, Schedule
 from sknn.spec import (
     Activation,
@@ -46,7 +45,6 @@ from sknn.spec import (
     TiedDense,
     TrainConfig,
 )
-from sknn.training import TrainState, fit_lbfgs, fit_loop, resolve_batch_size
 
 #: Loss of every reconstruction: half the squared error, identity output.
 RECONSTRUCTION_LOSS = "squared_error"
@@ -285,12 +283,7 @@ class StackedAutoencoder(ScheduleByNameMixin, ClassNamePrefixFeaturesOutMixin, T
         return sizes
 
     def _dense(self, units):
-        initializer = self.kernel_initializer
-        if initializer == "auto":
-            initializer = auto_initializer(self.activation)
-        # scikit-learn's logistic units get a third of the Glorot variance
-        gain = 1.0 / 3.0 if initializer == "sklearn" and self.activation == "logistic" else 1.0
-        return Dense(int(units), initializer, gain)
+        return Dense(int(units), *initializer_and_gain(self.kernel_initializer, self.activation))
 
     def _encoder_block(self, units):
         block = [self._dense(units), Activation(self.activation, self.activation_alpha)]
@@ -317,38 +310,26 @@ class StackedAutoencoder(ScheduleByNameMixin, ClassNamePrefixFeaturesOutMixin, T
         ``on_interrupt`` is :func:`~sknn.training.fit_loop`'s: 'raise' for a
         phase after which more training follows.
         """
-        engine = get_engine(self.backend)(spec, weights,
-                                          regularization=Regularization(alpha=float(self.alpha)),
-                                          **engine_options(self))
         config = self._train_config(max_iter)
         # a sparse input is fine for the first dense layer; the targets are dense
-        data = engine.prepare(X, X.toarray() if sp.issparse(X) else X)
-        if self.solver == "lbfgs":
-            with compute_threads(spec, data.n_samples):
-                result = fit_lbfgs(engine, data, config, on_interrupt=on_interrupt)
-            n_iter = check_lbfgs_result(result, max_iter)
-            curve = [result.loss]
+        plan = FitPlan(spec, weights, config, X, X.toarray() if sp.issparse(X) else X,
+                       backend=self.backend, engine_options=engine_options(self),
+                       regularization=Regularization(alpha=float(self.alpha)),
+                       shuffle_rng=self._random_state, on_interrupt=on_interrupt,
+                       warn_batch_size=self.batch_size != "auto",
+                       nonfinite_message="StackedAutoencoder: training produced non-finite "
+                       "weights; scale the input (e.g. StandardScaler) or lower "
+                       "learning_rate_init.")
+        result = run_fit(plan)
+        if not plan.stochastic:
+            n_iter, curve = check_lbfgs_result(result.lbfgs, max_iter), [result.lbfgs.loss]
         else:
-            engine.optimizer = make_optimizer(self.solver, learning_rate=self.learning_rate_init,
-                                              **config.optimizer_params)
-            batch_size = resolve_batch_size(self.batch_size, data.n_samples,
-                                            warn=self.batch_size != "auto")
-            with compute_threads(spec, batch_size):
-                state, converged = fit_loop(engine, data, config, rng=self._random_state,
-                                            state=TrainState(),
-                                            learning_rate=self.learning_rate_init,
-                                            batch_size=batch_size, on_interrupt=on_interrupt)
-            if not converged:
+            if not result.converged:
                 warnings.warn(f"StackedAutoencoder: {stage} reached {max_iter} epochs "
                               f"without converging.", ConvergenceWarning)
-            n_iter, curve = state.n_iter, list(state.loss_curve)
-        engine.end_fit()
-        weights = engine.get_weights()
-        if not all(np.isfinite(value).all() for layer in weights for value in layer.values()):
-            raise ValueError("StackedAutoencoder: training produced non-finite weights; scale "
-                             "the input (e.g. StandardScaler) or lower learning_rate_init.")
+            n_iter, curve = result.state.n_iter, list(result.state.loss_curve)
         self.n_iter_ += n_iter
-        return weights, curve
+        return result.weights, curve
 
     def _fit_layer(self, codes, units):
         """Greedy step: train an autoencoder of ``codes``; (encoder, decoder) layers and weights.

@@ -20,7 +20,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, check_X_y, column_or_1d, validate_data
+from sklearn.utils.validation import check_is_fitted, check_X_y, validate_data
 
 from sknn._sklearn_compat import _check_sample_weight, _fit_context
 from sknn.engines.numpy_engine import build_layers, predict_raw
@@ -34,7 +34,7 @@ from sknn.estimators._techniques import network_options
 from sknn.estimators.autoencoder import StackedAutoencoder
 from sknn.estimators.mlp import MLPClassifier, MLPRegressor, _docstring
 from sknn.exceptions import explain_input_errors
-from sknn.nn.losses import LOSSES, check_targets_in_range
+from sknn.nn.losses import LOSSES
 from sknn.spec import (
     BatchNorm,
     Dropout,
@@ -86,10 +86,6 @@ def _split_blocks(spec, weights, has_output):
     return blocks
 
 
-def _trainable_flags(spec):
-    return tuple(getattr(layer, "trainable", True) for layer in spec.layers)
-
-
 def unlabeled_rows(y):
     """Boolean mask of the rows ``y`` marks unlabeled with -1 (scikit-learn's convention).
 
@@ -108,8 +104,15 @@ def unlabeled_rows(y):
     return mask.all(axis=1) if mask.ndim == 2 else mask
 
 
-class _DeepNetMixin:
-    """What DeepNetClassifier and DeepNetRegressor add to the MLP estimators."""
+class _DeepNetBase(BaseMultilayerPerceptron):
+    """What DeepNetClassifier and DeepNetRegressor add to the MLP estimators.
+
+    A :class:`BaseMultilayerPerceptron` that overrides its hooks (the
+    architecture, transfer learning, input dtype); each DeepNet estimator
+    puts it before its MLP estimator (``DeepNetClassifier(_DeepNetBase,
+    MLPClassifier)``), so these overrides come first and ``super()`` reaches
+    the MLP's own.
+    """
 
     _deep_constraints = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left"), None],
@@ -233,15 +236,6 @@ class _DeepNetMixin:
         self._set_weights(weights)
         self._train_state = TrainState.fresh(self.early_stopping, self._weights())
 
-    def _fit_stochastic(self, engine, X, y, sample_weight, incremental):
-        # The optimizer's moments are laid out over the trainable parameters:
-        # when frozen_layers changes, they belong to another set, so training
-        # starts a fresh optimizer (as recompiling a Keras model does).
-        previous = getattr(self, "_network_spec", None)
-        if previous is not None and _trainable_flags(previous) != _trainable_flags(engine.spec):
-            self.__dict__.pop("_optimizer", None)
-        return super()._fit_stochastic(engine, X, y, sample_weight, incremental)
-
     def __sklearn_clone__(self):
         # clone() would otherwise clone the fitted pretrained network into an
         # unfitted one; it is read, never modified, so the clone shares it
@@ -299,29 +293,6 @@ class _DeepNetMixin:
         check_is_fitted(self)
         return super()._forward(self._as_input(X) if check_input else X, check_input=False)
 
-    # -- explicit validation set --------------------------------------------
-    def _validation_split(self, X, y, sample_weight):
-        data = getattr(self, "_validation_data", None)
-        if data is None:
-            return super()._validation_split(X, y, sample_weight)
-        X_val, y_val, sw_val = _unpack_validation_data(data)
-        try:
-            X_val = self._as_input(X_val)
-            with explain_input_errors(y=y_val):
-                y_val = self._encode_validation_targets(y_val)
-            if sw_val is not None:
-                sw_val = _check_sample_weight(sw_val, X_val, ensure_non_negative=True)
-        except ValueError as error:
-            raise type(error)(f"validation_data: {error}") from error
-        if y_val.shape[0] != X_val.shape[0]:
-            raise ValueError(f"validation_data: X_val has {X_val.shape[0]} samples but y_val "
-                             f"has {y_val.shape[0]}.")
-        y_val = y_val.reshape(-1, 1) if y_val.ndim == 1 else y_val
-        class_weight = self._validation_weight(y_val, y)
-        if class_weight is not None:
-            sw_val = class_weight if sw_val is None else sw_val * class_weight
-        return X, X_val, y, y_val, sample_weight, sw_val
-
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, validation_data=None):
         """Fit the network, with early stopping on a held-out or given validation set.
@@ -353,16 +324,13 @@ class _DeepNetMixin:
         rows (and their ``sample_weight``) train the network. A warm-started
         fit continues from the current weights without pretraining again.
         """
-        self._validation_data = validation_data
-        try:
-            if getattr(self, "pretraining", None) is not None:
-                # one Ctrl-C stops the whole fit, and an interrupted pretraining is
-                # no model: the estimator is left as it was before fit
-                with unchanged_if_interrupted(self):
-                    X, y, sample_weight = self._pretrain(X, y, sample_weight)
-            return self._fit(X, y, sample_weight=sample_weight, incremental=False)
-        finally:
-            del self._validation_data
+        if getattr(self, "pretraining", None) is not None:
+            # one Ctrl-C stops the whole fit, and an interrupted pretraining is
+            # no model: the estimator is left as it was before fit
+            with unchanged_if_interrupted(self):
+                X, y, sample_weight = self._pretrain(X, y, sample_weight)
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False,
+                         validation_data=validation_data)
 
     def _check_solver(self):
         # decides whether partial_fit exists (available_if)
@@ -443,17 +411,6 @@ class _DeepNetMixin:
             mean += delta / count
             squares += delta * (outputs - mean)
         return mean.astype(dtype), np.sqrt(squares / n_samples).astype(dtype)
-
-
-def _unpack_validation_data(data):
-    """``(X_val, y_val, sample_weight_val or None)`` of a ``validation_data`` argument."""
-    if isinstance(data, (tuple, list)) and len(data) in (2, 3):
-        X_val, y_val, *weights = data
-        return X_val, y_val, (weights[0] if weights else None)
-    described = (f"a {type(data).__name__} of {len(data)} items"
-                 if isinstance(data, (tuple, list)) else f"a {type(data).__name__}")
-    raise ValueError(f"validation_data must be a tuple (X_val, y_val) or (X_val, y_val, "
-                     f"sample_weight_val), got {described}.")
 
 
 def _first_few(indices, limit=5):
@@ -597,9 +554,9 @@ _NOTES = """
 """
 
 
-class DeepNetClassifier(_DeepNetMixin, MLPClassifier):
+class DeepNetClassifier(_DeepNetBase, MLPClassifier):
     _parameter_constraints: dict = {
-        **MLPClassifier._parameter_constraints, **_DeepNetMixin._deep_constraints,
+        **MLPClassifier._parameter_constraints, **_DeepNetBase._deep_constraints,
         "pretraining": [None, StrOptions({"autoencoder"}), HasMethods(["fit", "transform"])],
     }
 
@@ -618,29 +575,6 @@ class DeepNetClassifier(_DeepNetMixin, MLPClassifier):
                  pretrained=None, reused_layers="all", frozen_layers=0, new_hidden_layers=(),
                  pretraining=None):
         store_init_arguments(self, locals())
-
-    def _encode_validation_targets(self, y):
-        """``y_val`` of ``validation_data`` encoded as the training targets are.
-
-        A label ``y`` never had gets no output unit (its encoded row would
-        be all zeros and score as silently wrong), so it is refused.
-        """
-        y = np.asarray(y)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y)
-        if self._label_binarizer.y_type_ == "multilabel-indicator":
-            if y.ndim != 2 or y.shape[1] != len(self.classes_):
-                raise ValueError(f"y_val must be a label indicator matrix with "
-                                 f"{len(self.classes_)} columns, as y is; got shape {y.shape}.")
-        else:
-            unseen = set(np.unique(y).tolist()) - set(self.classes_.tolist())
-            if unseen:
-                raise ValueError(
-                    f"y_val has labels {sorted(unseen, key=str)} that y does not have (the "
-                    f"classes are {self.classes_.tolist()}): the network has no output for "
-                    f"them. Remove those samples from validation_data, or fit on data that "
-                    f"has every class.")
-        return self._label_binarizer.transform(y).astype(bool)
 
     def mc_predict(self, X, n_samples=30):
         """Monte Carlo dropout: class labels from the probabilities averaged over passes.
@@ -728,9 +662,9 @@ class DeepNetClassifier(_DeepNetMixin, MLPClassifier):
         return mean, std
 
 
-class DeepNetRegressor(_DeepNetMixin, MLPRegressor):
+class DeepNetRegressor(_DeepNetBase, MLPRegressor):
     _parameter_constraints: dict = {**MLPRegressor._parameter_constraints,
-                                    **_DeepNetMixin._deep_constraints}
+                                    **_DeepNetBase._deep_constraints}
 
     def __init__(self, loss="squared_error", hidden_layer_sizes=None, activation="elu", *,
                  n_hidden=3, n_neurons=100, solver="nadam", alpha=0.0, batch_size=64,
@@ -747,19 +681,6 @@ class DeepNetRegressor(_DeepNetMixin, MLPRegressor):
                  track_gradient_norms=False, pretrained=None, reused_layers="all",
                  frozen_layers=0, new_hidden_layers=()):
         store_init_arguments(self, locals())
-
-    def _encode_validation_targets(self, y):
-        """``y_val`` of ``validation_data`` checked like training targets."""
-        y = np.asarray(y, dtype=np.float64)
-        y = column_or_1d(y) if y.ndim == 2 and y.shape[1] == 1 else y
-        n_outputs = 1 if y.ndim == 1 else y.shape[1]
-        if y.ndim > 2 or n_outputs != self.n_outputs_:
-            raise ValueError(f"y_val has {n_outputs} target(s) per sample, but the network "
-                             f"was fitted on {self.n_outputs_}.")
-        if not np.isfinite(y).all():
-            raise ValueError("y_val contains NaN or infinity.")
-        check_targets_in_range(self._loss_name(), y)
-        return y
 
     def mc_predict(self, X, n_samples=30):
         """Monte Carlo dropout: predictions averaged over stochastic passes.

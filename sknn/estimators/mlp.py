@@ -380,6 +380,29 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
             class_weight = _balanced_class_weight(self._decode_targets(y_train))
         return compute_sample_weight(class_weight, self._decode_targets(y_val))
 
+    def _encode_validation_targets(self, y):
+        """``y_val`` of ``validation_data`` encoded as the training targets are.
+
+        A label ``y`` never had gets no output unit (its encoded row would
+        be all zeros and score as silently wrong), so it is refused.
+        """
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y)
+        if self._label_binarizer.y_type_ == "multilabel-indicator":
+            if y.ndim != 2 or y.shape[1] != len(self.classes_):
+                raise ValueError(f"y_val must be a label indicator matrix with "
+                                 f"{len(self.classes_)} columns, as y is; got shape {y.shape}.")
+        else:
+            unseen = set(np.unique(y).tolist()) - set(self.classes_.tolist())
+            if unseen:
+                raise ValueError(
+                    f"y_val has labels {sorted(unseen, key=str)} that y does not have (the "
+                    f"classes are {self.classes_.tolist()}): the network has no output for "
+                    f"them. Remove those samples from validation_data, or fit on data that "
+                    f"has every class.")
+        return self._label_binarizer.transform(y).astype(bool)
+
     def _decode_outputs(self, outputs):
         if self.n_outputs_ == 1:
             outputs = outputs.ravel()
@@ -551,6 +574,19 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         tags.target_tags.positive_only = self.loss == "poisson" or (
             self.output_activation in ("relu", "softplus", "exp"))
         return tags
+
+    def _encode_validation_targets(self, y):
+        """``y_val`` of ``validation_data`` checked like training targets."""
+        y = np.asarray(y, dtype=np.float64)
+        y = column_or_1d(y) if y.ndim == 2 and y.shape[1] == 1 else y
+        n_outputs = 1 if y.ndim == 1 else y.shape[1]
+        if y.ndim > 2 or n_outputs != self.n_outputs_:
+            raise ValueError(f"y_val has {n_outputs} target(s) per sample, but the network "
+                             f"was fitted on {self.n_outputs_}.")
+        if not np.isfinite(y).all():
+            raise ValueError("y_val contains NaN or infinity.")
+        check_targets_in_range(self._loss_name(), y)
+        return y
 
     def _score_outputs(self, outputs, y, sample_weight):
         if outputs.shape[1] == 1:

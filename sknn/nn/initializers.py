@@ -130,6 +130,25 @@ def auto_initializer(activation):
     return "he_normal"
 
 
+def initializer_and_gain(kernel_initializer, activation):
+    """``(initializer name, gain)`` of the dense layers of ``activation`` units.
+
+    ``'auto'`` resolves through :func:`auto_initializer`. scikit-learn draws
+    logistic units' weights with a third of the Glorot variance (bound
+    ``sqrt(2 / fan_sum)`` instead of ``sqrt(6 / fan_sum)``), which its
+    ``'sklearn'`` initializer reproduces with a gain of 1/3.
+
+    Examples
+    --------
+    >>> initializer_and_gain("auto", "relu"), initializer_and_gain("sklearn", "logistic")
+    (('he_normal', 1.0), ('sklearn', 0.3333333333333333))
+    """
+    if kernel_initializer == "auto":
+        kernel_initializer = auto_initializer(activation)
+    logistic_sklearn = kernel_initializer == "sklearn" and activation == "logistic"
+    return kernel_initializer, 1.0 / 3.0 if logistic_sklearn else 1.0
+
+
 def _register(name, **kwargs):
     INITIALIZERS.register(name)(Initializer(name, **kwargs))
 
