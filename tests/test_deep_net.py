@@ -1,6 +1,7 @@
 """DeepNetClassifier and DeepNetRegressor: checks, parametrization, validation set,
 MC dropout, the SELU preset and the defaults."""
 
+import inspect
 import warnings
 
 import numpy as np
@@ -12,7 +13,8 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sknn import DeepNetClassifier, DeepNetRegressor
+from sknn import DeepNetClassifier, DeepNetRegressor, MLPClassifier, MLPRegressor
+from sknn.estimators.deep_net import DEEP_NET_DEFAULTS
 from tests.test_mlp_checks import BATCH_WEIGHT_REASON, PARTIAL_FIT_CHECKS, PARTIAL_FIT_REASON
 from tests.test_mlp_checks import SPLIT_WEIGHT_REASON
 
@@ -448,3 +450,14 @@ def test_mc_functions_take_a_pipeline_ending_in_a_deep_net():
     with pytest.raises(TypeError, match="got MLPClassifier"):
         from sknn import MLPClassifier
         mc_predict(MLPClassifier(), X)
+
+
+@pytest.mark.parametrize("deep, mlp", [(DeepNetClassifier, MLPClassifier),
+                                       (DeepNetRegressor, MLPRegressor)])
+def test_deep_net_defaults_are_the_declared_recipe_and_otherwise_the_mlps(deep, mlp):
+    deep_defaults = {name: p.default for name, p in inspect.signature(deep).parameters.items()}
+    mlp_defaults = {name: p.default for name, p in inspect.signature(mlp).parameters.items()}
+    for name, value in deep_defaults.items():
+        expected = DEEP_NET_DEFAULTS.get(name, mlp_defaults.get(name, value))
+        assert value == expected, name
+    assert set(DEEP_NET_DEFAULTS) <= set(deep_defaults)

@@ -49,6 +49,16 @@ from sknn.training import TrainState
 #: ``batch_norm='auto'`` normalizes stacks of at least this many hidden layers.
 BATCH_NORM_MIN_DEPTH = 3
 
+#: The DeepNet recipe: where DeepNet's defaults differ from the MLP estimators'
+#: (which keep scikit-learn's), and its own architecture parameters. Both
+#: DeepNet signatures have exactly these defaults (a test compares them).
+DEEP_NET_DEFAULTS = {
+    "hidden_layer_sizes": None, "n_hidden": 3, "n_neurons": 100, "activation": "elu",
+    "solver": "nadam", "alpha": 0.0, "batch_size": 64, "learning_rate": "one_cycle",
+    "learning_rate_init": 0.01, "max_iter": 100, "kernel_initializer": "auto",
+    "batch_norm": "auto", "dropout": 0.2, "dtype": "float32",
+}
+
 
 def _hidden_network(source):
     """``(spec, weights)`` of a fitted sknn network given as ``pretrained``."""
@@ -134,10 +144,14 @@ class _DeepNetBase(BaseMultilayerPerceptron):
             return [self.n_neurons] * self.n_hidden
         return super()._hidden_sizes()
 
-    def _uses_batch_norm(self):
-        if self.batch_norm == "auto":
-            return self.activation != "selu" and len(self._hidden_sizes()) >= BATCH_NORM_MIN_DEPTH
-        return bool(self.batch_norm)
+    def _uses_batch_norm(self, n_hidden=None):
+        """Whether the ``n_hidden`` hidden blocks (default: this network's) get
+        batch norm: ``batch_norm='auto'`` gives it to networks at least
+        :data:`BATCH_NORM_MIN_DEPTH` deep, except self-normalizing SELU ones."""
+        if self.batch_norm != "auto":
+            return bool(self.batch_norm)
+        n_hidden = len(self._hidden_sizes()) if n_hidden is None else n_hidden
+        return self.activation != "selu" and n_hidden >= BATCH_NORM_MIN_DEPTH
 
     def _build_spec(self, n_features, dtype):
         initializer, gain = self._initializer()
@@ -196,10 +210,8 @@ class _DeepNetBase(BaseMultilayerPerceptron):
         n_blocks = len(reused) + len(new_sizes)
         rates = _per_layer(options.pop("dropout"), n_blocks, "dropout")
         input_dropout, kind = options.pop("input_dropout"), options["dropout_kind"]
-        use_batch_norm = (self.activation != "selu" and n_blocks >= BATCH_NORM_MIN_DEPTH
-                          if self.batch_norm == "auto" else bool(self.batch_norm))
         options["batch_norm"] = (BatchNorm(float(self.bn_momentum), float(self.bn_epsilon))
-                                 if use_batch_norm else None)
+                                 if self._uses_batch_norm(n_blocks) else None)
         layers = [Dropout(float(input_dropout), kind)] if input_dropout else []
         for (block, _), rate in zip(reused, rates):
             layers += block
