@@ -10,8 +10,7 @@ from __future__ import annotations
 import inspect
 from numbers import Real
 
-from sklearn.utils._param_validation import Interval, StrOptions
-
+from sknn._sklearn_compat import Interval, StrOptions
 from sknn.engines import ENGINES
 from sknn.nn.optimizers import OPTIMIZERS
 from sknn.spec import BatchNorm, Regularization

@@ -18,11 +18,17 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
-from sklearn.utils import _safe_indexing, check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, check_X_y, column_or_1d, validate_data
 
-from sknn._sklearn_compat import _check_sample_weight, _fit_context
+from sknn._sklearn_compat import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    _check_sample_weight,
+    _fit_context,
+    _safe_indexing,
+)
 from sknn.engines.numpy_engine import build_layers, predict_raw
 from sknn.estimators._base import (
     BaseMultilayerPerceptron,

@@ -10,7 +10,6 @@ import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
 from sklearn.utils.multiclass import (
     check_classification_targets,
@@ -19,7 +18,7 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import column_or_1d, validate_data
 
-from sknn._sklearn_compat import _check_partial_fit_first_call, _fit_context
+from sknn._sklearn_compat import Interval, StrOptions, _check_partial_fit_first_call, _fit_context
 from sknn.estimators._base import BaseMultilayerPerceptron, store_init_arguments
 from sknn.estimators._checks import check_class_weight
 from sknn.exceptions import explain_input_errors, warn_single_class
