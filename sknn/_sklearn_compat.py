@@ -1,42 +1,37 @@
-"""The one place that touches scikit-learn's private API.
+"""The one place that imports scikit-learn's private API.
 
-scikit-learn moves private helpers between releases; each import here has a
-fallback so that a rename breaks one line, not the estimators.
+scikit-learn may move or rename a private name in any release; importing
+each one here, and nowhere else in sknn, turns such a move into a one-line
+fix (tests/test_sklearn_compat.py fails on a private import anywhere else).
+Every name below has this import path in all supported releases
+(``scikit-learn>=1.6``, see pyproject.toml), so none needs a fallback yet.
 """
 
 from __future__ import annotations
 
 import warnings
 
-import numpy as np
+from sklearn.base import _fit_context
 from sklearn.exceptions import ConvergenceWarning
-
-try:  # scikit-learn >= 1.3
-    from sklearn.base import _fit_context
-except ImportError:  # pragma: no cover
-    def _fit_context(prefer_skip_nested_validation):
-        def decorator(fit_method):
-            def wrapper(estimator, *args, **kwargs):
-                estimator._validate_params()
-                return fit_method(estimator, *args, **kwargs)
-            return wrapper
-        return decorator
-
-from sklearn.utils.multiclass import _check_partial_fit_first_call  # noqa: E402
-from sklearn.utils.validation import _check_sample_weight  # noqa: E402
-
-try:  # scikit-learn >= 1.2: the error its parameter validation raises
-    from sklearn.utils._param_validation import InvalidParameterError
-except ImportError:  # pragma: no cover
-    class InvalidParameterError(ValueError, TypeError):
-        """A constructor parameter has a wrong type or value."""
+from sklearn.utils import _safe_indexing
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    InvalidParameterError,
+    Options,
+    StrOptions,
+)
+from sklearn.utils.multiclass import _check_partial_fit_first_call
+from sklearn.utils.validation import _check_sample_weight
 
 
 def check_lbfgs_result(result, max_iter):
     """Warn like scikit-learn when L-BFGS stops without converging; return n_iter.
 
     ``result`` is a :class:`sknn.training.LbfgsResult`. An interrupted run
-    has already said so and gets no convergence warning.
+    has already said so and gets no convergence warning. The message is the
+    one of scikit-learn's private ``_check_optimize_result``, so that code
+    matching it keeps working.
     """
     if result.status != 0 and not result.interrupted:
         warnings.warn(
@@ -51,5 +46,6 @@ def check_lbfgs_result(result, max_iter):
     return min(int(result.n_iter), max_iter)
 
 
-__all__ = ["InvalidParameterError", "_fit_context", "_check_partial_fit_first_call",
-           "_check_sample_weight", "check_lbfgs_result", "np"]
+__all__ = ["HasMethods", "Interval", "InvalidParameterError", "Options", "StrOptions",
+           "_check_partial_fit_first_call", "_check_sample_weight", "_fit_context",
+           "_safe_indexing", "check_lbfgs_result"]

@@ -94,6 +94,8 @@ class LRFinderResult:
         ('log', 'learning rate')
         >>> plt.close(ax.figure)
         """
+        # sknn.plot imports this module (its display runs lr_find), so the
+        # way back is imported when a plot is asked for, not with the module
         from sknn.plot import LRFinderDisplay
 
         return LRFinderDisplay.from_result(self, ax=ax).ax_

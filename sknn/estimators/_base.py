@@ -15,10 +15,16 @@ from sklearn.base import BaseEstimator, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from sknn._sklearn_compat import _check_sample_weight, _fit_context, check_lbfgs_result
+from sknn._sklearn_compat import (
+    Interval,
+    Options,
+    StrOptions,
+    _check_sample_weight,
+    _fit_context,
+    check_lbfgs_result,
+)
 from sknn._version import __version__
 from sknn.engines import get_engine
 from sknn.engines.numpy_engine import build_layers, initial_weights, predict_raw, weight_shapes

@@ -10,8 +10,7 @@ from __future__ import annotations
 import inspect
 from numbers import Real
 
-from sklearn.utils._param_validation import Interval, StrOptions
-
+from sknn._sklearn_compat import Interval, StrOptions
 from sknn.engines import ENGINES
 from sknn.nn.optimizers import OPTIMIZERS
 from sknn.spec import BatchNorm, Regularization
@@ -36,16 +35,6 @@ TECHNIQUE_CONSTRAINTS = {
     "backend": [StrOptions(set(ENGINES.names()))],
     "device": [str],
     "track_gradient_norms": ["boolean"],
-}
-
-#: Default value of every technique parameter: each default leaves the
-#: network exactly as scikit-learn's MLP would be.
-TECHNIQUE_DEFAULTS = {
-    "activation_alpha": None, "batch_norm": False, "batch_norm_position": "before",
-    "bn_momentum": 0.99, "bn_epsilon": 1e-3, "dropout": 0.0, "input_dropout": 0.0,
-    "dropout_kind": "auto", "l1": 0.0, "max_norm": None, "clip_value": None,
-    "clip_norm": None, "rho": 0.9, "weight_decay": 0.01, "backend": "numpy", "device": "auto",
-    "track_gradient_norms": False,
 }
 
 # Optimizer constructor argument -> estimator parameter, where the names differ.

@@ -18,10 +18,15 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array, check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from sknn._sklearn_compat import InvalidParameterError, _fit_context, check_lbfgs_result
+from sknn._sklearn_compat import (
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+    _fit_context,
+    check_lbfgs_result,
+)
 from sknn.engines.numpy_engine import initial_weights, predict_raw
 from sknn.estimators._base import (
     NETWORK_CONSTRAINTS,

@@ -18,11 +18,17 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
-from sklearn.utils import _safe_indexing, check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, check_X_y, validate_data
 
-from sknn._sklearn_compat import _check_sample_weight, _fit_context
+from sknn._sklearn_compat import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    _check_sample_weight,
+    _fit_context,
+    _safe_indexing,
+)
 from sknn.engines.numpy_engine import build_layers, predict_raw
 from sknn.estimators._base import (
     BaseMultilayerPerceptron,
@@ -32,7 +38,13 @@ from sknn.estimators._base import (
 from sknn.estimators._checks import check_layer_widths
 from sknn.estimators._techniques import network_options
 from sknn.estimators.autoencoder import StackedAutoencoder
-from sknn.estimators.mlp import MLPClassifier, MLPRegressor, _docstring
+from sknn.estimators.mlp import (
+    _CLASS_WEIGHT_PARAMETER,
+    _REGRESSION_PARAMETERS,
+    MLPClassifier,
+    MLPRegressor,
+    _docstring,
+)
 from sknn.exceptions import explain_input_errors
 from sknn.nn.losses import LOSSES
 from sknn.spec import (
@@ -734,37 +746,8 @@ class DeepNetRegressor(_DeepNetBase, MLPRegressor):
         return mean, std
 
 
-# The MLP parameter descriptions, with the DeepNet defaults.
-_DEFAULTS_IN_DOCS = [
-    ("    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)\n"
-     "        Number of units of each hidden layer.\n\n", ""),
-    ("    batch_norm : bool, default=False\n"
-     "        Add batch normalization to every hidden block.\n\n", ""),
-    ("activation : str, default='relu'", "activation : str, default='elu'"),
-    ("solver : str, default='adam'", "solver : str, default='nadam'"),
-    ("alpha : float, default=0.0001", "alpha : float, default=0.0"),
-    ("batch_size : int or 'auto', default='auto'", "batch_size : int or 'auto', default=64"),
-    ("learning_rate : str or Schedule, default='constant'",
-     "learning_rate : str or Schedule, default='one_cycle'"),
-    ("learning_rate_init : float, default=0.001", "learning_rate_init : float, default=0.01"),
-    ("max_iter : int, default=200", "max_iter : int, default=100"),
-    ("kernel_initializer : str or Initializer, default='sklearn'",
-     "kernel_initializer : str or Initializer, default='auto'"),
-    ("dropout : float or list of float, default=0.0",
-     "dropout : float or list of float, default=0.2"),
-]
-
-
-def _deep_docstring(*parts):
-    doc = _docstring(*parts)
-    for old, new in _DEFAULTS_IN_DOCS:
-        if old not in doc:
-            raise RuntimeError(f"DeepNet docstring: {old!r} not found")
-        doc = doc.replace(old, new)
-    return doc
-
-
-DeepNetClassifier.__doc__ = _deep_docstring(
+DeepNetClassifier.__doc__ = _docstring(
+    DeepNetClassifier,
     """Deep neural network classifier with modern defaults.
 
     An :class:`~sknn.MLPClassifier` configured by the textbook recipe for
@@ -774,7 +757,8 @@ DeepNetClassifier.__doc__ = _deep_docstring(
     ``n_neurons``, float32 training (``dtype``), ``fit(...,
     validation_data=(X_val, y_val))`` and Monte Carlo dropout
     (:meth:`mc_predict_proba`).
-""" + _DEEP_DEFAULTS, _DEEP_PARAMETERS + _TRANSFER_PARAMETERS + _PRETRAINING_PARAMETER, """
+""" + _DEEP_DEFAULTS,
+    _CLASS_WEIGHT_PARAMETER + _DEEP_PARAMETERS + _TRANSFER_PARAMETERS + _PRETRAINING_PARAMETER, """
     classes_ : ndarray or list of ndarray
         Class labels seen in ``fit``.
 
@@ -821,9 +805,10 @@ DeepNetClassifier.__doc__ = _deep_docstring(
     ...                          random_state=0).fit(X, y_few)
     >>> semi.classes_
     array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
-""")
+""", hidden_layer_sizes="", batch_norm="")
 
-DeepNetRegressor.__doc__ = _deep_docstring(
+DeepNetRegressor.__doc__ = _docstring(
+    DeepNetRegressor,
     """Deep neural network regressor with modern defaults.
 
     An :class:`~sknn.MLPRegressor` configured like
@@ -832,10 +817,8 @@ DeepNetRegressor.__doc__ = _deep_docstring(
     plus ``n_hidden`` / ``n_neurons``, float32 training,
     ``fit(..., validation_data=...)`` and Monte Carlo dropout
     (:meth:`mc_predict`).
-""" + _DEEP_DEFAULTS, """
-    loss : str, default='squared_error'
-        As :class:`~sknn.MLPRegressor`'s ``loss``.
-""" + _DEEP_PARAMETERS + _TRANSFER_PARAMETERS, "", _NOTES + """
+""" + _DEEP_DEFAULTS, _REGRESSION_PARAMETERS + _DEEP_PARAMETERS + _TRANSFER_PARAMETERS, "",
+    _NOTES + """
     Examples
     --------
     >>> from sklearn.datasets import make_regression
@@ -848,4 +831,4 @@ DeepNetRegressor.__doc__ = _deep_docstring(
     >>> mean, std = reg.mc_predict(X[:4], n_samples=10)
     >>> mean.shape, bool((std > 0).all())
     ((4,), True)
-""")
+""", hidden_layer_sizes="", batch_norm="")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import inspect
+import string
 import types
 from numbers import Real
 
@@ -10,7 +12,6 @@ import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
 from sklearn.utils.multiclass import (
     check_classification_targets,
@@ -19,7 +20,7 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import column_or_1d, validate_data
 
-from sknn._sklearn_compat import _check_partial_fit_first_call, _fit_context
+from sknn._sklearn_compat import Interval, StrOptions, _check_partial_fit_first_call, _fit_context
 from sknn.estimators._base import BaseMultilayerPerceptron, store_init_arguments
 from sknn.estimators._checks import check_class_weight
 from sknn.exceptions import explain_input_errors, warn_single_class
@@ -28,11 +29,12 @@ from sknn.nn.losses import LOSSES, OUTPUT_ACTIVATIONS, check_targets_in_range, m
 _REGRESSION_LOSSES = {name for name in LOSSES.names()
                       if LOSSES.get(name).out_activation in ("identity", "exp")}
 
-_SHARED_PARAMETERS = """
-    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
-        Number of units of each hidden layer.
-
-    activation : str, default='relu'
+# The parameters the MLP and DeepNet estimators share. ``${name}`` is the
+# default of parameter ``name`` in the documented class's signature (the
+# DeepNet estimators change these); the two ``..._paragraph`` slots take
+# the paragraphs of the parameters whose meaning differs between them.
+_SHARED_PARAMETERS = string.Template("""${hidden_layer_sizes_paragraph}
+    activation : str, default=${activation}
         Hidden-layer activation: scikit-learn's 'identity', 'logistic', 'tanh',
         'relu', or 'leaky_relu', 'prelu' (slope learned per unit), 'rrelu'
         (random slope in [1/8, 1/3] while training, the mean at inference),
@@ -40,7 +42,7 @@ _SHARED_PARAMETERS = """
         'heaviside' and 'sign' exist for perceptrons and are refused here:
         their zero gradient gives backpropagation nothing to follow.
 
-    solver : str, default='adam'
+    solver : str, default=${solver}
         'lbfgs' minimizes the full-batch loss with SciPy's L-BFGS-B; 'sgd'
         (with ``momentum``/``nesterovs_momentum``), 'adam', 'nadam', 'adamax'
         (``beta_1``, ``beta_2``, ``epsilon``), 'adamw' (plus ``weight_decay``),
@@ -48,15 +50,15 @@ _SHARED_PARAMETERS = """
         minibatch steps; their state carries over ``warm_start`` and
         ``partial_fit``.
 
-    alpha : float, default=0.0001
+    alpha : float, default=${alpha}
         Strength of the L2 penalty ``alpha / 2 * ||W||^2``, divided by the
         (weighted) number of samples of each batch.
 
-    batch_size : int or 'auto', default='auto'
+    batch_size : int or 'auto', default=${batch_size}
         Minibatch size of the stochastic solvers (every solver but 'lbfgs');
         'auto' is ``min(200, n_samples)``.
 
-    learning_rate : str or Schedule, default='constant'
+    learning_rate : str or Schedule, default=${learning_rate}
         scikit-learn's schedules for 'sgd': 'constant'; 'invscaling',
         ``learning_rate_init / (t + 1) ** power_t`` with ``t`` the samples seen,
         updated after each epoch; 'adaptive', divide by 5 whenever
@@ -67,14 +69,14 @@ _SHARED_PARAMETERS = """
         ``OneCycle(max_lr=0.1)``, whose parameters are searchable as
         ``learning_rate__max_lr``.
 
-    learning_rate_init : float, default=0.001
+    learning_rate_init : float, default=${learning_rate_init}
         Initial step size of the stochastic solvers (every solver but
         'lbfgs'); the peak rate of 'one_cycle'.
 
     power_t : float, default=0.5
         Exponent of the 'invscaling' schedule.
 
-    max_iter : int, default=200
+    max_iter : int, default=${max_iter}
         Epochs of the stochastic solvers; iterations of 'lbfgs'.
 
     shuffle : bool, default=True
@@ -124,7 +126,7 @@ _SHARED_PARAMETERS = """
     max_fun : int, default=15000
         Maximum loss evaluations of 'lbfgs'.
 
-    kernel_initializer : str or Initializer, default='sklearn'
+    kernel_initializer : str or Initializer, default=${kernel_initializer}
         Initial weights: 'sklearn' (scikit-learn's Glorot-uniform kernels and
         biases), 'glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal',
         'lecun_uniform', 'lecun_normal' (zero biases), 'zeros' (shows the
@@ -135,10 +137,7 @@ _SHARED_PARAMETERS = """
     activation_alpha : float or None, default=None
         The activation's constant: leaky_relu's slope (0.01), elu's alpha
         (1.0), prelu's initial slope; None keeps the default.
-
-    batch_norm : bool, default=False
-        Add batch normalization to every hidden block.
-
+${batch_norm_paragraph}
     batch_norm_position : {'before', 'after'}, default='before'
         Normalize the dense output before the activation, or after it.
 
@@ -148,7 +147,7 @@ _SHARED_PARAMETERS = """
     bn_epsilon : float, default=1e-3
         Added to the variance before normalizing.
 
-    dropout : float or list of float, default=0.0
+    dropout : float or list of float, default=${dropout}
         Dropout rate after every hidden block, or one rate per block; active
         in training only.
 
@@ -198,6 +197,46 @@ _SHARED_PARAMETERS = """
         layer's are vanishing gradients. Costs one forward and backward
         pass over that batch per epoch and leaves the training unchanged.
         Stochastic solvers only ('lbfgs' has no epochs).
+""")
+
+_HIDDEN_LAYER_SIZES_PARAMETER = """
+    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
+        Number of units of each hidden layer.
+"""
+
+_BATCH_NORM_PARAMETER = """
+    batch_norm : bool, default=False
+        Add batch normalization to every hidden block.
+"""
+
+_CLASS_WEIGHT_PARAMETER = """
+    class_weight : dict, 'balanced' or None, default=None
+        Weight of each class in the loss, multiplied into ``sample_weight``:
+        ``{label: weight}`` (finite, nonnegative weights), 'balanced'
+        (``n_samples / (n_classes * count of the class)`` in the training
+        targets; per label for multilabel targets, which take no dict) or
+        None (every class weighs 1). ``partial_fit`` needs a dict: one batch
+        does not give the class frequencies. A validation set's loss and
+        score weigh the classes the same way.
+"""
+
+_REGRESSION_PARAMETERS = """
+    loss : {'squared_error', 'absolute_error', 'huber', 'poisson'}, default='squared_error'
+        Training loss: half squared error, absolute error, Huber (quadratic
+        within ``huber_delta``, linear beyond) or half Poisson deviance.
+
+    huber_delta : float, default=1.0
+        Where the Huber loss turns from quadratic to linear.
+
+    output_activation : {'identity', 'relu', 'softplus', 'exp', 'logistic', 'tanh'} or None, \
+default=None
+        The output layer's activation; None is identity (exp for 'poisson').
+        relu/softplus/exp give nonnegative predictions; logistic/tanh bounded
+        ones, rescaled to ``output_bounds``.
+
+    output_bounds : (float, float) or None, default=None
+        ``(low, high)`` range of a logistic or tanh output; targets outside
+        the range the output can produce raise a ValueError.
 """
 
 _SHARED_ATTRIBUTES = """
@@ -294,10 +333,21 @@ def _balanced_class_weight(y):
     return weights if y.ndim == 2 else weights[0]
 
 
-def _docstring(summary, extra_parameters, extra_attributes, examples):
-    return (summary + "\n    Parameters\n    ----------" + extra_parameters + _SHARED_PARAMETERS
-            + "\n    Attributes\n    ----------" + extra_attributes + _SHARED_ATTRIBUTES
-            + examples)
+def _docstring(estimator, summary, parameters, attributes, sections, *,
+               hidden_layer_sizes=_HIDDEN_LAYER_SIZES_PARAMETER, batch_norm=_BATCH_NORM_PARAMETER):
+    """The numpydoc docstring of the class ``estimator``.
+
+    Its own ``parameters`` come before the shared ones, its own
+    ``attributes`` before the shared ones, then the other ``sections``.
+    ``hidden_layer_sizes`` and ``batch_norm`` fill those parameters' slots
+    among the shared ones ("" where ``parameters`` documents them).
+    """
+    defaults = {name: repr(parameter.default)
+                for name, parameter in inspect.signature(estimator).parameters.items()}
+    shared = _SHARED_PARAMETERS.substitute(
+        defaults, hidden_layer_sizes_paragraph=hidden_layer_sizes, batch_norm_paragraph=batch_norm)
+    return (summary + "\n    Parameters\n    ----------" + parameters + shared
+            + "\n    Attributes\n    ----------" + attributes + _SHARED_ATTRIBUTES + sections)
 
 
 class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
@@ -647,13 +697,14 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
 
 
 MLPClassifier.__doc__ = _docstring(
+    MLPClassifier,
     """Multi-layer perceptron classifier, a drop-in superset of scikit-learn's.
 
     Minimizes the cross-entropy of softmax (multiclass) or sigmoid (binary,
     multilabel) outputs with L-BFGS, SGD or Adam on sknn's NumPy engine.
     Every constructor parameter, fitted attribute and method of
     :class:`sklearn.neural_network.MLPClassifier` works the same way.
-""", "", """
+""", _CLASS_WEIGHT_PARAMETER, """
     classes_ : ndarray or list of ndarray
         Class labels seen in ``fit``.
 """, """
@@ -680,30 +731,14 @@ MLPClassifier.__doc__ = _docstring(
 """)
 
 MLPRegressor.__doc__ = _docstring(
+    MLPRegressor,
     """Multi-layer perceptron regressor, a drop-in superset of scikit-learn's.
 
     Minimizes half the squared error (identity output) or half the Poisson
     deviance (exponential output) with L-BFGS, SGD or Adam on sknn's NumPy
     engine. Every constructor parameter, fitted attribute and method of
     :class:`sklearn.neural_network.MLPRegressor` works the same way.
-""", """
-    loss : {'squared_error', 'absolute_error', 'huber', 'poisson'}, default='squared_error'
-        Training loss: half squared error, absolute error, Huber (quadratic
-        within ``huber_delta``, linear beyond) or half Poisson deviance.
-
-    huber_delta : float, default=1.0
-        Where the Huber loss turns from quadratic to linear.
-
-    output_activation : {'identity', 'relu', 'softplus', 'exp', 'logistic', 'tanh'} or None, \
-default=None
-        The output layer's activation; None is identity (exp for 'poisson').
-        relu/softplus/exp give nonnegative predictions; logistic/tanh bounded
-        ones, rescaled to ``output_bounds``.
-
-    output_bounds : (float, float) or None, default=None
-        ``(low, high)`` range of a logistic or tanh output; targets outside
-        the range the output can produce raise a ValueError.
-""", "", """
+""", _REGRESSION_PARAMETERS, "", """
     Examples
     --------
     >>> from sklearn.datasets import make_regression

@@ -11,12 +11,17 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from sknn._sklearn_compat import _check_partial_fit_first_call, _check_sample_weight, _fit_context
+from sknn._sklearn_compat import (
+    Interval,
+    StrOptions,
+    _check_partial_fit_first_call,
+    _check_sample_weight,
+    _fit_context,
+)
 from sknn.estimators._base import store_init_arguments, unchanged_if_interrupted
 from sknn.estimators._checks import check_class_weight
 from sknn.exceptions import check_two_classes, explain_input_errors

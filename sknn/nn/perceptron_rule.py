@@ -53,10 +53,6 @@ def mistakes(T, Z, U, rule):
     return wrong
 
 
-def _rows(X, start, stop):
-    return X[start:stop]
-
-
 def _add_row(W, X, r, step):
     """``W += outer(x_r, step)`` for a dense or CSR ``X``."""
     if sp.issparse(X):

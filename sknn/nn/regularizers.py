@@ -61,12 +61,6 @@ def add_l1_gradient(params, grads, strength):
     return penalty
 
 
-def l1_penalty(params, strength):
-    """``strength * ||params||_1`` (no gradient)."""
-    strength = float(strength)
-    return strength * float(np.abs(params).sum()) if strength else 0.0
-
-
 def clip_by_value(grads, clip_value):
     """Clip ``grads`` elementwise to ``[-clip_value, clip_value]``, in place."""
     value = float(clip_value)

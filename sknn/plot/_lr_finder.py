@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sknn.lr_finder import LRFinderResult, lr_find
 from sknn.plot._base import estimator_name, import_pyplot, layout_axes
 
 
@@ -124,8 +125,6 @@ class LRFinderDisplay:
         (0.001, 1.0)
         >>> plt.close(display.figure_)
         """
-        from sknn.lr_finder import LRFinderResult
-
         if not isinstance(result, LRFinderResult):
             expected = "from_result needs the LRFinderResult that sknn.lr_find returns"
             if result is None:
@@ -169,8 +168,6 @@ class LRFinderDisplay:
         -------
         display : LRFinderDisplay
         """
-        from sknn.lr_finder import lr_find
-
         import_pyplot(f"{cls.__name__}.from_estimator")  # fail before training
         result = lr_find(estimator, X, y, **lr_find_params)
         return cls.from_result(result, name=estimator_name(estimator, name), ax=ax)

@@ -6,7 +6,7 @@ import pytest
 from sknn.nn.activations import ACTIVATIONS
 from sknn.nn.layers import Dense, Sequential
 from sknn.nn.layers.activation import ActivationLayer, RReLU, make_activation_layer
-from sknn.nn.layers.prelu import PReLU, apply_prelu
+from sknn.nn.layers.prelu import PReLU
 from sknn.spec import Activation
 
 LOWER, UPPER = 1 / 8, 1 / 3
@@ -164,7 +164,6 @@ def test_prelu_forward_applies_one_slope_per_unit():
     expected = np.where(Z > 0, Z, layer.slope * Z)
     A, _ = layer.forward(Z.copy())
     np.testing.assert_array_equal(A, expected)
-    np.testing.assert_array_equal(apply_prelu(Z.copy(), layer.slope), expected)
 
 
 def test_prelu_gradients_wrt_input_and_slope_match_finite_differences():

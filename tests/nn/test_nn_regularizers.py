@@ -11,7 +11,6 @@ def test_l1_gradient_is_strength_times_sign_and_returns_the_penalty():
     grads = np.ones(4)
     penalty = regularizers.add_l1_gradient(params, grads, 0.1)
     assert penalty == pytest.approx(0.1 * 5.5)
-    assert penalty == pytest.approx(regularizers.l1_penalty(params, 0.1))
     np.testing.assert_allclose(grads, [0.9, 1.0, 1.1, 1.1])
 
 
@@ -21,8 +20,8 @@ def test_l1_gradient_matches_finite_differences_away_from_zero():
     grads = np.zeros(10)
     regularizers.add_l1_gradient(params, grads, 0.3)
     h = 1e-7
-    numeric = [(regularizers.l1_penalty(params + h * e, 0.3)
-                - regularizers.l1_penalty(params - h * e, 0.3)) / (2 * h) for e in np.eye(10)]
+    numeric = [0.3 * (np.abs(params + h * e).sum() - np.abs(params - h * e).sum()) / (2 * h)
+               for e in np.eye(10)]
     np.testing.assert_allclose(grads, numeric, rtol=1e-6)
 
 

@@ -7,22 +7,8 @@ import numpy as np
 from sknn.nn.activations import slope_factor
 
 
-def apply_prelu(z, slope):
-    """``max(z, 0) + slope * min(z, 0)`` in place on ``z``; returns ``z``.
-
-    The inference path for fitted weights: ``slope`` has one entry per
-    column of ``z``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> apply_prelu(np.array([[-1.0, -1.0, 2.0]]), np.array([0.1, 0.5, 0.5]))
-    array([[-0.1, -0.5,  2. ]])
-    """
-    return _prelu_forward(z, slope)[0]
-
-
 def _prelu_forward(z, slope):
+    """``max(z, 0) + slope * min(z, 0)`` in place on ``z``, and ``min(z, 0)`` for backward."""
     negative_part = np.minimum(z, 0.0)  # z where z < 0, else 0: exact on both sides
     np.maximum(z, 0.0, out=z)
     z += negative_part * slope
