@@ -35,6 +35,7 @@ from sknn.estimators._techniques import TECHNIQUE_CONSTRAINTS, engine_options, o
 from sknn.exceptions import explain_input_errors
 from sknn.nn.activations import check_trainable, resolve_activation
 from sknn.nn.initializers import auto_initializer
+from sknn.nn.losses import LossSpec
 from sknn.nn.optimizers import make_optimizer
 from sknn.schedules import SCHEDULES, Schedule
 from sknn.spec import (
@@ -49,7 +50,7 @@ from sknn.spec import (
 from sknn.training import TrainState, fit_lbfgs, fit_loop, resolve_batch_size
 
 #: Loss of every reconstruction: half the squared error, identity output.
-RECONSTRUCTION_LOSS = "squared_error"
+RECONSTRUCTION_LOSS = LossSpec("squared_error")
 
 
 class StackedAutoencoder(ScheduleByNameMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
