@@ -6,6 +6,7 @@ their statistics, not their draws.
 """
 
 import gc
+import itertools
 import weakref
 
 import numpy as np
@@ -19,10 +20,10 @@ from sknn.engines.numpy_engine import NumpyEngine, initial_weights  # noqa: E402
 from sknn.engines.torch_engine import (ACTIVATION_MODULES,  # noqa: E402
                                        CANONICAL_LINK_LOSSES, LOSS_FUNCTIONS,
                                        OPTIMIZER_RULES, OUTPUT_LINKS, TorchEngine,
-                                       build_module)
+                                       build_module, make_torch_loss)
 from sknn.nn.activations import ACTIVATIONS  # noqa: E402
 from sknn.nn.initializers import INITIALIZERS  # noqa: E402
-from sknn.nn.losses import LOSSES, OUTPUT_ACTIVATIONS, LossSpec  # noqa: E402
+from sknn.nn.losses import LOSSES, OUTPUT_ACTIVATIONS, LossSpec, make_loss  # noqa: E402
 from sknn.nn.optimizers import OPTIMIZERS, make_optimizer  # noqa: E402
 from sknn.spec import (BatchNorm, Dropout, NetworkSpec, Regularization,  # noqa: E402
                        TrainConfig, mlp_spec)
@@ -163,10 +164,59 @@ def test_batch_norm_accepts_a_batch_of_one_sample():
     _assert_weights_close(engines[0].get_weights(), engines[1].get_weights(), TRAIN_TOL)
 
 
+def _every_loss_spec():
+    """Every kind of loss the estimators build: each loss on each output it accepts,
+    with and without output bounds, with the default and another Huber delta."""
+    specs = []
+    for name, output, bounds, delta in itertools.product(
+            LOSSES.names(), [None, *OUTPUT_ACTIVATIONS.names()], [None, (0.5, 4.0)], [1.0, 0.5]):
+        try:
+            spec = LossSpec(name, output, bounds, delta)
+        except ValueError:  # a combination the loss refuses (poisson on identity, ...)
+            continue
+        if spec not in specs:
+            specs.append(spec)
+    return specs
+
+
+EVERY_LOSS_SPEC = _every_loss_spec()
+
+
 def _loss_id(spec):
     bounds = "" if spec.output_bounds is None else "[{:g},{:g}]".format(*spec.output_bounds)
     delta = "" if spec.huber_delta in (None, 1.0) else f"-delta={spec.huber_delta:g}"
     return f"{spec.name}-{spec.output_activation}{bounds}{delta}"
+
+
+def test_every_loss_spec_covers_each_loss_output_bounds_and_delta():
+    assert {spec.name for spec in EVERY_LOSS_SPEC} == set(LOSSES.names())
+    outputs = {spec.output_activation for spec in EVERY_LOSS_SPEC}
+    assert outputs == set(OUTPUT_ACTIVATIONS.names()) | {"softmax"}
+    assert LossSpec("huber", "tanh", (0.5, 4.0), 0.5) in EVERY_LOSS_SPEC
+    assert LossSpec("poisson", "logistic", (0.5, 4.0)) in EVERY_LOSS_SPEC
+    assert ("poisson", "identity") not in {(spec.name, spec.output_activation)
+                                           for spec in EVERY_LOSS_SPEC}  # refused
+
+
+@pytest.mark.parametrize("weighted", [True, False], ids=["weighted", "unweighted"])
+@pytest.mark.parametrize("loss", EVERY_LOSS_SPEC, ids=_loss_id)
+def test_numpy_and_torch_losses_agree_in_value_and_gradient(loss, weighted):
+    n_outputs = 1 if loss.name == "binary_log_loss" else N_OUTPUTS
+    _, Y, weight = _data(loss, weighted=weighted, n_outputs=n_outputs)
+    if loss.output_bounds is not None:  # targets inside the rescaled range
+        Y = np.random.RandomState(3).uniform(*loss.output_bounds, size=Y.shape)
+    raw = np.random.RandomState(2).normal(scale=1.5, size=Y.shape)
+    value, gradient = make_loss(loss).value_and_gradient(raw.copy(), Y, weight)
+    raw_tensor = torch.tensor(raw, requires_grad=True)
+    per_sample = make_torch_loss(loss)(raw_tensor, torch.tensor(Y))
+    if weight is None:
+        torch_value = per_sample.mean()
+    else:
+        weight_tensor = torch.tensor(weight)
+        torch_value = (per_sample * weight_tensor).sum() / weight_tensor.sum()
+    torch_value.backward()
+    assert torch_value.item() == pytest.approx(value, rel=1e-12)
+    np.testing.assert_allclose(raw_tensor.grad.numpy(), gradient, rtol=1e-10, atol=1e-14)
 
 
 TRAINED_LOSSES = [LossSpec(name) for name in LOSSES.names()] + [
