@@ -20,7 +20,7 @@ import numpy as np
 
 from sknn.engines import get_engine
 from sknn.engines.numpy_engine import compute_threads
-from sknn.nn.losses import LOSSES
+from sknn.nn.losses import make_loss
 from sknn.nn.optimizers import make_optimizer
 from sknn.spec import Regularization
 from sknn.training import (
@@ -185,7 +185,7 @@ def _validation(engine, held_out):
 
 def output_link(spec):
     """The output link of ``spec``'s loss: raw outputs -> predictions."""
-    return LOSSES.get(spec.loss).link
+    return make_loss(spec.loss).link
 
 
 class TrainingRows:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from sknn.nn.losses import LossSpec, loss_spec_from_legacy_name
+
 
 @dataclass(frozen=True)
 class Dense:
@@ -102,14 +104,26 @@ class Regularization:
 class NetworkSpec:
     """A feed-forward network: input width, layer stack and training loss.
 
-    The loss owns the output link, so the last layer is always a ``Dense``
-    producing raw outputs.
+    The loss (a :class:`~sknn.nn.losses.LossSpec`; a registered loss name
+    stands for ``LossSpec(name)``) owns the output link, so the last layer is
+    always a ``Dense`` producing raw outputs.
     """
 
     n_inputs: int
     layers: tuple
-    loss: str
+    loss: LossSpec
     dtype: str = "float64"
+
+    def __post_init__(self):
+        if isinstance(self.loss, str):
+            object.__setattr__(self, "loss", LossSpec(self.loss))
+
+    def __setstate__(self, state):
+        # Pickles from before LossSpec store the loss as a name carrying its
+        # options ("huber[delta=0.5]|tanh[-1,3]"); they load with a LossSpec.
+        if isinstance(state.get("loss"), str):
+            state = {**state, "loss": loss_spec_from_legacy_name(state["loss"])}
+        self.__dict__.update(state)
 
     @property
     def dense_layers(self):

@@ -352,13 +352,13 @@ def test_partial_fit_with_a_schedule_without_budget_never_warns():
 def _stacked_passes(estimator, X, n_samples):
     """What MC dropout averages: every pass, stacked (the reference computation)."""
     from sknn.engines.numpy_engine import predict_raw
-    from sknn.nn.losses import LOSSES
+    from sknn.nn.losses import make_loss
     from sklearn.utils import check_random_state
 
     seed = check_random_state(estimator.random_state).randint(np.iinfo(np.int32).max)
     rng = np.random.default_rng(seed)
     spec = estimator._network_spec
-    link = LOSSES.get(spec.loss).link
+    link = make_loss(spec.loss).link
     X = np.asarray(X, dtype=spec.dtype)
     return np.stack([link(predict_raw(spec, estimator._weights(), X, dropout_rng=rng))
                      for _ in range(n_samples)]).astype(np.float64)

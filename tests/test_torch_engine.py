@@ -6,6 +6,7 @@ their statistics, not their draws.
 """
 
 import gc
+import itertools
 import weakref
 
 import numpy as np
@@ -16,12 +17,13 @@ torch = pytest.importorskip("torch")
 
 from sknn.engines import get_engine  # noqa: E402
 from sknn.engines.numpy_engine import NumpyEngine, initial_weights  # noqa: E402
-from sknn.engines.torch_engine import (ACTIVATION_MODULES, LOSS_FUNCTIONS,  # noqa: E402
+from sknn.engines.torch_engine import (ACTIVATION_MODULES,  # noqa: E402
+                                       CANONICAL_LINK_LOSSES, LOSS_FUNCTIONS,
                                        OPTIMIZER_RULES, OUTPUT_LINKS, TorchEngine,
-                                       build_module)
+                                       build_module, make_torch_loss)
 from sknn.nn.activations import ACTIVATIONS  # noqa: E402
 from sknn.nn.initializers import INITIALIZERS  # noqa: E402
-from sknn.nn.losses import LOSSES, OUTPUT_ACTIVATIONS, parse_loss_name  # noqa: E402
+from sknn.nn.losses import LOSSES, OUTPUT_ACTIVATIONS, LossSpec, make_loss  # noqa: E402
 from sknn.nn.optimizers import OPTIMIZERS, make_optimizer  # noqa: E402
 from sknn.spec import (BatchNorm, Dropout, NetworkSpec, Regularization,  # noqa: E402
                        TrainConfig, mlp_spec)
@@ -44,18 +46,17 @@ def _pair(spec, solver="adam", regularization=None, seed=0, **optimizer_params):
     return engines
 
 
-def _data(loss="squared_error", seed=1, weighted=True, n_outputs=N_OUTPUTS):
+def _data(loss=LossSpec("squared_error"), seed=1, weighted=True, n_outputs=N_OUTPUTS):
     rng = np.random.RandomState(seed)
     X = rng.normal(size=(N_SAMPLES, N_FEATURES)) * [1.0, 3.0, 0.5, 2.0, 1.0] + 0.5
-    name = parse_loss_name(loss)
-    if name.loss == "log_loss":
+    if loss.name == "log_loss":
         Y = np.eye(n_outputs)[rng.randint(n_outputs, size=N_SAMPLES)]
-    elif name.loss == "binary_log_loss":
+    elif loss.name == "binary_log_loss":
         Y = rng.randint(2, size=(N_SAMPLES, n_outputs)).astype(float)
-    elif name.loss == "poisson":
+    elif loss.name == "poisson":
         Y = rng.poisson(2.0, size=(N_SAMPLES, n_outputs)).astype(float)
     else:
-        low, high = name.output_bounds or (-2.0, 2.0)
+        low, high = loss.output_bounds or (-2.0, 2.0)
         Y = rng.uniform(max(low, -2.0) + 0.1, min(high, 2.0) - 0.1, (N_SAMPLES, n_outputs))
     weight = rng.uniform(0.5, 2.0, N_SAMPLES) if weighted else None
     return X, Y, weight
@@ -93,7 +94,7 @@ def _train_and_compare(spec, data, steps=6, lrs=(0.01,), tol=TRAIN_TOL, forward_
 def test_torch_maps_cover_every_registry_entry():
     assert set(ACTIVATIONS.names()) <= set(ACTIVATION_MODULES)
     assert set(OUTPUT_ACTIVATIONS.names()) <= set(OUTPUT_LINKS)
-    assert {parse_loss_name(name).loss for name in LOSSES.names()} <= set(LOSS_FUNCTIONS)
+    assert set(LOSSES.names()) <= set(LOSS_FUNCTIONS) | set(CANONICAL_LINK_LOSSES)
     assert set(OPTIMIZERS.names()) <= set(OPTIMIZER_RULES)
 
 
@@ -163,14 +164,70 @@ def test_batch_norm_accepts_a_batch_of_one_sample():
     _assert_weights_close(engines[0].get_weights(), engines[1].get_weights(), TRAIN_TOL)
 
 
-LOSS_NAMES = LOSSES.names() + ["huber[delta=0.5]|tanh[-1,3]", "poisson|softplus",
-                               "squared_error|logistic", "absolute_error|relu",
-                               "squared_error|exp"]
+def _every_loss_spec():
+    """Every kind of loss the estimators build: each loss on each output it accepts,
+    with and without output bounds, with the default and another Huber delta."""
+    specs = []
+    for name, output, bounds, delta in itertools.product(
+            LOSSES.names(), [None, *OUTPUT_ACTIVATIONS.names()], [None, (0.5, 4.0)], [1.0, 0.5]):
+        try:
+            spec = LossSpec(name, output, bounds, delta)
+        except ValueError:  # a combination the loss refuses (poisson on identity, ...)
+            continue
+        if spec not in specs:
+            specs.append(spec)
+    return specs
 
 
-@pytest.mark.parametrize("loss", LOSS_NAMES)
+EVERY_LOSS_SPEC = _every_loss_spec()
+
+
+def _loss_id(spec):
+    bounds = "" if spec.output_bounds is None else "[{:g},{:g}]".format(*spec.output_bounds)
+    delta = "" if spec.huber_delta in (None, 1.0) else f"-delta={spec.huber_delta:g}"
+    return f"{spec.name}-{spec.output_activation}{bounds}{delta}"
+
+
+def test_every_loss_spec_covers_each_loss_output_bounds_and_delta():
+    assert {spec.name for spec in EVERY_LOSS_SPEC} == set(LOSSES.names())
+    outputs = {spec.output_activation for spec in EVERY_LOSS_SPEC}
+    assert outputs == set(OUTPUT_ACTIVATIONS.names()) | {"softmax"}
+    assert LossSpec("huber", "tanh", (0.5, 4.0), 0.5) in EVERY_LOSS_SPEC
+    assert LossSpec("poisson", "logistic", (0.5, 4.0)) in EVERY_LOSS_SPEC
+    assert ("poisson", "identity") not in {(spec.name, spec.output_activation)
+                                           for spec in EVERY_LOSS_SPEC}  # refused
+
+
+@pytest.mark.parametrize("weighted", [True, False], ids=["weighted", "unweighted"])
+@pytest.mark.parametrize("loss", EVERY_LOSS_SPEC, ids=_loss_id)
+def test_numpy_and_torch_losses_agree_in_value_and_gradient(loss, weighted):
+    n_outputs = 1 if loss.name == "binary_log_loss" else N_OUTPUTS
+    _, Y, weight = _data(loss, weighted=weighted, n_outputs=n_outputs)
+    if loss.output_bounds is not None:  # targets inside the rescaled range
+        Y = np.random.RandomState(3).uniform(*loss.output_bounds, size=Y.shape)
+    raw = np.random.RandomState(2).normal(scale=1.5, size=Y.shape)
+    value, gradient = make_loss(loss).value_and_gradient(raw.copy(), Y, weight)
+    raw_tensor = torch.tensor(raw, requires_grad=True)
+    per_sample = make_torch_loss(loss)(raw_tensor, torch.tensor(Y))
+    if weight is None:
+        torch_value = per_sample.mean()
+    else:
+        weight_tensor = torch.tensor(weight)
+        torch_value = (per_sample * weight_tensor).sum() / weight_tensor.sum()
+    torch_value.backward()
+    assert torch_value.item() == pytest.approx(value, rel=1e-12)
+    np.testing.assert_allclose(raw_tensor.grad.numpy(), gradient, rtol=1e-10, atol=1e-14)
+
+
+TRAINED_LOSSES = [LossSpec(name) for name in LOSSES.names()] + [
+    LossSpec("huber", "tanh", (-1, 3), 0.5), LossSpec("poisson", "softplus"),
+    LossSpec("squared_error", "logistic"), LossSpec("absolute_error", "relu"),
+    LossSpec("squared_error", "exp")]
+
+
+@pytest.mark.parametrize("loss", TRAINED_LOSSES, ids=_loss_id)
 def test_training_steps_agree_for_every_loss(loss):
-    n_outputs = 1 if loss == "binary_log_loss" else N_OUTPUTS
+    n_outputs = 1 if loss.name == "binary_log_loss" else N_OUTPUTS
     spec = mlp_spec(N_FEATURES, (6,), n_outputs, "tanh", loss)
     _train_and_compare(spec, _data(loss, n_outputs=n_outputs), lrs=(0.02,))
 
@@ -395,7 +452,7 @@ def test_the_engine_and_its_tensors_are_freed_when_fit_returns(monkeypatch):
         engines.append(weakref.ref(self))
 
     monkeypatch.setattr(TorchEngine, "__init__", recording_init)
-    X, Y, _ = _data("log_loss")
+    X, Y, _ = _data(LossSpec("log_loss"))
     for params in (dict(solver="adam"), dict(solver="nadam", batch_norm=True),
                    dict(solver="lbfgs"), dict(solver="sgd", early_stopping=True)):
         model = MLPClassifier(hidden_layer_sizes=(6,), max_iter=2, random_state=0,

@@ -19,7 +19,7 @@ from sknn.nn.initializers import INITIALIZERS
 from sknn.nn.layers import BatchNorm, Dense, Dropout, Sequential
 from sknn.nn.layers.activation import make_activation_layer
 from sknn.nn.layers.sequential import initial_state
-from sknn.nn.losses import LOSSES
+from sknn.nn.losses import make_loss
 from sknn.spec import Activation, Regularization
 from sknn.spec import BatchNorm as BatchNormSpec
 from sknn.spec import Dense as DenseSpec
@@ -221,7 +221,7 @@ class NumpyEngine:
     def __init__(self, spec, weights, optimizer=None, regularization=None, rng=None):
         self.spec = spec
         self.dtype = np.dtype(spec.dtype)
-        self.loss_fn = LOSSES.get(spec.loss)
+        self.loss_fn = make_loss(spec.loss)
         self.rng = np.random.default_rng(rng)
         self.network = build_network(spec, self.rng)
         self.optimizer = optimizer

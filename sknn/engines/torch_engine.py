@@ -61,7 +61,6 @@ from torch.nn import functional as F
 from sknn.engines.numpy_engine import blas_thread_limit
 from sknn.nn.activations import RRELU_LOWER, RRELU_UPPER, resolve_activation
 from sknn.nn.layers.dropout import ALPHA_PRIME, alpha_dropout_affine, quantized_keep
-from sknn.nn.losses import parse_loss_name
 from sknn.nn.optimizers import _LazyDecay
 from sknn.spec import Activation, Regularization
 from sknn.spec import BatchNorm as BatchNormSpec
@@ -327,30 +326,31 @@ LOSS_FUNCTIONS = {
     "absolute_error": lambda pred, y, delta: F.l1_loss(pred, y, reduction="none"),
     "huber": lambda pred, y, delta: F.huber_loss(pred, y, reduction="none", delta=delta),
     "poisson": _poisson_deviance,
-    # classification losses take raw outputs (their link is built in)
-    "log_loss": lambda z, y, delta: -(y * F.log_softmax(z, dim=1)),
-    "binary_log_loss": lambda z, y, delta: F.binary_cross_entropy_with_logits(
-        z, y, reduction="none"),
+}
+
+#: Loss name -> ``(raw, y) -> elementwise loss`` through the loss's canonical link,
+#: fused with it for stability; used whenever the spec's output is that link.
+CANONICAL_LINK_LOSSES = {
+    "log_loss": lambda z, y: -(y * F.log_softmax(z, dim=1)),
+    "binary_log_loss": lambda z, y: F.binary_cross_entropy_with_logits(z, y, reduction="none"),
+    # exp(z) - y z + (y log y - y), without log(exp(z))
+    "poisson": lambda z, y: (F.poisson_nll_loss(z, y, log_input=True, reduction="none")
+                             + torch.special.xlogy(y, y) - y),
 }
 
 
-def make_torch_loss(name):
-    """``(raw, y) -> per-sample loss`` tensor for the sknn loss ``name``.
+def make_torch_loss(loss):
+    """``(raw, y) -> per-sample loss`` tensor for a :class:`sknn.nn.losses.LossSpec`.
 
-    Same objective as :data:`sknn.nn.losses.LOSSES`: the pointwise loss of
+    Same objective as :func:`sknn.nn.losses.make_loss`: the pointwise loss of
     ``link(raw)``, summed over outputs.
     """
-    parts = parse_loss_name(name)
-    pointwise = LOSS_FUNCTIONS[parts.loss]
-    low, high = parts.output_bounds or (None, None)
-    delta = parts.huber_delta
-    if parts.loss in ("log_loss", "binary_log_loss"):
-        return lambda raw, y: pointwise(raw, y, delta).sum(dim=1)
-    if parts.loss == "poisson" and parts.output_activation == "exp":
-        # canonical log link: exp(z) - y z, without log(exp(z))
-        return lambda raw, y: (F.poisson_nll_loss(raw, y, log_input=True, reduction="none")
-                               + torch.special.xlogy(y, y) - y).sum(dim=1)
-    output = OUTPUT_LINKS[parts.output_activation]
+    if loss.uses_canonical_link and loss.name in CANONICAL_LINK_LOSSES:
+        elementwise = CANONICAL_LINK_LOSSES[loss.name]
+        return lambda raw, y: elementwise(raw, y).sum(dim=1)
+    pointwise, output = LOSS_FUNCTIONS[loss.name], OUTPUT_LINKS[loss.output_activation]
+    low, high = loss.output_bounds or (None, None)
+    delta = loss.huber_delta
     return lambda raw, y: pointwise(output(raw, low, high), y, delta).sum(dim=1)
 
 

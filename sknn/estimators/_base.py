@@ -40,7 +40,7 @@ from sknn.estimators._techniques import (
 from sknn.exceptions import InconsistentVersionWarning, explain_input_errors
 from sknn.nn.activations import ACTIVATIONS, check_trainable, resolve_activation
 from sknn.nn.initializers import INITIALIZERS, Initializer, initializer_and_gain
-from sknn.nn.losses import LOSSES
+from sknn.nn.losses import make_loss
 from sknn.nn.optimizers import OPTIMIZERS
 from sknn.schedules import SCHEDULES, Schedule, schedule_from_name
 from sknn.spec import BatchNorm, Dense, Dropout, TrainConfig, mlp_spec
@@ -161,8 +161,8 @@ class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, BaseEstimato
         """Return validated ``X`` and the encoded target ``y``."""
 
     @abstractmethod
-    def _loss_name(self):
-        """Registry name of the training loss (decides the output link)."""
+    def _loss_spec(self):
+        """The training loss, a :class:`~sknn.nn.losses.LossSpec` (decides the output link)."""
 
     @abstractmethod
     def _score_outputs(self, outputs, y, sample_weight):
@@ -183,7 +183,7 @@ class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, BaseEstimato
     def _build_spec(self, n_features, dtype):
         initializer, gain = self._initializer()
         return mlp_spec(n_features, self._hidden_sizes(), self.n_outputs_, self.activation,
-                        self._loss_name(), initializer=initializer, init_gain=gain,
+                        self._loss_spec(), initializer=initializer, init_gain=gain,
                         dtype=np.dtype(dtype).name, **network_options(self))
 
     def _regularization(self):
@@ -220,7 +220,7 @@ class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, BaseEstimato
         self.n_iter_ = 0
         self.t_ = 0
         self.n_layers_ = len(spec.dense_layers) + 1
-        self.out_activation_ = LOSSES.get(spec.loss).out_activation
+        self.out_activation_ = spec.loss.output_activation
         self._set_weights(initial_weights(spec, self._random_state))
         self._train_state = TrainState.fresh(self.early_stopping, self._weights())
         for name in ("_optimizer", "loss_curve_", "best_loss_", "_batch_norm_fused",
@@ -527,7 +527,7 @@ class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, BaseEstimato
         if getattr(self, "_inference_dtype", None) is not None:  # with_inference_dtype()
             X, weights = inference_inputs(X, weights)
         raw = predict_raw(spec, weights, X)
-        return LOSSES.get(spec.loss).link(raw)
+        return make_loss(spec.loss).link(raw)
 
     # -- low-latency inference ----------------------------------------------
     def fuse_batch_norm(self):

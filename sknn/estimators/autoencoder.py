@@ -40,6 +40,7 @@ from sknn.exceptions import explain_input_errors
 from sknn.nn.activations import check_trainable, resolve_activation
 from sknn.fitting import FitPlan, run_fit
 from sknn.nn.initializers import initializer_and_gain
+from sknn.nn.losses import LossSpec
 from sknn.schedules import SCHEDULES, Schedule
 from sknn.spec import (
     Activation,
@@ -52,7 +53,7 @@ from sknn.spec import (
 )
 
 #: Loss of every reconstruction: half the squared error, identity output.
-RECONSTRUCTION_LOSS = "squared_error"
+RECONSTRUCTION_LOSS = LossSpec("squared_error")
 
 
 class StackedAutoencoder(ScheduleByNameMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,

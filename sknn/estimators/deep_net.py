@@ -46,7 +46,7 @@ from sknn.estimators.mlp import (
     _docstring,
 )
 from sknn.exceptions import explain_input_errors
-from sknn.nn.losses import LOSSES
+from sknn.nn.losses import make_loss
 from sknn.spec import (
     BatchNorm,
     Dropout,
@@ -177,7 +177,7 @@ class _DeepNetBase(BaseMultilayerPerceptron):
             options["batch_norm"] = (BatchNorm(float(self.bn_momentum), float(self.bn_epsilon))
                                      if self._uses_batch_norm() else None)
             spec = mlp_spec(n_features, self._hidden_sizes(), self.n_outputs_, self.activation,
-                            self._loss_name(), initializer=initializer, init_gain=gain,
+                            self._loss_spec(), initializer=initializer, init_gain=gain,
                             dtype=np.dtype(dtype).name, **options)
             return freeze_hidden_layers(spec, self._n_frozen(spec, n_reused=0))
         reused = self._reused_blocks(source, n_features)
@@ -230,10 +230,10 @@ class _DeepNetBase(BaseMultilayerPerceptron):
             if rate:
                 layers.append(Dropout(float(rate), kind))
         width = reused[-1][0][0].units
-        top = mlp_spec(width, new_sizes, self.n_outputs_, self.activation, self._loss_name(),
+        top = mlp_spec(width, new_sizes, self.n_outputs_, self.activation, self._loss_spec(),
                        initializer=initializer, init_gain=gain, dtype=np.dtype(dtype).name,
                        dropout=rates[len(reused):], **options)
-        return NetworkSpec(int(n_features), tuple(layers) + top.layers, self._loss_name(),
+        return NetworkSpec(int(n_features), tuple(layers) + top.layers, self._loss_spec(),
                            np.dtype(dtype).name)
 
     def _n_frozen(self, spec, n_reused):
@@ -422,7 +422,7 @@ class _DeepNetBase(BaseMultilayerPerceptron):
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         rng = np.random.default_rng(seed)
         spec, weights = self._network_spec, self._weights()
-        link = LOSSES.get(spec.loss).link
+        link = make_loss(spec.loss).link
         mean = squares = None
         for count in range(1, n_samples + 1):
             outputs = link(predict_raw(spec, weights, X, dropout_rng=rng))

@@ -24,7 +24,7 @@ from sknn._sklearn_compat import Interval, StrOptions, _check_partial_fit_first_
 from sknn.estimators._base import BaseMultilayerPerceptron, store_init_arguments
 from sknn.estimators._checks import check_class_weight
 from sknn.exceptions import explain_input_errors, warn_single_class
-from sknn.nn.losses import LOSSES, OUTPUT_ACTIVATIONS, check_targets_in_range, make_loss
+from sknn.nn.losses import LOSSES, OUTPUT_ACTIVATIONS, LossSpec, check_targets_in_range
 
 _REGRESSION_LOSSES = {name for name in LOSSES.names()
                       if LOSSES.get(name).out_activation in ("identity", "exp")}
@@ -370,10 +370,11 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
                  track_gradient_norms=False):
         store_init_arguments(self, locals())
 
-    def _loss_name(self):
+    def _loss_spec(self):
         # Softmax + cross-entropy for one-of-K; independent sigmoids for
         # binary and multilabel targets.
-        return "log_loss" if self._label_binarizer.y_type_ == "multiclass" else "binary_log_loss"
+        multiclass = self._label_binarizer.y_type_ == "multiclass"
+        return LossSpec("log_loss" if multiclass else "binary_log_loss")
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
@@ -603,11 +604,9 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
                  backend="numpy", device="auto", track_gradient_norms=False):
         store_init_arguments(self, locals())
 
-    def _loss_name(self):
-        # The loss, the output activation, its bounds and Huber's delta travel
-        # in the spec as one name ("huber[delta=0.5]|tanh[-1,3]").
+    def _loss_spec(self):
         bounds = None if self.output_bounds is None else tuple(self.output_bounds)
-        return make_loss(self.loss, self.output_activation, bounds, self.huber_delta).name
+        return LossSpec(self.loss, self.output_activation, bounds, self.huber_delta)
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
@@ -616,7 +615,7 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
             y = y.astype(np.float64)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        check_targets_in_range(self._loss_name(), y)
+        check_targets_in_range(self._loss_spec(), y)
         return X, y
 
     def __sklearn_tags__(self):
@@ -635,7 +634,7 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
                              f"was fitted on {self.n_outputs_}.")
         if not np.isfinite(y).all():
             raise ValueError("y_val contains NaN or infinity.")
-        check_targets_in_range(self._loss_name(), y)
+        check_targets_in_range(self._loss_spec(), y)
         return y
 
     def _score_outputs(self, outputs, y, sample_weight):

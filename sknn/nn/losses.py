@@ -9,25 +9,13 @@ Any other (loss, output activation) pair is a :class:`ComposedLoss`: the
 pointwise loss of the prediction ``pred = f(z)``, differentiated by the chain
 rule ``dL/dz = dL/dpred * f'(z)``. :func:`make_loss` builds either kind.
 
-Loss names
+Loss specs
 ----------
-A loss travels in ``NetworkSpec.loss`` as a string, so every loss has a name
-that :data:`LOSSES` resolves (``LOSSES.get(name)``)::
-
-    <loss>[delta=<d>]|<output>[<low>,<high>]
-
-- ``<loss>``: squared_error, absolute_error, huber, poisson (and the
-  classification losses log_loss, binary_log_loss, which take no output).
-- ``[delta=<d>]``: the Huber threshold, written only for huber with d != 1.
-- ``|<output>``: an entry of :data:`OUTPUT_ACTIVATIONS` (identity, relu,
-  softplus, exp, logistic, tanh), written only when it differs from the
-  loss's canonical link (identity; exp for poisson).
-- ``[<low>,<high>]``: the range logistic / tanh outputs are rescaled to,
-  written only when it differs from the natural (0, 1) / (-1, 1).
-
-Numbers are written with ``repr`` (shortest round trip, a trailing ``.0``
-dropped), e.g. ``"huber[delta=0.5]|tanh[-1,3]"``, ``"poisson|softplus"``.
-:func:`parse_loss_name` reads any such string, canonical or not.
+A loss travels in ``NetworkSpec.loss`` as a :class:`LossSpec`: plain, frozen
+data (the loss, its output activation, the output bounds, Huber's delta) that
+both engines read. :func:`make_loss` resolves it to the NumPy :class:`Loss`;
+the PyTorch engine builds its own from the same fields. :data:`LOSSES` holds
+the losses with their canonical link, by plain name.
 """
 
 from __future__ import annotations
@@ -36,7 +24,7 @@ import functools
 import math
 import re
 from dataclasses import dataclass
-from typing import Callable, NamedTuple
+from typing import Callable
 
 import numpy as np
 from scipy.special import expit, log_softmax, softmax, xlogy
@@ -48,18 +36,7 @@ _POSITIVE = (0.0, math.inf)
 _UNIT = (0.0, 1.0)
 
 
-class _LossRegistry(Registry):
-    """A registry whose :meth:`get` also builds composed losses from their names."""
-
-    def get(self, name_or_obj):
-        """Look up a registered loss, or build one named ``loss|output`` (cached)."""
-        if isinstance(name_or_obj, str) and name_or_obj not in self \
-                and ("|" in name_or_obj or "[" in name_or_obj):
-            return make_loss(*parse_loss_name(name_or_obj))
-        return super().get(name_or_obj)
-
-
-LOSSES: Registry["Loss"] = _LossRegistry("loss")
+LOSSES: Registry["Loss"] = Registry("loss")
 OUTPUT_ACTIVATIONS: Registry["OutputActivation"] = Registry("output activation")
 
 
@@ -70,6 +47,7 @@ class Loss:
     Attributes
     ----------
     name : str
+        Registry name of the loss; a composed loss shares its base loss's name.
     out_activation : str
         Name of the link, as scikit-learn's ``out_activation_`` reports it.
     link : callable
@@ -341,141 +319,100 @@ _register_output("tanh", _tanh_output, _tanh_output_and_derivative, (-1.0, 1.0),
                  rescalable=True)
 
 
-# -- names and construction ----------------------------------------------------
-class LossParts(NamedTuple):
-    """The plain-data description of a loss: ``make_loss(*parts)`` rebuilds it.
+# -- loss specs and construction -------------------------------------------------
+@dataclass(frozen=True)
+class LossSpec:
+    """A training loss as plain data: the loss, its output activation, bounds and delta.
 
-    ``output_bounds`` is ``(low, high)`` for logistic / tanh outputs of a
-    composed loss and None otherwise; ``huber_delta`` is None except for huber.
-    """
-
-    loss: str
-    output_activation: str
-    output_bounds: tuple[float, float] | None
-    huber_delta: float | None
-
-
-_NAME = re.compile(r"(?P<loss>\w+)(?:\[delta=(?P<delta>[^\]]+)\])?"
-                   r"(?:\|(?P<output>\w+)(?:\[(?P<low>[^,\]]+),(?P<high>[^\]]+)\])?)?")
-
-
-def parse_loss_name(name):
-    """Split a loss name (see the module docstring) into validated :class:`LossParts`.
-
-    Examples
-    --------
-    >>> parse_loss_name("huber[delta=0.5]|tanh[-1,3]")
-    LossParts(loss='huber', output_activation='tanh', output_bounds=(-1.0, 3.0), huber_delta=0.5)
-    >>> parse_loss_name("poisson")
-    LossParts(loss='poisson', output_activation='exp', output_bounds=None, huber_delta=None)
-    """
-    match = _NAME.fullmatch(name)
-    if match is None:
-        raise ValueError(f"Cannot parse the loss name {name!r}; expected "
-                         "'<loss>[delta=<d>]|<output>[<low>,<high>]' with optional parts.")
-    parts = match.groupdict()
-    if parts["delta"] is not None and parts["loss"] != "huber":
-        raise ValueError(f"Only huber takes [delta=...], got the loss name {name!r}.")
-    bounds = None if parts["low"] is None else (_number(parts["low"]), _number(parts["high"]))
-    delta = 1.0 if parts["delta"] is None else _number(parts["delta"])
-    return _normalize(parts["loss"], parts["output"], bounds, delta)
-
-
-def _number(text):
-    try:
-        return float(text)
-    except ValueError:
-        raise ValueError(f"Expected a number in a loss name, got {text!r}") from None
-
-
-def _format_number(value):
-    text = repr(float(value))
-    return text[:-2] if text.endswith(".0") else text
-
-
-def format_loss_name(parts):
-    """The canonical name of :class:`LossParts`: default parts are left out.
-
-    Examples
-    --------
-    >>> format_loss_name(LossParts("huber", "tanh", (-1.0, 3.0), 0.5))
-    'huber[delta=0.5]|tanh[-1,3]'
-    >>> format_loss_name(LossParts("squared_error", "logistic", (0.0, 1.0), None))
-    'squared_error|logistic'
-    """
-    name = parts.loss
-    if parts.huber_delta is not None and parts.huber_delta != 1.0:
-        name += f"[delta={_format_number(parts.huber_delta)}]"
-    if parts.output_activation != _CANONICAL_OUTPUT[parts.loss]:
-        name += "|" + parts.output_activation
-    bounds = parts.output_bounds
-    if bounds is not None and \
-            tuple(bounds) != OUTPUT_ACTIVATIONS.get(parts.output_activation).natural_range:
-        name += f"[{_format_number(bounds[0])},{_format_number(bounds[1])}]"
-    return name
-
-
-def make_loss(loss_name, output_activation=None, output_bounds=None, huber_delta=1.0):
-    """The loss ``loss_name`` measured on the output ``output_activation``.
+    Both engines read these fields; :func:`make_loss` gives the NumPy loss.
+    The fields are validated and normalized on construction, so equal losses
+    compare equal (``LossSpec("poisson") == LossSpec("poisson", "exp")``).
 
     Parameters
     ----------
-    loss_name : str
+    name : str
         'squared_error', 'absolute_error', 'huber', 'poisson' (or the
         classification losses 'log_loss', 'binary_log_loss').
     output_activation : str or None
         A name in :data:`OUTPUT_ACTIVATIONS`; None means the loss's canonical
-        link (identity; exp for poisson). Poisson needs a positive output:
-        exp, softplus, or logistic / tanh with ``output_bounds`` low >= 0.
+        link (identity; exp for poisson; softmax / logistic for the
+        classification losses, which accept no other). Poisson needs a
+        positive output: exp, softplus, or logistic / tanh with
+        ``output_bounds`` low >= 0. Stored as the name of the output.
     output_bounds : (low, high) or None
         Rescale logistic / tanh outputs onto ``[low, high]``; None keeps
-        (0, 1) / (-1, 1). Only logistic and tanh accept bounds.
+        (0, 1) / (-1, 1). Only logistic and tanh accept bounds. Stored as two
+        floats for those outputs (their natural range when not given), None
+        for the others.
     huber_delta : float
-        Threshold between Huber's quadratic and linear parts; used by huber only.
+        Threshold between Huber's quadratic and linear parts. Stored for
+        huber only; None for the other losses, which ignore it.
+
+    Examples
+    --------
+    >>> LossSpec("huber", "tanh", output_bounds=(-1, 3), huber_delta=0.5)
+    LossSpec(name='huber', output_activation='tanh', output_bounds=(-1.0, 3.0), huber_delta=0.5)
+    >>> LossSpec("squared_error", huber_delta=0.5) == LossSpec("squared_error", "identity")
+    True
+    """
+
+    name: str
+    output_activation: str | None = None
+    output_bounds: tuple[float, float] | None = None
+    huber_delta: float | None = 1.0
+
+    def __post_init__(self):
+        if self.name not in _CANONICAL_OUTPUT:
+            raise ValueError(f"Unknown loss {self.name!r}. Valid choices are: "
+                             f"{', '.join(sorted(_CANONICAL_OUTPUT))}.")
+        canonical = _CANONICAL_OUTPUT[self.name]
+        activation = canonical if self.output_activation is None else self.output_activation
+        bounds, delta = None, None
+        if self.name in _LINK_ONLY:
+            if activation != canonical or self.output_bounds is not None:
+                raise ValueError(f"loss={self.name!r} only supports its canonical output "
+                                 f"{canonical!r} without output_bounds.")
+        else:
+            bounds = _normalize_bounds(OUTPUT_ACTIVATIONS.get(activation), self.output_bounds)
+            if self.name == "poisson":
+                _check_positive_output(activation, bounds)
+            if self.name == "huber":
+                delta = _normalize_delta(self.huber_delta)
+        # frozen: the normalized values are written past the dataclass's __setattr__
+        object.__setattr__(self, "output_activation", activation)
+        object.__setattr__(self, "output_bounds", bounds)
+        object.__setattr__(self, "huber_delta", delta)
+
+    @property
+    def uses_canonical_link(self):
+        """Whether the output activation is the loss's canonical link."""
+        return self.output_activation == _CANONICAL_OUTPUT[self.name]
+
+
+@functools.lru_cache(maxsize=256)
+def make_loss(spec):
+    """The NumPy :class:`Loss` of a :class:`LossSpec` (built once per spec).
 
     Returns
     -------
     Loss
-        The registered loss for a canonical pair (``loss.name`` is then a
-        registry name), otherwise a cached :class:`ComposedLoss` whose
-        ``name`` :data:`LOSSES` resolves back to it.
+        The registered loss when ``spec`` is its name's default
+        (``LossSpec(spec.name)``), otherwise a :class:`ComposedLoss` of the
+        spec's loss on its output activation.
 
     Examples
     --------
-    >>> make_loss("squared_error", "identity") is LOSSES.get("squared_error")
+    >>> make_loss(LossSpec("squared_error", "identity")) is LOSSES.get("squared_error")
     True
-    >>> loss = make_loss("huber", "tanh", output_bounds=(-1, 3), huber_delta=0.5)
+    >>> loss = make_loss(LossSpec("huber", "tanh", output_bounds=(-1, 3), huber_delta=0.5))
     >>> loss.name, loss.out_activation
-    ('huber[delta=0.5]|tanh[-1,3]', 'tanh')
-    >>> LOSSES.get(loss.name) is loss
-    True
+    ('huber', 'tanh')
     >>> loss.link(np.array([[0.0]]))
     array([[1.]])
     """
-    parts = _normalize(loss_name, output_activation, output_bounds, huber_delta)
-    name = format_loss_name(parts)
-    if name in LOSSES:
-        return LOSSES.get(name)
-    return _composed(parts, name)
-
-
-def _normalize(loss, output_activation, output_bounds, huber_delta):
-    """Validated :class:`LossParts` with the defaults filled in."""
-    if loss not in _CANONICAL_OUTPUT:
-        raise ValueError(f"Unknown loss {loss!r}. Valid choices are: "
-                         f"{', '.join(sorted(_CANONICAL_OUTPUT))}.")
-    canonical = _CANONICAL_OUTPUT[loss]
-    activation = canonical if output_activation is None else output_activation
-    if loss in _LINK_ONLY:
-        if activation != canonical or output_bounds is not None:
-            raise ValueError(f"loss={loss!r} only supports its canonical output "
-                             f"{canonical!r} without output_bounds.")
-        return LossParts(loss, activation, None, None)
-    bounds = _normalize_bounds(OUTPUT_ACTIVATIONS.get(activation), output_bounds)
-    if loss == "poisson":
-        _check_positive_output(activation, bounds)
-    delta = _normalize_delta(huber_delta) if loss == "huber" else None
-    return LossParts(loss, activation, bounds, delta)
+    if spec == LossSpec(spec.name):
+        return LOSSES.get(spec.name)
+    return _composed(spec)
 
 
 def _normalize_bounds(output, bounds):
@@ -516,12 +453,11 @@ def _normalize_delta(delta):
     return delta
 
 
-@functools.lru_cache(maxsize=256)
-def _composed(parts, name):
-    """The :class:`ComposedLoss` of validated ``parts``, built once per name."""
-    on_prediction = functools.partial(_ON_PREDICTION[parts.loss], delta=parts.huber_delta)
-    output = OUTPUT_ACTIVATIONS.get(parts.output_activation)
-    low, high = parts.output_bounds or (None, None)
+def _composed(spec):
+    """The :class:`ComposedLoss` of a validated :class:`LossSpec`."""
+    on_prediction = functools.partial(_ON_PREDICTION[spec.name], delta=spec.huber_delta)
+    output = OUTPUT_ACTIVATIONS.get(spec.output_activation)
+    low, high = spec.output_bounds or (None, None)
 
     def link(z):
         return output.forward(z, low, high)
@@ -536,52 +472,68 @@ def _composed(parts, name):
             grad *= derivative
         return per_sample, grad
 
-    output_range = parts.output_bounds or output.natural_range
-    return ComposedLoss(name, output.name, link, pointwise, output_range=output_range,
+    output_range = spec.output_bounds or output.natural_range
+    return ComposedLoss(spec.name, output.name, link, pointwise, output_range=output_range,
                         pointwise_and_grad=pointwise_and_grad)
 
 
-def check_targets_in_range(loss, y):
-    """Raise a ValueError when targets ``y`` lie where ``loss``'s output cannot reach.
+def check_targets_in_range(spec, y):
+    """Raise a ValueError when targets ``y`` lie where the loss's output cannot reach.
 
     Parameters
     ----------
-    loss : Loss or str
-        A loss or a name :data:`LOSSES` resolves.
+    spec : LossSpec
+        The training loss.
     y : array-like
         Regression targets in the space of the loss's predictions.
 
     Examples
     --------
-    >>> check_targets_in_range("squared_error|relu", np.array([0.0, 2.0]))
-    >>> check_targets_in_range("squared_error|tanh[0,1]", np.array([0.5, 2.0]))
+    >>> check_targets_in_range(LossSpec("squared_error", "relu"), np.array([0.0, 2.0]))
+    >>> check_targets_in_range(LossSpec("squared_error", "tanh", (0, 1)), np.array([0.5, 2.0]))
     Traceback (most recent call last):
     ...
     ValueError: Some value(s) of y lie outside [0, 1], the range of output_activation='tanh' ...
     """
-    loss = LOSSES.get(loss)
-    low, high = loss.output_range
+    low, high = make_loss(spec).output_range
     y = np.asarray(y)
     if y.size == 0 or (low == -math.inf and high == math.inf):
         return
     y_min, y_max = float(y.min()), float(y.max())
-    if y_min < 0 and (loss.name == "poisson" or loss.name.startswith("poisson|")):
+    if y_min < 0 and spec.name == "poisson":
         raise ValueError("Some value(s) of y are negative which is not allowed for "
                          "Poisson regression (loss='poisson').")
     if y_min < low or y_max > high:
-        raise ValueError(_range_message(loss, y_min, y_max))
+        raise ValueError(_range_message(spec, low, high, y_min, y_max))
 
 
-def _range_message(loss, y_min, y_max):
-    low, high = loss.output_range
+def _range_message(spec, low, high, y_min, y_max):
     interval = f"[{low:g}, {high:g}]" if high < math.inf else f"[{low:g}, inf)"
-    rescaled = isinstance(loss, ComposedLoss) and \
-        OUTPUT_ACTIVATIONS.get(loss.out_activation).rescalable
+    # normalized specs carry bounds exactly when the output is a rescalable one
+    rescaled = spec.output_bounds is not None
     bounds = f" with output_bounds=({low:g}, {high:g})" if rescaled else ""
     advice = "Widen output_bounds or rescale y." if rescaled else \
         "Choose another output_activation or shift y."
     return (f"Some value(s) of y lie outside {interval}, the range of output_activation="
-            f"{loss.out_activation!r}{bounds}: got y in [{y_min:g}, {y_max:g}]. {advice}")
+            f"{spec.output_activation!r}{bounds}: got y in [{y_min:g}, {y_max:g}]. {advice}")
+
+
+# Only for pickles from before LossSpec: NetworkSpec.loss was then a name that
+# carried the options, "<loss>[delta=<d>]|<output>[<low>,<high>]" with every part
+# after <loss> optional (e.g. "huber[delta=0.5]|tanh[-1,3]"). NetworkSpec.__setstate__
+# reads such a name with this function.
+_LEGACY_LOSS_NAME = re.compile(r"(\w+)(?:\[delta=([^\]]+)\])?"
+                               r"(?:\|(\w+)(?:\[([^,\]]+),([^\]]+)\])?)?")
+
+
+def loss_spec_from_legacy_name(name):
+    """The :class:`LossSpec` of a loss name stored by an old pickle."""
+    match = _LEGACY_LOSS_NAME.fullmatch(name)
+    if match is None:
+        raise ValueError(f"Cannot read the loss {name!r} of an old pickle.")
+    loss, delta, output, low, high = match.groups()
+    bounds = None if low is None else (float(low), float(high))
+    return LossSpec(loss, output, bounds, 1.0 if delta is None else float(delta))
 
 
 def _register(name, out_activation, link, pointwise, pointwise_and_link=None,
@@ -596,4 +548,4 @@ _register("log_loss", "softmax", lambda z: softmax(z, axis=1), _softmax_pointwis
           _softmax_pointwise_and_link, output_range=_UNIT)
 _register("binary_log_loss", "logistic", expit, _sigmoid_pointwise, output_range=_UNIT)
 for _name in ("absolute_error", "huber"):
-    LOSSES.register(_name)(_composed(_normalize(_name, None, None, 1.0), _name))
+    LOSSES.register(_name)(_composed(LossSpec(_name)))

@@ -1,6 +1,8 @@
-"""Composed losses: any regression loss on any output activation, by name."""
+"""Composed losses: any regression loss on any output activation, described by a LossSpec."""
 
 import math
+import pickle
+import re
 
 import numpy as np
 import pytest
@@ -12,13 +14,12 @@ from sknn.nn.losses import (
     LOSSES,
     OUTPUT_ACTIVATIONS,
     ComposedLoss,
-    LossParts,
+    LossSpec,
     check_targets_in_range,
-    format_loss_name,
+    loss_spec_from_legacy_name,
     make_loss,
-    parse_loss_name,
 )
-from sknn.spec import Regularization, mlp_spec
+from sknn.spec import Dense, NetworkSpec, Regularization, mlp_spec
 
 from gradcheck import numeric_array_grad
 
@@ -67,7 +68,7 @@ def _bounds(loss, output):
 
 
 def _loss(loss, output):
-    return make_loss(loss, output, output_bounds=_bounds(loss, output), huber_delta=DELTA)
+    return make_loss(LossSpec(loss, output, output_bounds=_bounds(loss, output), huber_delta=DELTA))
 
 
 def _reference_link(loss, output, z):
@@ -182,7 +183,7 @@ def test_absolute_error_matches_sklearn_mean_absolute_error(weighted):
 
 
 def test_huber_is_quadratic_inside_delta_and_linear_outside():
-    loss = make_loss("huber", huber_delta=2.0)
+    loss = make_loss(LossSpec("huber", huber_delta=2.0))
     raw = np.array([[0.5], [-1.5], [3.0], [-10.0]])
     y = np.zeros_like(raw)
     expected = [0.125, 1.125, 2.0 * (3.0 - 1.0), 2.0 * (10.0 - 1.0)]
@@ -201,20 +202,21 @@ def test_poisson_on_softplus_is_half_the_sklearn_mean_poisson_deviance(weighted)
     sw = weights if weighted else None
     pred = np.logaddexp(0, raw.ravel())
     expected = mean_poisson_deviance(y.ravel(), pred, sample_weight=sw) / 2
-    assert make_loss("poisson", "softplus").value(raw, y, sw) == pytest.approx(expected, rel=1e-12)
+    loss = make_loss(LossSpec("poisson", "softplus"))
+    assert loss.value(raw, y, sw) == pytest.approx(expected, rel=1e-12)
 
 
 def test_natural_bounds_reproduce_the_plain_logistic_and_tanh():
     raw = np.linspace(-4, 4, 9)[:, None]
-    np.testing.assert_allclose(make_loss("squared_error", "logistic").link(raw), expit(raw),
-                               rtol=1e-15)
-    np.testing.assert_allclose(make_loss("squared_error", "tanh").link(raw), np.tanh(raw),
-                               rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(make_loss(LossSpec("squared_error", "logistic")).link(raw),
+                               expit(raw), rtol=1e-15)
+    np.testing.assert_allclose(make_loss(LossSpec("squared_error", "tanh")).link(raw),
+                               np.tanh(raw), rtol=1e-14, atol=1e-15)
 
 
 @pytest.mark.parametrize("output", sorted(REFERENCE_OUTPUTS))
 def test_out_activation_is_the_output_name(output):
-    loss = make_loss("absolute_error", output)
+    loss = make_loss(LossSpec("absolute_error", output))
     assert loss.out_activation == output
     assert isinstance(loss, ComposedLoss)
 
@@ -230,114 +232,185 @@ def test_robust_losses_are_registered_with_an_identity_output():
         assert LOSSES.get(name).name == name
 
 
-# -- names ------------------------------------------------------------------------
+# -- specs --------------------------------------------------------------------------
 @pytest.mark.parametrize("delta", [1.0, 0.5, 0.1 + 0.2, 1e-7])
 @pytest.mark.parametrize("loss_name, output", COMBINATIONS)
-def test_name_round_trips_to_the_same_loss(loss_name, output, delta):
-    loss = make_loss(loss_name, output, output_bounds=_bounds(loss_name, output),
-                     huber_delta=delta)
-    parts = parse_loss_name(loss.name)
-    assert LOSSES.get(loss.name) is loss
-    assert make_loss(*parts) is loss
-    assert format_loss_name(parts) == loss.name
-    assert parts.output_activation == output
-    if loss_name == "huber":
-        assert parts.huber_delta == delta
+def test_a_spec_keeps_its_fields_and_resolves_to_one_loss(loss_name, output, delta):
+    spec = LossSpec(loss_name, output, output_bounds=_bounds(loss_name, output),
+                    huber_delta=delta)
+    assert (spec.name, spec.output_activation) == (loss_name, output)
+    assert spec.huber_delta == (delta if loss_name == "huber" else None)
+    assert make_loss(spec) is make_loss(LossSpec(loss_name, output, _bounds(loss_name, output),
+                                                 delta))
+    assert make_loss(spec).out_activation == output
 
 
-@pytest.mark.parametrize("name, canonical", [
-    ("huber[delta=0.5]|tanh[-1,3]", "huber[delta=0.5]|tanh[-1,3]"),
-    ("huber[delta=0.50]|tanh[-1.0,3e0]", "huber[delta=0.5]|tanh[-1,3]"),
-    ("huber[delta=1]|identity", "huber"),
-    ("squared_error|identity", "squared_error"),
-    ("poisson|exp", "poisson"),
-    ("squared_error|tanh[-1,1]", "squared_error|tanh"),
-    ("absolute_error|logistic[0,1]", "absolute_error|logistic"),
-    ("squared_error|logistic[0,100]", "squared_error|logistic[0,100]"),
-    ("poisson|softplus", "poisson|softplus"),
+@pytest.mark.parametrize("spec, same", [
+    (LossSpec("huber", "tanh", (-1, 3), 0.5), LossSpec("huber", "tanh", [-1.0, 3e0], 0.50)),
+    (LossSpec("huber", "identity", None, 1), LossSpec("huber")),
+    (LossSpec("squared_error", "identity"), LossSpec("squared_error")),
+    (LossSpec("poisson", "exp"), LossSpec("poisson")),
+    (LossSpec("squared_error", "tanh", (-1, 1)), LossSpec("squared_error", "tanh")),
+    (LossSpec("absolute_error", "logistic", (0, 1)), LossSpec("absolute_error", "logistic")),
+    (LossSpec("squared_error", huber_delta=0.3), LossSpec("squared_error")),
+    (LossSpec("log_loss", "softmax"), LossSpec("log_loss")),
 ])
-def test_equivalent_spellings_resolve_to_the_canonical_loss(name, canonical):
-    assert LOSSES.get(name).name == canonical
-    assert LOSSES.get(name) is LOSSES.get(canonical)
+def test_equivalent_specs_compare_equal_and_resolve_to_the_same_loss(spec, same):
+    assert spec == same
+    assert hash(spec) == hash(same)
+    assert make_loss(spec) is make_loss(same)
 
 
-@pytest.mark.parametrize("args, registered", [
-    (("squared_error",), "squared_error"),
-    (("squared_error", "identity"), "squared_error"),
-    (("poisson",), "poisson"),
-    (("poisson", "exp"), "poisson"),
-    (("huber", None, None, 1.0), "huber"),
-    (("absolute_error", "identity"), "absolute_error"),
-    (("log_loss",), "log_loss"),
-    (("binary_log_loss", "logistic"), "binary_log_loss"),
+@pytest.mark.parametrize("spec, other", [
+    (LossSpec("huber", huber_delta=0.5), LossSpec("huber")),
+    (LossSpec("squared_error", "tanh", (-1, 3)), LossSpec("squared_error", "tanh")),
+    (LossSpec("squared_error", "tanh"), LossSpec("squared_error", "logistic")),
+    (LossSpec("squared_error", "relu"), LossSpec("absolute_error", "relu")),
 ])
-def test_canonical_pairs_return_the_registered_loss(args, registered):
-    assert make_loss(*args) is LOSSES.get(registered)
+def test_different_specs_compare_unequal_and_resolve_to_different_losses(spec, other):
+    assert spec != other
+    assert make_loss(spec) is not make_loss(other)
 
 
-def test_parse_gives_plain_data_parts():
-    assert parse_loss_name("absolute_error|relu") == LossParts(
-        "absolute_error", "relu", None, None)
-    assert parse_loss_name("squared_error|logistic") == LossParts(
-        "squared_error", "logistic", (0.0, 1.0), None)
-    assert parse_loss_name("log_loss") == LossParts("log_loss", "softmax", None, None)
+@pytest.mark.parametrize("spec, registered", [
+    (LossSpec("squared_error"), "squared_error"),
+    (LossSpec("squared_error", "identity"), "squared_error"),
+    (LossSpec("poisson"), "poisson"),
+    (LossSpec("poisson", "exp"), "poisson"),
+    (LossSpec("huber", None, None, 1.0), "huber"),
+    (LossSpec("absolute_error", "identity"), "absolute_error"),
+    (LossSpec("log_loss"), "log_loss"),
+    (LossSpec("binary_log_loss", "logistic"), "binary_log_loss"),
+])
+def test_canonical_specs_resolve_to_the_registered_loss(spec, registered):
+    assert make_loss(spec) is LOSSES.get(registered)
 
 
-def test_registry_names_stay_the_plain_ones():
-    assert "huber|tanh" not in LOSSES
-    assert all("|" not in name and "[" not in name for name in LOSSES.names())
+def test_a_spec_stores_normalized_plain_data():
+    assert LossSpec("absolute_error", "relu") == LossSpec(
+        name="absolute_error", output_activation="relu", output_bounds=None, huber_delta=None)
+    assert LossSpec("squared_error", "logistic").output_bounds == (0.0, 1.0)
+    assert LossSpec("log_loss").output_activation == "softmax"
+    assert LossSpec("poisson").output_activation == "exp"
+    assert LossSpec("huber", huber_delta=2).huber_delta == 2.0
+
+
+@pytest.mark.parametrize("spec, canonical", [
+    (LossSpec("poisson"), True), (LossSpec("poisson", "softplus"), False),
+    (LossSpec("log_loss"), True), (LossSpec("squared_error", "exp"), False),
+    (LossSpec("huber", huber_delta=0.5), True),
+])
+def test_uses_canonical_link_tells_whether_the_output_is_the_loss_link(spec, canonical):
+    assert spec.uses_canonical_link is canonical
+
+
+def test_a_spec_pickles_to_an_equal_spec():
+    spec = LossSpec("huber", "tanh", (-1, 3), 0.5)
+    assert pickle.loads(pickle.dumps(spec)) == spec
+
+
+def test_a_spec_is_frozen():
+    with pytest.raises(AttributeError):
+        LossSpec("huber").huber_delta = 2.0
+
+
+def test_the_registry_holds_the_plain_loss_names_only():
+    assert LOSSES.names() == ["absolute_error", "binary_log_loss", "huber", "log_loss",
+                              "poisson", "squared_error"]
+    with pytest.raises(ValueError, match=re.escape("Unknown loss 'huber|tanh'")):
+        LOSSES.get("huber|tanh")
+
+
+def test_a_plain_name_in_a_network_spec_stands_for_its_loss_spec():
+    assert NetworkSpec(3, (Dense(1),), "poisson").loss == LossSpec("poisson")
+
+
+@pytest.mark.parametrize("name", ["huber|tanh", "huber[delta=0.5]", "squared_error|relu"])
+def test_a_name_with_options_is_no_loss(name):
+    with pytest.raises(ValueError, match="Unknown loss"):
+        NetworkSpec(3, (Dense(1),), name)
+
+
+# -- pickles from before LossSpec ------------------------------------------------------
+@pytest.mark.parametrize("name, spec", [
+    ("squared_error", LossSpec("squared_error")),
+    ("log_loss", LossSpec("log_loss")),
+    ("huber", LossSpec("huber")),
+    ("huber[delta=0.5]|tanh[-1,3]", LossSpec("huber", "tanh", (-1, 3), 0.5)),
+    ("huber[delta=1e-07]|tanh", LossSpec("huber", "tanh", None, 1e-7)),
+    ("huber[delta=0.30000000000000004]", LossSpec("huber", huber_delta=0.1 + 0.2)),
+    ("poisson|softplus", LossSpec("poisson", "softplus")),
+    ("poisson|tanh[0.5,6]", LossSpec("poisson", "tanh", (0.5, 6))),
+    ("squared_error|logistic[-0.5,2.5]", LossSpec("squared_error", "logistic", (-0.5, 2.5))),
+    ("absolute_error|relu", LossSpec("absolute_error", "relu")),
+])
+def test_a_loss_name_of_an_old_pickle_reads_as_its_spec(name, spec):
+    assert loss_spec_from_legacy_name(name) == spec
+
+
+def _bare_network_spec():
+    return object.__new__(NetworkSpec)
+
+
+class _OldNetworkSpecPickle:
+    """Pickles as a NetworkSpec whose state has the loss as a name, as before LossSpec."""
+
+    def __init__(self, state):
+        self.state = state
+
+    def __reduce__(self):
+        return _bare_network_spec, (), self.state
+
+
+def test_an_old_pickled_network_spec_loads_with_its_loss_spec():
+    layers = (Dense(4), Dense(1))
+    old = _OldNetworkSpecPickle({"n_inputs": 3, "layers": layers,
+                                 "loss": "huber[delta=0.5]|tanh[-12,12]", "dtype": "float32"})
+    spec = pickle.loads(pickle.dumps(old))
+    assert spec == NetworkSpec(3, layers, LossSpec("huber", "tanh", (-12, 12), 0.5), "float32")
+
+
+def test_an_unreadable_old_loss_name_raises_a_value_error():
+    with pytest.raises(ValueError, match="Cannot read the loss"):
+        loss_spec_from_legacy_name("huber[delta=0.5")
 
 
 # -- invalid combinations -------------------------------------------------------------
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(loss_name="hinge"), "Unknown loss 'hinge'"),
-    (dict(loss_name="squared_error", output_activation="softmax"),
+    (dict(name="hinge"), "Unknown loss 'hinge'"),
+    (dict(name="squared_error", output_activation="softmax"),
      "Unknown output activation 'softmax'"),
-    (dict(loss_name="squared_error", output_bounds=(0, 1)), "output_bounds applies to"),
-    (dict(loss_name="squared_error", output_activation="relu", output_bounds=(0, 1)),
+    (dict(name="squared_error", output_bounds=(0, 1)), "output_bounds applies to"),
+    (dict(name="squared_error", output_activation="relu", output_bounds=(0, 1)),
      "output_bounds applies to"),
-    (dict(loss_name="squared_error", output_activation="tanh", output_bounds=(3, 1)),
+    (dict(name="squared_error", output_activation="tanh", output_bounds=(3, 1)),
      "low < high"),
-    (dict(loss_name="squared_error", output_activation="tanh", output_bounds=(0, math.inf)),
+    (dict(name="squared_error", output_activation="tanh", output_bounds=(0, math.inf)),
      "finite"),
-    (dict(loss_name="squared_error", output_activation="tanh", output_bounds=(0, 1, 2)),
+    (dict(name="squared_error", output_activation="tanh", output_bounds=(0, 1, 2)),
      "two finite numbers"),
-    (dict(loss_name="squared_error", output_activation="tanh", output_bounds="ab"),
+    (dict(name="squared_error", output_activation="tanh", output_bounds="ab"),
      "two finite numbers"),
-    (dict(loss_name="poisson", output_activation="identity"), "strictly positive output"),
-    (dict(loss_name="poisson", output_activation="relu"), "strictly positive output"),
-    (dict(loss_name="poisson", output_activation="tanh"), "strictly positive output"),
-    (dict(loss_name="poisson", output_activation="logistic", output_bounds=(-1, 2)),
+    (dict(name="poisson", output_activation="identity"), "strictly positive output"),
+    (dict(name="poisson", output_activation="relu"), "strictly positive output"),
+    (dict(name="poisson", output_activation="tanh"), "strictly positive output"),
+    (dict(name="poisson", output_activation="logistic", output_bounds=(-1, 2)),
      "strictly positive output"),
-    (dict(loss_name="log_loss", output_activation="logistic"), "canonical output 'softmax'"),
-    (dict(loss_name="binary_log_loss", output_bounds=(0, 2)), "canonical output"),
-    (dict(loss_name="huber", huber_delta=0.0), "huber_delta must be a positive"),
-    (dict(loss_name="huber", huber_delta=-1.0), "huber_delta must be a positive"),
-    (dict(loss_name="huber", huber_delta=math.nan), "huber_delta must be a positive"),
-    (dict(loss_name="huber", huber_delta="big"), "huber_delta must be a positive"),
+    (dict(name="log_loss", output_activation="logistic"), "canonical output 'softmax'"),
+    (dict(name="binary_log_loss", output_bounds=(0, 2)), "canonical output"),
+    (dict(name="huber", huber_delta=0.0), "huber_delta must be a positive"),
+    (dict(name="huber", huber_delta=-1.0), "huber_delta must be a positive"),
+    (dict(name="huber", huber_delta=math.nan), "huber_delta must be a positive"),
+    (dict(name="huber", huber_delta="big"), "huber_delta must be a positive"),
 ])
 def test_invalid_combinations_raise_clear_value_errors(kwargs, message):
     with pytest.raises(ValueError, match=message):
-        make_loss(**kwargs)
+        LossSpec(**kwargs)
 
 
 def test_huber_delta_is_ignored_by_other_losses():
-    assert make_loss("squared_error", huber_delta=-3.0) is LOSSES.get("squared_error")
-
-
-@pytest.mark.parametrize("name, message", [
-    ("huber[delta=abc]", "Expected a number"),
-    ("huber[delta=0.5", "Cannot parse"),
-    ("huber|tanh[1]", "Cannot parse"),
-    ("squared_error||relu", "Cannot parse"),
-    ("squared_error|tanh[0,1]|relu", "Cannot parse"),
-    ("nonsense|relu", "Unknown loss"),
-    ("squared_error[delta=3]|relu", "Only huber takes"),
-    ("squared_error|swish", "Unknown output activation"),
-])
-def test_malformed_names_raise_value_errors_from_the_registry(name, message):
-    with pytest.raises(ValueError, match=message):
-        LOSSES.get(name)
+    assert LossSpec("squared_error", huber_delta=-3.0) == LossSpec("squared_error")
+    assert make_loss(LossSpec("squared_error", huber_delta=-3.0)) is LOSSES.get("squared_error")
 
 
 def test_unknown_plain_name_keeps_the_registry_error():
@@ -347,28 +420,29 @@ def test_unknown_plain_name_keeps_the_registry_error():
 
 # -- target ranges -------------------------------------------------------------------
 @pytest.mark.parametrize("loss, y", [
-    ("squared_error", [-1e9, 1e9]),
-    ("huber", [-5.0, 5.0]),
-    ("squared_error|relu", [0.0, 3.0]),
-    ("squared_error|softplus", [0.0, 3.0]),
-    ("absolute_error|exp", [0.0, 3.0]),
-    ("huber|tanh[-1,3]", [-1.0, 0.0, 3.0]),
-    ("squared_error|logistic", [0.0, 1.0]),
-    ("poisson", [0.0, 4.0]),
-    ("poisson|softplus", [0.0, 4.0]),
-    ("binary_log_loss", [0.0, 1.0]),
+    (LossSpec("squared_error"), [-1e9, 1e9]),
+    (LossSpec("huber"), [-5.0, 5.0]),
+    (LossSpec("squared_error", "relu"), [0.0, 3.0]),
+    (LossSpec("squared_error", "softplus"), [0.0, 3.0]),
+    (LossSpec("absolute_error", "exp"), [0.0, 3.0]),
+    (LossSpec("huber", "tanh", (-1, 3)), [-1.0, 0.0, 3.0]),
+    (LossSpec("squared_error", "logistic"), [0.0, 1.0]),
+    (LossSpec("poisson"), [0.0, 4.0]),
+    (LossSpec("poisson", "softplus"), [0.0, 4.0]),
+    (LossSpec("binary_log_loss"), [0.0, 1.0]),
 ])
 def test_targets_inside_the_output_range_pass(loss, y):
     check_targets_in_range(loss, np.array(y))
-    check_targets_in_range(LOSSES.get(loss), np.array(y)[:, None])
+    check_targets_in_range(loss, np.array(y)[:, None])
 
 
 @pytest.mark.parametrize("loss, y, pieces", [
-    ("squared_error|relu", [-0.5, 1.0], ["y", "'relu'", "[0, inf)", "-0.5"]),
-    ("squared_error|softplus", [-1e-9, 1.0], ["y", "'softplus'", "[0, inf)"]),
-    ("huber|tanh[-1,3]", [0.0, 3.5], ["y", "'tanh'", "[-1, 3]", "output_bounds=(-1, 3)", "3.5"]),
-    ("absolute_error|logistic[2,4]", [1.0, 3.0], ["y", "'logistic'", "[2, 4]"]),
-    ("squared_error|logistic", [0.5, 1.5], ["y", "'logistic'", "[0, 1]"]),
+    (LossSpec("squared_error", "relu"), [-0.5, 1.0], ["y", "'relu'", "[0, inf)", "-0.5"]),
+    (LossSpec("squared_error", "softplus"), [-1e-9, 1.0], ["y", "'softplus'", "[0, inf)"]),
+    (LossSpec("huber", "tanh", (-1, 3)), [0.0, 3.5],
+     ["y", "'tanh'", "[-1, 3]", "output_bounds=(-1, 3)", "3.5"]),
+    (LossSpec("absolute_error", "logistic", (2, 4)), [1.0, 3.0], ["y", "'logistic'", "[2, 4]"]),
+    (LossSpec("squared_error", "logistic"), [0.5, 1.5], ["y", "'logistic'", "[0, 1]"]),
 ])
 def test_targets_outside_the_output_range_name_y_the_output_and_its_range(loss, y, pieces):
     with pytest.raises(ValueError, match="value\\(s\\) of y") as excinfo:
@@ -377,25 +451,34 @@ def test_targets_outside_the_output_range_name_y_the_output_and_its_range(loss, 
         assert piece in str(excinfo.value)
 
 
-@pytest.mark.parametrize("loss", ["poisson", "poisson|softplus", "poisson|tanh[0,5]"])
+def test_targets_outside_an_unbounded_output_advise_another_output_not_bounds():
+    with pytest.raises(ValueError, match="Choose another output_activation") as excinfo:
+        check_targets_in_range(LossSpec("squared_error", "relu"), np.array([-1.0]))
+    assert "output_bounds" not in str(excinfo.value)
+
+
+@pytest.mark.parametrize("loss", [LossSpec("poisson"), LossSpec("poisson", "softplus"),
+                                  LossSpec("poisson", "tanh", (0, 5))])
 def test_negative_poisson_targets_get_the_poisson_message(loss):
     with pytest.raises(ValueError, match="not allowed for Poisson regression"):
         check_targets_in_range(loss, np.array([1.0, -2.0]))
 
 
-# -- the engine resolves composed names from the spec -------------------------------
-@pytest.mark.parametrize("name", ["huber[delta=0.5]|tanh[-1,3]", "poisson|softplus",
-                                  "absolute_error|logistic[0,10]"])
-def test_numpy_engine_trains_on_a_composed_loss_name(name):
-    spec = mlp_spec(3, (4,), 2, "tanh", name, initializer="sklearn", dtype="float64")
+# -- the engine resolves composed losses from the spec -------------------------------
+@pytest.mark.parametrize("loss", [LossSpec("huber", "tanh", (-1, 3), 0.5),
+                                  LossSpec("poisson", "softplus"),
+                                  LossSpec("absolute_error", "logistic", (0, 10))])
+def test_numpy_engine_trains_on_a_composed_loss(loss):
+    spec = mlp_spec(3, (4,), 2, "tanh", loss, initializer="sklearn", dtype="float64")
     weights = initial_weights(spec, np.random.RandomState(0))
     engine = NumpyEngine(spec, weights, regularization=Regularization(alpha=0.0))
     rng = np.random.RandomState(1)
     X, Y = rng.normal(size=(10, 3)), rng.uniform(0.0, 3.0, size=(10, 2))
     data = engine.prepare(X, Y)
-    loss, grad = engine.loss_and_gradient(data)
-    assert engine.loss_fn is LOSSES.get(name)
-    assert loss == pytest.approx(LOSSES.get(name).value(engine.forward(X), Y), rel=1e-12)
+    loss_value, grad = engine.loss_and_gradient(data)
+    assert engine.loss_fn is make_loss(spec.loss)
+    value = make_loss(spec.loss).value(engine.forward(X), Y)
+    assert loss_value == pytest.approx(value, rel=1e-12)
     flat, numeric = engine.flat_parameters().copy(), np.empty_like(grad)
     analytic = grad.copy()
     for i in range(flat.size):

@@ -7,7 +7,7 @@ from sklearn.metrics import log_loss as sk_log_loss
 from sklearn.metrics import mean_poisson_deviance
 from sklearn.neural_network import _base as sk_base
 
-from sknn.nn.losses import LOSSES
+from sknn.nn.losses import LOSSES, LossSpec, make_loss
 
 from gradcheck import numeric_array_grad
 
@@ -64,6 +64,13 @@ def _problem(name, n_outputs, seed=0):
 def test_every_loss_has_test_targets_and_a_reference_link(name):
     assert name in TARGETS, f"add a target generator for loss {name!r}"
     assert name in LINKS, f"add a reference link for loss {name!r}"
+
+
+@pytest.mark.parametrize("name", LOSSES.names())
+def test_the_spec_of_a_plain_loss_name_resolves_to_its_registered_loss(name):
+    loss = make_loss(LossSpec(name))
+    assert loss is LOSSES.get(name)
+    assert loss.out_activation == LossSpec(name).output_activation
 
 
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
