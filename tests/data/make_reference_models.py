@@ -48,57 +48,69 @@ def problem(kind):
 
 #: name -> (estimator, problem kind)
 CONFIGS = {
-    "mlp_clf_adam": (MLPClassifier(hidden_layer_sizes=(7,), max_iter=15, random_state=0), "classification"),
-    "mlp_clf_sgd_adaptive": (MLPClassifier(hidden_layer_sizes=(7, 5), solver="sgd", learning_rate="adaptive",
-                                           max_iter=15, random_state=1), "classification"),
-    "mlp_clf_lbfgs": (MLPClassifier(hidden_layer_sizes=(6,), solver="lbfgs", max_iter=30, random_state=2),
-                      "classification"),
-    "mlp_clf_early_stopping": (MLPClassifier(hidden_layer_sizes=(8,), early_stopping=True, max_iter=20,
-                                             random_state=3), "classification"),
-    "mlp_clf_multilabel": (MLPClassifier(hidden_layer_sizes=(8,), max_iter=15, random_state=4), "multilabel"),
-    "mlp_reg_adam": (MLPRegressor(hidden_layer_sizes=(9,), max_iter=15, random_state=5), "regression"),
-    "mlp_reg_sgd_invscaling": (MLPRegressor(hidden_layer_sizes=(9,), solver="sgd", learning_rate="invscaling",
-                                            max_iter=15, random_state=6), "regression"),
-    "mlp_reg_lbfgs_tanh": (MLPRegressor(hidden_layer_sizes=(5, 4), activation="tanh", solver="lbfgs",
-                                        max_iter=30, random_state=7), "regression"),
-    "mlp_reg_huber_bounded": (MLPRegressor(hidden_layer_sizes=(6,), loss="huber", huber_delta=0.5,
-                                           output_activation="tanh", output_bounds=(-12, 12),
-                                           max_iter=15, random_state=8), "regression"),
-    "mlp_reg_poisson": (MLPRegressor(hidden_layer_sizes=(6,), loss="poisson", max_iter=15, random_state=9),
-                        "counts"),
-    "deep_clf_default": (DeepNetClassifier(n_hidden=2, n_neurons=16, max_iter=6,
-                                           random_state=10), "classification"),
-    "deep_clf_prelu_bn_after": (DeepNetClassifier(n_hidden=2, n_neurons=12, activation="prelu",
-                                                  batch_norm=True,
-                                                  batch_norm_position="after",
-                                                  solver="adamw", max_iter=5,
-                                                  random_state=11), "classification"),
-    "deep_clf_selu_alpha_dropout": (DeepNetClassifier(n_hidden=2, n_neurons=12,
-                                                      activation="selu", dropout=0.1,
-                                                      solver="rmsprop", max_iter=5,
-                                                      random_state=12), "classification"),
-    "deep_clf_regularized": (DeepNetClassifier(n_hidden=2, n_neurons=10, l1=1e-3, alpha=1e-3,
-                                               max_norm=2.0, clip_norm=1.0, solver="adamax",
-                                               learning_rate="exponential", max_iter=5,
-                                               random_state=13), "classification"),
-    "deep_clf_early_stopping": (DeepNetClassifier(n_hidden=2, n_neurons=10,
-                                                  early_stopping=True, solver="adagrad",
-                                                  learning_rate="constant", max_iter=8,
-                                                  random_state=14), "classification"),
-    "deep_reg_default": (DeepNetRegressor(n_hidden=2, n_neurons=16, max_iter=6,
-                                          random_state=15), "regression"),
-    "deep_reg_sgd_leaky": (DeepNetRegressor(n_hidden=2, n_neurons=8, activation="leaky_relu",
-                                            solver="sgd", learning_rate="adaptive",
-                                            learning_rate_init=0.01, max_iter=6,
-                                            random_state=16), "regression"),
-    "autoencoder": (StackedAutoencoder(hidden_layer_sizes=(4, 2), max_iter=5, random_state=17), "unsupervised"),
-    "autoencoder_lbfgs": (StackedAutoencoder(hidden_layer_sizes=(3,), solver="lbfgs", max_iter=10,
-                                             random_state=18), "unsupervised"),
+    "mlp_clf_adam": (
+        MLPClassifier(hidden_layer_sizes=(7,), max_iter=15, random_state=0), "classification"),
+    "mlp_clf_sgd_adaptive": (
+        MLPClassifier(hidden_layer_sizes=(7, 5), solver="sgd", learning_rate="adaptive",
+                      max_iter=15, random_state=1), "classification"),
+    "mlp_clf_lbfgs": (
+        MLPClassifier(hidden_layer_sizes=(6,), solver="lbfgs", max_iter=30, random_state=2),
+        "classification"),
+    "mlp_clf_early_stopping": (
+        MLPClassifier(hidden_layer_sizes=(8,), early_stopping=True, max_iter=20,
+                      random_state=3), "classification"),
+    "mlp_clf_multilabel": (
+        MLPClassifier(hidden_layer_sizes=(8,), max_iter=15, random_state=4), "multilabel"),
+    "mlp_reg_adam": (
+        MLPRegressor(hidden_layer_sizes=(9,), max_iter=15, random_state=5), "regression"),
+    "mlp_reg_sgd_invscaling": (
+        MLPRegressor(hidden_layer_sizes=(9,), solver="sgd", learning_rate="invscaling",
+                     max_iter=15, random_state=6), "regression"),
+    "mlp_reg_lbfgs_tanh": (
+        MLPRegressor(hidden_layer_sizes=(5, 4), activation="tanh", solver="lbfgs", max_iter=30,
+                     random_state=7), "regression"),
+    "mlp_reg_huber_bounded": (
+        MLPRegressor(hidden_layer_sizes=(6,), loss="huber", huber_delta=0.5,
+                     output_activation="tanh", output_bounds=(-12, 12), max_iter=15,
+                     random_state=8), "regression"),
+    "mlp_reg_poisson": (
+        MLPRegressor(hidden_layer_sizes=(6,), loss="poisson", max_iter=15, random_state=9),
+        "counts"),
+    "deep_clf_default": (
+        DeepNetClassifier(n_hidden=2, n_neurons=16, max_iter=6, random_state=10),
+        "classification"),
+    "deep_clf_prelu_bn_after": (
+        DeepNetClassifier(n_hidden=2, n_neurons=12, activation="prelu", batch_norm=True,
+                          batch_norm_position="after", solver="adamw", max_iter=5,
+                          random_state=11), "classification"),
+    "deep_clf_selu_alpha_dropout": (
+        DeepNetClassifier(n_hidden=2, n_neurons=12, activation="selu", dropout=0.1,
+                          solver="rmsprop", max_iter=5, random_state=12), "classification"),
+    "deep_clf_regularized": (
+        DeepNetClassifier(n_hidden=2, n_neurons=10, l1=1e-3, alpha=1e-3, max_norm=2.0,
+                          clip_norm=1.0, solver="adamax", learning_rate="exponential",
+                          max_iter=5, random_state=13), "classification"),
+    "deep_clf_early_stopping": (
+        DeepNetClassifier(n_hidden=2, n_neurons=10, early_stopping=True, solver="adagrad",
+                          learning_rate="constant", max_iter=8, random_state=14),
+        "classification"),
+    "deep_reg_default": (
+        DeepNetRegressor(n_hidden=2, n_neurons=16, max_iter=6, random_state=15), "regression"),
+    "deep_reg_sgd_leaky": (
+        DeepNetRegressor(n_hidden=2, n_neurons=8, activation="leaky_relu", solver="sgd",
+                         learning_rate="adaptive", learning_rate_init=0.01, max_iter=6,
+                         random_state=16), "regression"),
+    "autoencoder": (
+        StackedAutoencoder(hidden_layer_sizes=(4, 2), max_iter=5, random_state=17),
+        "unsupervised"),
+    "autoencoder_lbfgs": (
+        StackedAutoencoder(hidden_layer_sizes=(3,), solver="lbfgs", max_iter=10,
+                           random_state=18), "unsupervised"),
     "perceptron": (PerceptronClassifier(random_state=19), "classification"),
     # fitted on top of a fitted deep_clf_default (see :func:`fit`)
-    "deep_clf_transfer": (DeepNetClassifier(n_hidden=2, n_neurons=16, max_iter=4,
-                                            frozen_layers=1, new_hidden_layers=(5,),
-                                            random_state=20), "classification"),
+    "deep_clf_transfer": (
+        DeepNetClassifier(n_hidden=2, n_neurons=16, max_iter=4, frozen_layers=1,
+                          new_hidden_layers=(5,), random_state=20), "classification"),
 }
 
 
