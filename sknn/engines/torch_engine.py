@@ -366,14 +366,23 @@ class _Rule:
     The state comes from the sknn optimizer's ``state_dict()`` when training
     starts and goes back through its ``load_state_dict()`` (:meth:`export`),
     in the NumPy layout and dtype, so the next fit on either engine
-    continues it. The rule counts its own steps, as ``state_dict`` does.
+    continues it. The rule counts its own steps, as ``state_dict`` does;
+    ``vectors`` are the state's vectors, kept as one tensor per parameter.
     """
+
+    vectors = ()
 
     def __init__(self, params, optimizer, flat):
         self.params, self.optimizer = params, optimizer
         state = optimizer.state_dict()
         self.n_steps = state["n_steps"]
         self._import(state, flat)
+
+    def _import(self, state, flat):
+        self.state = {name: flat.split(state[name], self.params) for name in self.vectors}
+
+    def _export(self, flat):
+        return {name: flat.join(tensors) for name, tensors in self.state.items()}
 
     def step(self, lr):
         self.n_steps += 1
@@ -389,17 +398,13 @@ class _Rule:
 class _ScikitSGD(_Rule):
     """scikit-learn's SGD: ``v <- m v - lr g``; ``p += v`` or ``p += m v - lr g``."""
 
-    def _import(self, state, flat):
-        self.velocity = flat.split(state["velocity"], self.params)
-
-    def _export(self, flat):
-        return {"velocity": flat.join(self.velocity)}
+    vectors = ("velocity",)
 
     @torch.no_grad()
     def _step(self, lr):
         # torch._foreach_*: one call per operation for all parameters (what
         # torch.optim does), the same arithmetic as a loop over them
-        params, velocity = self.params, self.velocity
+        params, velocity = self.params, self.state["velocity"]
         grads = [p.grad for p in params]
         momentum = float(self.optimizer.momentum)
         if momentum == 0:
@@ -417,12 +422,7 @@ class _ScikitSGD(_Rule):
 class _ScikitAdam(_Rule):
     """scikit-learn's Adam (``eps`` on the uncorrected root); AdamW's decay if any."""
 
-    def _import(self, state, flat):
-        self.m = flat.split(state["m"], self.params)
-        self.v = flat.split(state["v"], self.params)
-
-    def _export(self, flat):
-        return {"m": flat.join(self.m), "v": flat.join(self.v)}
+    vectors = ("m", "v")
 
     @torch.no_grad()
     def _step(self, lr):
@@ -430,7 +430,7 @@ class _ScikitAdam(_Rule):
         b1, b2 = opt.beta_1, opt.beta_2
         step_size = lr * (1 - b2**t) ** 0.5 / (1 - b1**t)
         shrink = 1.0 - lr * getattr(opt, "weight_decay", 0.0)
-        params, m, v = self.params, self.m, self.v
+        params, m, v = self.params, self.state["m"], self.state["v"]
         grads = [p.grad for p in params]
         if shrink != 1.0:
             torch._foreach_mul_(params, shrink)
