@@ -95,7 +95,8 @@ def test_weights_and_optimizer_state_come_back_as_numpy():
     X, y = _classification()
     model = MLPClassifier(backend="torch", device=DEVICE, batch_norm=True, **PARAMS).fit(X, y)
     assert all(type(array) is np.ndarray for array in model.coefs_ + model.intercepts_)
-    assert type(model._optimizer.m) is np.ndarray and type(model._optimizer.v) is np.ndarray
+    state = model._optimizer.state_dict()
+    assert type(state["m"]) is np.ndarray and type(state["v"]) is np.ndarray
     blob = _pickle_without_torch(model)
     np.testing.assert_array_equal(pickle.loads(blob).predict_proba(X), model.predict_proba(X))
 

@@ -224,7 +224,6 @@ class NumpyEngine:
         self.loss_fn = make_loss(spec.loss)
         self.rng = np.random.default_rng(rng)
         self.network = build_network(spec, self.rng)
-        self.optimizer = optimizer
         self.regularization = regularization or Regularization()
         self.alpha = self.regularization.alpha
         self.l1 = self.regularization.l1
@@ -236,7 +235,21 @@ class NumpyEngine:
         n_trainable = self.network.n_trainable_params
         self._params = self.network.params[:n_trainable]
         self._grads = self.network.grads[:n_trainable]
+        self.optimizer = optimizer
         self.set_weights(weights)
+
+    @property
+    def optimizer(self):
+        """The optimizer, bound to the trainable parameters when assigned."""
+        return self._optimizer
+
+    @optimizer.setter
+    def optimizer(self, optimizer):
+        self._optimizer = optimizer
+        if optimizer is not None:
+            # the L2 penalty acts on the kernels, which the network lays out first
+            l2_mask = np.arange(self._params.size) < self.network.n_kernel_params
+            optimizer.bind(self._params, l2_mask)
 
     # -- data -------------------------------------------------------------
     def prepare(self, X, Y, sample_weight=None):
@@ -316,8 +329,7 @@ class NumpyEngine:
             regularizers.clip_by_global_norm(grads, reg.clip_norm)
         # without clipping the optimizer adds the L2 gradient chunk by chunk, in cache
         inner_l2 = 0.0 if clipping else l2
-        squared_norm = self.optimizer.step(self._params, grads, lr,
-                                           l2=inner_l2, n_l2=self.network.n_kernel_params)
+        squared_norm = self.optimizer.step(self._params, grads, lr, l2=inner_l2)
         if reg.max_norm is not None:
             for kernel in self._dense_kernels:
                 regularizers.apply_max_norm(kernel, reg.max_norm)

@@ -40,10 +40,10 @@ Where torch's defaults differ from the NumPy reference, the reference wins:
   at 1,000,000 samples) but give up the identical sample order, hence
   identical fits, of both engines and scikit-learn for a given seed.
 - Optimizer state (moments, velocities, step counts) is imported from the
-  sknn optimizer when training starts and written back into it, in its own
-  NumPy layout and dtype, by :meth:`TorchEngine.end_fit`: ``partial_fit``,
-  warm starts, pickling and switching backends continue it as the NumPy
-  engine does.
+  sknn optimizer's ``state_dict()`` when training starts and written back
+  with its ``load_state_dict()``, in its NumPy layout and dtype, by
+  :meth:`TorchEngine.end_fit`: ``partial_fit``, warm starts, pickling and
+  switching backends continue it as the NumPy engine does.
 """
 
 from __future__ import annotations
@@ -61,7 +61,6 @@ from torch.nn import functional as F
 from sknn.engines.numpy_engine import blas_thread_limit
 from sknn.nn.activations import RRELU_LOWER, RRELU_UPPER, resolve_activation
 from sknn.nn.layers.dropout import ALPHA_PRIME, alpha_dropout_affine, quantized_keep
-from sknn.nn.optimizers import _LazyDecay
 from sknn.spec import Activation, Regularization
 from sknn.spec import BatchNorm as BatchNormSpec
 from sknn.spec import Dense as DenseSpec
@@ -361,22 +360,51 @@ def _weighted_mean(per_sample, sample_weight):
 
 
 # -- optimizers ----------------------------------------------------------------
-class _ScikitSGD:
-    """scikit-learn's SGD: ``v <- m v - lr g``; ``p += v`` or ``p += m v - lr g``."""
+class _Rule:
+    """The sknn optimizer's rule on torch tensors, holding its state on the device.
+
+    The state comes from the sknn optimizer's ``state_dict()`` when training
+    starts and goes back through its ``load_state_dict()`` (:meth:`export`),
+    in the NumPy layout and dtype, so the next fit on either engine
+    continues it. The rule counts its own steps, as ``state_dict`` does;
+    ``vectors`` are the state's vectors, kept as one tensor per parameter.
+    """
+
+    vectors = ()
 
     def __init__(self, params, optimizer, flat):
         self.params, self.optimizer = params, optimizer
-        self.velocity = flat.split(optimizer.velocity, params)
+        state = optimizer.state_dict()
+        self.n_steps = state["n_steps"]
+        self._import(state, flat)
+
+    def _import(self, state, flat):
+        self.state = {name: flat.split(state[name], self.params) for name in self.vectors}
+
+    def _export(self, flat):
+        return {name: flat.join(tensors) for name, tensors in self.state.items()}
+
+    def step(self, lr):
+        self.n_steps += 1
+        self._step(lr)
 
     def export(self, flat):
-        velocity = flat.join(self.velocity)
-        self.optimizer._velocity = _lazy(velocity, self.optimizer.momentum)
+        """This rule's state into the sknn optimizer."""
+        state = self._export(flat)
+        if state is not None:
+            self.optimizer.load_state_dict({**state, "n_steps": self.n_steps})
+
+
+class _ScikitSGD(_Rule):
+    """scikit-learn's SGD: ``v <- m v - lr g``; ``p += v`` or ``p += m v - lr g``."""
+
+    vectors = ("velocity",)
 
     @torch.no_grad()
-    def step(self, lr):
+    def _step(self, lr):
         # torch._foreach_*: one call per operation for all parameters (what
         # torch.optim does), the same arithmetic as a loop over them
-        params, velocity = self.params, self.velocity
+        params, velocity = self.params, self.state["velocity"]
         grads = [p.grad for p in params]
         momentum = float(self.optimizer.momentum)
         if momentum == 0:
@@ -391,26 +419,18 @@ class _ScikitSGD:
             torch._foreach_add_(params, velocity)
 
 
-class _ScikitAdam:
+class _ScikitAdam(_Rule):
     """scikit-learn's Adam (``eps`` on the uncorrected root); AdamW's decay if any."""
 
-    def __init__(self, params, optimizer, flat):
-        self.params, self.optimizer = params, optimizer
-        self.m = flat.split(optimizer.m, params)
-        self.v = flat.split(optimizer.v, params)
-
-    def export(self, flat):
-        opt = self.optimizer
-        opt._m = _lazy(flat.join(self.m), opt.beta_1)
-        opt._v = _lazy(flat.join(self.v), opt.beta_2)
+    vectors = ("m", "v")
 
     @torch.no_grad()
-    def step(self, lr):
-        opt, t = self.optimizer, self.optimizer.n_steps  # already counts this step
+    def _step(self, lr):
+        opt, t = self.optimizer, self.n_steps  # already counts this step
         b1, b2 = opt.beta_1, opt.beta_2
         step_size = lr * (1 - b2**t) ** 0.5 / (1 - b1**t)
         shrink = 1.0 - lr * getattr(opt, "weight_decay", 0.0)
-        params, m, v = self.params, self.m, self.v
+        params, m, v = self.params, self.state["m"], self.state["v"]
         grads = [p.grad for p in params]
         if shrink != 1.0:
             torch._foreach_mul_(params, shrink)
@@ -423,81 +443,58 @@ class _ScikitAdam:
         torch._foreach_addcdiv_(params, m, denominators, value=-step_size)
 
 
-class _TorchOptim:
+class _TorchOptim(_Rule):
     """A ``torch.optim`` optimizer whose rate is set before every step.
 
-    ``states`` maps each of torch's per-parameter state keys to
-    ``(sknn getter, sknn setter)`` of the whole flat state vector; ``step``
-    and the other scalars are handled by :meth:`_import_scalars` /
-    :meth:`_export_scalars`.
+    ``keys`` maps each of torch's per-parameter state keys to the sknn
+    ``state_dict`` key of the same vector; ``scalars`` does the same for
+    scalar state. torch's ``step`` is the step count.
     """
 
-    states = {}
+    keys = {}
+    scalars = {}
 
-    def __init__(self, params, optimizer, flat):
-        self.params, self.optimizer = params, optimizer
-        self.torch_optimizer = self._make(params, optimizer)
-        if optimizer.n_steps == 0:  # torch's own initial state
+    def _import(self, state, flat):
+        self.torch_optimizer = self._make(self.params, self.optimizer)
+        if self.n_steps == 0:  # torch's own initial state
             return
-        per_key = {key: flat.split(get(optimizer), params)
-                   for key, (get, _) in self.states.items()}
-        for i, p in enumerate(params):
-            state = self.torch_optimizer.state[p]
-            state["step"] = _scalar(optimizer.n_steps)
-            state.update(self._import_scalars(optimizer))
-            state.update({key: tensors[i] for key, tensors in per_key.items()})
+        per_key = {key: flat.split(state[name], self.params) for key, name in self.keys.items()}
+        for i, p in enumerate(self.params):
+            torch_state = self.torch_optimizer.state[p]
+            torch_state["step"] = _scalar(self.n_steps)
+            torch_state.update({key: _scalar(state[name]) for key, name in self.scalars.items()})
+            torch_state.update({key: tensors[i] for key, tensors in per_key.items()})
 
-    def export(self, flat):
+    def _export(self, flat):
         first = self.torch_optimizer.state.get(self.params[0])
-        if not first:  # no step taken
-            return
-        for key, (_, put) in self.states.items():
-            put(self.optimizer, flat.join(
-                [self.torch_optimizer.state[p][key] for p in self.params]))
-        self._export_scalars(self.optimizer, first)
+        if not first:  # no step taken: the sknn optimizer's state is unchanged
+            return None
+        state = {name: flat.join([self.torch_optimizer.state[p][key] for p in self.params])
+                 for key, name in self.keys.items()}
+        return {**state, **{name: float(first[key]) for key, name in self.scalars.items()}}
 
     @staticmethod
     def _make(params, o):
         raise NotImplementedError
 
-    def _import_scalars(self, o):
-        return {}
-
-    def _export_scalars(self, o, state):
-        pass
-
-    def step(self, lr):
+    def _step(self, lr):
         for group in self.torch_optimizer.param_groups:
             group["lr"] = lr
         self.torch_optimizer.step()
 
 
-def _set(name, beta=None):
-    """Setter of the sknn attribute ``name`` (a :class:`_LazyDecay` when ``beta`` names one)."""
-    def put(o, values):
-        setattr(o, name, values if beta is None else _lazy(values, getattr(o, beta)))
-    return put
-
-
 class _NAdam(_TorchOptim):
-    states = {"exp_avg": (lambda o: o.m, _set("_m", "beta_1")),
-              "exp_avg_sq": (lambda o: o.v, _set("_v", "beta_2"))}
+    keys = {"exp_avg": "m", "exp_avg_sq": "v"}
+    scalars = {"mu_product": "mu_product"}
 
     @staticmethod
     def _make(params, o):
         return torch.optim.NAdam(params, betas=(o.beta_1, o.beta_2), eps=o.epsilon,
                                  momentum_decay=o.MOMENTUM_DECAY)
 
-    def _import_scalars(self, o):
-        return {"mu_product": _scalar(o._mu_product)}
-
-    def _export_scalars(self, o, state):
-        o._mu_product = float(state["mu_product"])
-
 
 class _Adamax(_TorchOptim):
-    states = {"exp_avg": (lambda o: o.m, _set("_m", "beta_1")),
-              "exp_inf": (lambda o: o.u, _set("_u"))}
+    keys = {"exp_avg": "m", "exp_inf": "u"}
 
     @staticmethod
     def _make(params, o):
@@ -505,7 +502,7 @@ class _Adamax(_TorchOptim):
 
 
 class _RMSprop(_TorchOptim):
-    states = {"square_avg": (lambda o: o.v, _set("_v", "rho"))}
+    keys = {"square_avg": "v"}
 
     @staticmethod
     def _make(params, o):
@@ -513,7 +510,7 @@ class _RMSprop(_TorchOptim):
 
 
 class _Adagrad(_TorchOptim):
-    states = {"sum": (lambda o: o.accumulator, _set("_sum"))}
+    keys = {"sum": "accumulator"}
 
     @staticmethod
     def _make(params, o):
@@ -532,13 +529,6 @@ OPTIMIZER_RULES = {
     "rmsprop": _RMSprop,
     "adagrad": _Adagrad,
 }
-
-
-def _lazy(values, beta):
-    """A :class:`~sknn.nn.optimizers._LazyDecay` holding ``values`` (scale 1)."""
-    state = _LazyDecay(values, beta)
-    state.values = values
-    return state
 
 
 def _scalar(value):
@@ -866,8 +856,8 @@ class TorchEngine:
             params = self.trainable_parameters()
             self._rule = OPTIMIZER_RULES[self.optimizer.name](
                 params, self.optimizer, _FlatLayout(self))
+        # the public rate of the latest step, as the NumPy optimizer's step sets it
         self.optimizer.learning_rate = lr
-        self.optimizer.n_steps += 1
         self._rule.step(lr)
 
     def end_fit(self):

@@ -2,15 +2,20 @@
 
 The network keeps all parameters in a single contiguous array (and the
 gradients in another), so an update is a handful of vectorized passes over
-one buffer instead of a Python loop over layers. Every temporary lives in a
-preallocated scratch buffer. The learning rate is an argument of
-:meth:`Optimizer.step`: schedules live outside the optimizer.
+one buffer instead of a Python loop over layers. The learning rate is an
+argument of :meth:`Optimizer.step`: schedules live outside the optimizer.
 
-Updates run chunk by chunk (:data:`CHUNK`): an Adam step makes about ten
-elementwise passes, and doing all of them on a slice that stays in the L2
-cache before moving on measured about a third faster than ten passes over
-whole buffers of a 266k-parameter network. The L2 penalty's gradient is
-added inside the same chunk loop, while the slice is in cache.
+An optimizer is built from its hyperparameters, bound to the parameter
+vector (:meth:`Optimizer.bind`: the state is allocated and the L2 mask,
+which entries the L2 penalty acts on, is fixed), then stepped. Its state
+goes in and out as plain NumPy arrays and scalars through
+:meth:`Optimizer.state_dict` / :meth:`Optimizer.load_state_dict`; that is
+how the torch engine continues it.
+
+Each rule's ``_update`` is its formula, chunk by chunk, written with the
+operations of :class:`_FlatState`, the speed layer every rule shares:
+chunked passes that stay in cache, BLAS ``axpy`` and lazily decayed moving
+averages.
 
 Every per-step scalar is a Python float on purpose: a NumPy float64 scalar
 would make in-place float32 operations compute in float64 (NEP 50), ~1.6x
@@ -44,6 +49,12 @@ def _balanced_chunks(size):
     return [slice(start, start + length) for start in range(0, size, length)]
 
 
+def _runs(mask):
+    """``(start, stop)`` of every run of True in the boolean ``mask``."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([False], mask, [False]))))
+    return list(zip(edges[0::2].tolist(), edges[1::2].tolist()))
+
+
 def _blas_axpy(dtype):
     """BLAS ``y += a * x`` for ``dtype``, updating ``y`` in place.
 
@@ -59,23 +70,191 @@ def _blas_axpy(dtype):
     return axpy
 
 
-class Optimizer:
-    """Base class: state is allocated on the first step to match ``params``.
+class _FlatState:
+    """The state vectors of one optimizer, and the speed layer the rules share.
 
-    ``learning_rate`` holds the rate of the most recent step, for scikit-learn
-    code that reads ``estimator._optimizer.learning_rate``. Subclasses
-    store every constructor argument under its own name, which is what
-    :meth:`config` reports.
+    - **Chunks.** A step runs chunk by chunk (:data:`CHUNK`): an Adam step
+      makes about ten elementwise passes, and doing all of them on a slice
+      that stays in the L2 cache before moving on measured about a third
+      faster than ten passes over whole buffers of a 266k-parameter
+      network. The L2 penalty's gradient is added in the same loop, while
+      the slice is in cache. Temporaries live in one chunk-sized scratch,
+      reused by every chunk, so it is never written back to memory.
+    - **BLAS axpy** (``y += a * x`` in one pass) for every scaled addition.
+    - **Lazy decay.** A vector ``x`` is stored as ``scale * stored``:
+      decaying a moving average ``x <- beta x + c y`` costs a full pass per
+      step, folding ``beta`` into ``scale`` turns it into one ``axpy``
+      (``stored += c / scale * y``). ``stored`` is renormalized (one pass)
+      when ``1 / scale`` grows past :attr:`RENORMALIZE`, about every 130
+      steps for ``beta = 0.9``, so float32 never overflows. A vector that
+      is never decayed keeps ``scale == 1``.
+
+    Only ``vectors`` and ``scales`` are state (pickled); the rest is
+    workspace, rebuilt by :meth:`bind`.
+    """
+
+    RENORMALIZE = 1e6
+
+    def __init__(self, names):
+        self.vectors = dict.fromkeys(names)  # name -> stored array (None before bind)
+        self.scales = dict.fromkeys(names, 1.0)  # true value = scale * stored
+        self._clear_workspace()
+
+    def _clear_workspace(self):
+        self.size = self.dtype = self.l2_mask = self.scratch = self.axpy = None
+        self.chunks = []
+
+    def __getstate__(self):
+        return {"vectors": self.vectors, "scales": self.scales}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._clear_workspace()
+
+    # -- binding and state ------------------------------------------------
+    def bind(self, params, l2_mask, initial, scratch_rows):
+        """Fit the vectors to ``params`` and build the workspace.
+
+        A vector of another size (or none yet) starts afresh at its
+        ``initial`` value (default 0); one of the same size is kept, cast to
+        ``params``' dtype.
+        """
+        for name, stored in self.vectors.items():
+            if stored is None or stored.shape != params.shape:
+                self.vectors[name] = np.full_like(params, initial.get(name, 0.0))
+                self.scales[name] = 1.0
+            elif stored.dtype != params.dtype:
+                self.vectors[name] = stored.astype(params.dtype)
+        runs = [] if l2_mask is None else _runs(l2_mask)
+        # per chunk, the slices (relative to the chunk) that get the L2 gradient
+        self.chunks = [(chunk, [slice(max(start, chunk.start) - chunk.start,
+                                      min(stop, chunk.stop) - chunk.start)
+                                for start, stop in runs
+                                if start < chunk.stop and stop > chunk.start])
+                       for chunk in _balanced_chunks(params.size)]
+        self.scratch = np.empty((scratch_rows, self.chunks[0][0].stop), dtype=params.dtype)
+        self.axpy = _blas_axpy(params.dtype)
+        self.size, self.dtype, self.l2_mask = params.size, params.dtype, l2_mask
+
+    def value(self, name):
+        """A copy of vector ``name``'s true value (None before :meth:`bind`).
+
+        The scale is folded into the stored vector first (the
+        renormalization of :meth:`decay`), so a state loaded from the copy
+        continues bit for bit as this one does.
+        """
+        stored = self.vectors[name]
+        if stored is None:
+            return None
+        if self.scales[name] != 1.0:
+            stored *= self.scales[name]
+            self.scales[name] = 1.0
+        return stored.copy()
+
+    def load(self, name, value):
+        """Set vector ``name`` to ``value`` (copied; cast to the bound dtype)."""
+        if value is not None:
+            value = np.array(value, dtype=self.dtype)
+            if self.size is not None and value.shape != (self.size,):
+                raise ValueError(f"State vector {name!r} has shape {value.shape}, the "
+                                 f"parameters ({self.size},).")
+        self.vectors[name], self.scales[name] = value, 1.0
+
+    # -- one step ---------------------------------------------------------
+    def run(self, params, grads, update, coefficients, l2):
+        """``update(chunk, params[chunk], grads[chunk], coefficients)`` for every chunk,
+        after adding ``l2 * params`` to ``grads`` on the L2 mask.
+
+        Returns ``||params[mask]||^2`` before the update (0.0 without ``l2``).
+        """
+        squared_norm = 0.0
+        for chunk, decayed_parts in self.chunks:
+            p, g = params[chunk], grads[chunk]
+            if l2:
+                for part in decayed_parts:
+                    decayed = p[part]
+                    squared_norm += float(np.dot(decayed, decayed))
+                    self.axpy(decayed, g[part], a=l2)
+            update(chunk, p, g, coefficients)
+        return squared_norm
+
+    def temporary(self, n, row=0):
+        """Scratch row ``row``, cut to the ``n`` elements of the current chunk."""
+        return self.scratch[row, :n]
+
+    def decay(self, name, beta):
+        """``x <- beta x`` for vector ``name``, without a pass over it."""
+        beta = float(beta)
+        if beta == 0.0:  # no memory: the vector becomes the next input alone
+            self.vectors[name][...] = 0.0
+            self.scales[name] = 1.0
+            return
+        scale = self.scales[name] * beta
+        if scale < 1.0 / self.RENORMALIZE:
+            self.vectors[name] *= scale
+            scale = 1.0
+        self.scales[name] = scale
+
+    def accumulate(self, name, chunk, y, weight):
+        """``x[chunk] += weight * y`` for vector ``x`` = ``name``."""
+        self.axpy(y, self.vectors[name][chunk], a=weight / self.scales[name])
+
+    def add_scaled(self, target, name, chunk, weight):
+        """``target += weight * x[chunk]`` for vector ``x`` = ``name``."""
+        self.axpy(self.vectors[name][chunk], target, a=weight * self.scales[name])
+
+    def add_ratio(self, target, weight, numerator, denominator, out):
+        """``target += weight * numerator / denominator``, the ratio computed into ``out``."""
+        np.divide(numerator, denominator, out=out)
+        self.axpy(out, target, a=weight)
+
+    def sqrt_plus(self, name, chunk, epsilon, out):
+        """``sqrt(stored[chunk]) + epsilon`` into ``out``, with the scalars of
+        :meth:`fold_scales` (the stored vector, not the true one)."""
+        np.sqrt(self.vectors[name][chunk], out=out)
+        out += epsilon
+        return out
+
+    def fold_scales(self, coefficient, numerator, denominator, epsilon, correction=1.0):
+        """Scalars of ``coefficient * x / (sqrt(v / correction) + epsilon)`` on stored vectors.
+
+        With ``x = s_x x'`` (vector ``numerator``; None for the gradient,
+        which is not stored: ``s_x = 1``) and ``v = s_v v'`` (vector
+        ``denominator``), ``r = sqrt(s_v / correction)``::
+
+            coefficient x / (sqrt(v / correction) + epsilon)
+                = (coefficient s_x / r) x' / (sqrt(v') + epsilon / r)
+
+        Returns ``(coefficient s_x / r, epsilon / r)``, for :meth:`add_ratio`
+        and :meth:`sqrt_plus`.
+        """
+        root = math.sqrt(self.scales[denominator] / correction)
+        scale = 1.0 if numerator is None else self.scales[numerator]
+        return float(coefficient * scale / root), float(epsilon / root)
+
+
+class Optimizer:
+    """Base class: build with hyperparameters, :meth:`bind`, then :meth:`step`.
+
+    ``learning_rate`` holds the rate of the most recent step, for
+    scikit-learn code that reads ``estimator._optimizer.learning_rate``; it
+    belongs to the schedule, not to :meth:`state_dict`. Subclasses store
+    every constructor argument under its own name, which is what
+    :meth:`config` reports, and name their state vectors in ``_vectors``.
     """
 
     name = "base"
-    _workspace = ("_scratch", "_size", "_chunks", "_axpy")
-    #: Chunk-sized temporaries a step needs (rows of ``_scratch``).
+    #: Names of the state vectors, each shaped like the parameters.
+    _vectors = ()
+    #: Starting values of state vectors that do not start at 0.
+    _initial = {}
+    #: Chunk-sized temporaries a step needs (rows of the scratch).
     _scratch_rows = 1
 
     def __init__(self, learning_rate=1e-3):
         self.learning_rate = learning_rate
         self.n_steps = 0
+        self._state = _FlatState(self._vectors)
 
     def config(self) -> dict:
         """Hyperparameters that define the update rule (not the state).
@@ -88,117 +267,124 @@ class Optimizer:
         return {name: getattr(self, name) for name in names
                 if name not in ("self", "learning_rate")}
 
-    def _allocate(self, params):
-        """Create state buffers shaped like ``params`` (keeping existing ones)."""
+    def bind(self, params, l2_mask=None):
+        """Bind to the parameter vector: allocate the state and fix the L2 mask.
 
-    def _ensure_state(self, params):
-        if getattr(self, "_size", None) != params.size:
-            self._allocate(params)
-            self._chunks = _balanced_chunks(params.size)
-            # One chunk-sized scratch reused by every chunk stays in cache and
-            # is never written back to memory; a full-size one would be.
-            self._scratch = np.empty((self._scratch_rows, self._chunks[0].stop),
-                                     dtype=params.dtype)
-            self._axpy = _blas_axpy(params.dtype)
-            self._size = params.size
-        if any(value.dtype != params.dtype for value in self._state_arrays()):
-            self.astype(params.dtype)
-            self._axpy = _blas_axpy(params.dtype)
+        State of the same size (a fit that continues) is kept, cast to
+        ``params``' dtype; state of another size is replaced by fresh state.
 
-    def _lazy_states(self):
-        return [value for value in vars(self).values() if isinstance(value, _LazyDecay)]
+        Parameters
+        ----------
+        params : ndarray of shape (n_params,)
+            The flat parameter vector later given to :meth:`step`.
+        l2_mask : ndarray of bool, shape (n_params,), or None
+            Which parameters the L2 penalty of :meth:`step` acts on (the
+            kernels, not the biases, in scikit-learn's penalty); None for
+            none. Fixed here, like optax's masks, because it is a property
+            of the network's layout, not of a batch.
+        """
+        if l2_mask is not None:
+            l2_mask = np.asarray(l2_mask, dtype=bool)
+            if l2_mask.shape != params.shape:
+                raise ValueError(f"l2_mask has shape {l2_mask.shape}, params {params.shape}.")
+        self._state.bind(params, l2_mask, self._initial, self._scratch_rows)
 
-    def _state_arrays(self):
-        arrays = [value for value in vars(self).values() if isinstance(value, np.ndarray)]
-        return arrays + [state.values for state in self._lazy_states()]
-
-    def astype(self, dtype):
-        """Cast the state (moments, velocities) and workspace to ``dtype``."""
-        for key, value in vars(self).items():
-            if isinstance(value, np.ndarray):
-                setattr(self, key, value.astype(dtype))
-        for state in self._lazy_states():
-            state.values = state.values.astype(dtype)
-
-    def step(self, params, grads, lr, l2=0.0, n_l2=0):
+    def step(self, params, grads, lr, l2=0.0):
         """Update ``params`` in place from ``grads`` at learning rate ``lr``.
 
-        With ``l2 > 0`` the gradient of ``l2 / 2 * ||params[:n_l2]||^2`` is
-        added to ``grads`` first (``grads`` is overwritten).
+        An optimizer not yet bound to parameters of this size and dtype is
+        bound here (without an L2 mask, unless one of this size was given).
+
+        Parameters
+        ----------
+        params, grads : ndarray of shape (n_params,)
+        lr : float
+        l2 : float, default=0.0
+            With ``l2 > 0`` the gradient ``l2 * p`` of ``l2 / 2 * ||p||^2``
+            over the L2 mask is added to ``grads`` (which are overwritten)
+            before the update. An argument of every step, unlike the mask,
+            because it depends on the batch: scikit-learn's penalty is
+            ``alpha`` divided by the batch's total sample weight.
 
         Returns
         -------
         squared_norm : float
-            ``||params[:n_l2]||^2`` before the update (0.0 without ``l2``),
-            for the penalty term of the reported loss.
+            ``||p||^2`` over the L2 mask before the update (0.0 without
+            ``l2``), for the penalty term of the reported loss.
         """
-        self._ensure_state(params)
-        lr, l2 = float(lr), float(l2)
+        state = self._state
+        if state.size != params.size or state.dtype != params.dtype:
+            self.bind(params, state.l2_mask if state.size == params.size else None)
+        if l2 and state.l2_mask is None:
+            raise ValueError("An L2 penalty needs the l2_mask given to bind().")
+        lr = float(lr)
         self.learning_rate = lr
         self.n_steps += 1
-        self._prepare_step(lr)
-        squared_norm = 0.0
-        for chunk in self._chunks:
-            p, g = params[chunk], grads[chunk]
-            if l2 and chunk.start < n_l2:
-                decayed = slice(0, min(chunk.stop, n_l2) - chunk.start)
-                squared_norm += float(np.dot(p[decayed], p[decayed]))
-                self._axpy(p[decayed], g[decayed], a=l2)
-            self._update(chunk, p, g)
-        return squared_norm
+        return state.run(params, grads, self._update, self._begin_step(lr), float(l2))
 
-    def _prepare_step(self, lr):
-        """Per-step scalars (bias corrections) computed once before the chunks."""
+    def _begin_step(self, lr):
+        """Per-step scalars (decays, bias corrections), computed once for all chunks."""
+        return ()
 
-    def _update(self, chunk, params, grads):
+    def _update(self, chunk, p, g, coefficients):
+        """The rule on one chunk: ``p`` and ``g`` are its slices of the vectors."""
         raise NotImplementedError
 
-    def _temporary(self, n, row=0):
-        """Scratch row ``row``, cut to the ``n`` elements of the current chunk."""
-        return self._scratch[row, :n]
+    def state_dict(self) -> dict:
+        """The state as plain data: ``n_steps`` and every state vector.
 
-    def __getstate__(self):
-        state = dict(vars(self))
-        for name in self._workspace:  # scratch space, not state: not pickled
-            state.pop(name, None)
-        return state
+        Vectors are NumPy copies at their true values (None before the
+        optimizer is bound). :meth:`load_state_dict` of an optimizer with
+        the same rule continues from it exactly; the torch engine uses the
+        pair to train with this state and hand it back.
+        """
+        return {"n_steps": self.n_steps,
+                **{name: self._state.value(name) for name in self._vectors}}
+
+    def load_state_dict(self, state):
+        """Continue from ``state``, a :meth:`state_dict` of an optimizer with this rule."""
+        expected = {"n_steps", *self._vectors}
+        if set(state) != expected:
+            raise ValueError(f"A {self.name} state has the keys {sorted(expected)}, "
+                             f"got {sorted(state)}.")
+        self.n_steps = int(state["n_steps"])
+        for name in self._vectors:
+            self._state.load(name, state[name])
+
+    def __setstate__(self, state):
+        if "_state" not in state:  # pickled by sknn 0.1.0, before state_dict
+            state = _convert_old_pickle(type(self), state)
+        self.__dict__.update(state)
 
 
 class _LazyDecay:
-    """An exponential moving state ``x <- beta * x + c * g`` kept as ``scale * x_hat``.
+    """A lazily decayed vector (``values * scale``) as sknn 0.1.0 pickled it.
 
-    Decaying a buffer costs a full pass per step; folding the decay into a
-    scalar ``scale`` (``scale <- beta * scale``) turns the update into one
-    BLAS ``axpy`` (``x_hat += c / scale * g``). ``x_hat`` is renormalized
-    (one pass) when ``1 / scale`` grows past :attr:`RENORMALIZE`, about every
-    130 steps for ``beta = 0.9``, so float32 never overflows. ``beta`` may
-    change between steps (a momentum schedule): each :meth:`decay` uses the
-    current one.
+    Kept only so that those pickles load; :func:`_convert_old_pickle` turns
+    it into the current state.
     """
 
-    RENORMALIZE = 1e6
 
-    def __init__(self, params, beta):
-        self.values = np.zeros_like(params)
-        self.scale = 1.0
-        self.beta = float(beta)
+#: sknn 0.1.0 kept each state vector in an attribute of the optimizer.
+_OLD_VECTOR_ATTRIBUTES = {"_velocity": "velocity", "_m": "m", "_v": "v", "_u": "u",
+                          "_sum": "accumulator"}
 
-    def decay(self):
-        if self.beta == 0.0:  # no memory: the state is the latest input
-            self.values[...] = 0.0
-            self.scale = 1.0
-            return
-        self.scale *= self.beta
-        if self.scale < 1.0 / self.RENORMALIZE:
-            self.values *= self.scale
-            self.scale = 1.0
 
-    def add(self, axpy, chunk, x, coefficient):
-        """``state[chunk] += coefficient * x`` (after :meth:`decay`)."""
-        axpy(x, self.values[chunk], a=coefficient / self.scale)
-
-    def value(self):
-        return self.values * self.scale
+def _convert_old_pickle(cls, old):
+    """The ``__dict__`` of a ``cls`` from one pickled by sknn 0.1.0 (same values)."""
+    state = _FlatState(cls._vectors)
+    for attribute, name in _OLD_VECTOR_ATTRIBUTES.items():
+        stored = old.get(attribute)
+        if isinstance(stored, _LazyDecay):
+            state.vectors[name], state.scales[name] = stored.values, float(stored.scale)
+        elif stored is not None:
+            state.vectors[name] = stored
+    # hyperparameters, learning_rate and n_steps keep their names; the old
+    # per-step scalars (_step_size, ...) are recomputed by every step
+    converted = {key: value for key, value in old.items() if not key.startswith("_")}
+    if "_mu_product" in old:
+        converted["_mu_product"] = old["_mu_product"]
+    return {**converted, "_state": state}
 
 
 @OPTIMIZERS.register("sgd")
@@ -213,7 +399,7 @@ class SGD(Optimizer):
     Nesterov included; when the rate changes the two differ, because
     scikit-learn's velocity holds past rates and PyTorch's buffer does not.
     With ``momentum == 0`` a step is plain SGD and leaves ``v`` untouched,
-    as PyTorch leaves its buffer.
+    as PyTorch leaves its buffer. State: ``velocity`` (``v``).
 
     Examples
     --------
@@ -226,39 +412,31 @@ class SGD(Optimizer):
     """
 
     name = "sgd"
+    _vectors = ("velocity",)
 
     def __init__(self, learning_rate=0.1, momentum=0.9, nesterov=True):
         super().__init__(learning_rate)
         self.momentum = momentum
         self.nesterov = nesterov
-        self._velocity = None
 
-    @property
-    def velocity(self):
-        """The momentum buffer ``v`` (``None`` before the first step)."""
-        return None if self._velocity is None else self._velocity.value()
+    def _begin_step(self, lr):
+        momentum = float(self.momentum)
+        if momentum:
+            self._state.decay("velocity", momentum)
+        return lr, momentum
 
-    def _allocate(self, params):
-        if self._velocity is None or self._velocity.values.shape != params.shape:
-            self._velocity = _LazyDecay(params, self.momentum)
-
-    def _prepare_step(self, lr):
-        if self.momentum:
-            self._velocity.beta = float(self.momentum)
-            self._velocity.decay()
-
-    def _update(self, chunk, params, grads):
-        lr, axpy = self.learning_rate, self._axpy
-        if self.momentum == 0:
-            axpy(grads, params, a=-lr)
+    def _update(self, chunk, p, g, coefficients):
+        lr, momentum = coefficients
+        state = self._state
+        if momentum == 0:
+            state.axpy(g, p, a=-lr)  # p <- p - lr g
             return
-        velocity = self._velocity
-        velocity.add(axpy, chunk, grads, -lr)
+        state.accumulate("velocity", chunk, g, -lr)  # v <- momentum v - lr g
         if self.nesterov:
-            axpy(velocity.values[chunk], params, a=float(self.momentum) * velocity.scale)
-            axpy(grads, params, a=-lr)
+            state.add_scaled(p, "velocity", chunk, momentum)  # p <- p + momentum v - lr g
+            state.axpy(g, p, a=-lr)
         else:
-            axpy(velocity.values[chunk], params, a=velocity.scale)
+            state.add_scaled(p, "velocity", chunk, 1.0)  # p <- p + v
 
 
 @OPTIMIZERS.register("adam")
@@ -271,10 +449,7 @@ class Adam(Optimizer):
     ``eps`` is added to the uncorrected root (the paper's "efficient
     version", as scikit-learn writes it); ``torch.optim.Adam`` adds it to
     ``sqrt(v / (1 - b2^t))``, so the two agree exactly only for ``eps = 0``.
-
-    Both moments decay lazily (:class:`_LazyDecay`), so a step is seven
-    passes: two ``axpy`` for the moments, one square, ``sqrt``, ``+ eps``,
-    a division and the ``axpy`` into the parameters.
+    State: ``m`` and ``v``, both decayed lazily, so a step is seven passes.
 
     Examples
     --------
@@ -286,57 +461,28 @@ class Adam(Optimizer):
     """
 
     name = "adam"
+    _vectors = ("m", "v")
 
     def __init__(self, learning_rate=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
         super().__init__(learning_rate)
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
-        self._m = self._v = None
 
-    @property
-    def m(self):
-        """First-moment estimate (``None`` before the first step)."""
-        return None if self._m is None else self._m.value()
+    def _begin_step(self, lr):
+        t, b1, b2, state = self.n_steps, self.beta_1, self.beta_2, self._state
+        state.decay("m", b1)
+        state.decay("v", b2)
+        lr_t = lr * math.sqrt(1 - b2**t) / (1 - b1**t)
+        return state.fold_scales(lr_t, "m", "v", self.epsilon)
 
-    @property
-    def v(self):
-        """Second-moment estimate (``None`` before the first step)."""
-        return None if self._v is None else self._v.value()
-
-    def _allocate(self, params):
-        if self._m is None or self._m.values.shape != params.shape:
-            self._m = _LazyDecay(params, self.beta_1)
-            self._v = _LazyDecay(params, self.beta_2)
-
-    def _decay_moments(self):
-        self._m.decay()
-        self._v.decay()
-
-    def _prepare_step(self, lr):
-        t = self.n_steps
-        b1, b2 = self.beta_1, self.beta_2
-        self._decay_moments()
-        # m = m.scale * m_hat, v = v.scale * v_hat; fold the scales and the
-        # bias correction into one step size and one epsilon.
-        root = math.sqrt(self._v.scale)
-        bias_corrected = lr * math.sqrt(1 - b2**t) / (1 - b1**t)
-        self._step_size = float(bias_corrected * self._m.scale / root)
-        self._scaled_epsilon = float(self.epsilon / root)
-
-    def _accumulate_moments(self, chunk, grads, tmp):
-        """Add this step's gradient to both moments (``tmp`` is clobbered)."""
-        self._m.add(self._axpy, chunk, grads, 1 - self.beta_1)
-        np.multiply(grads, grads, out=tmp)
-        self._v.add(self._axpy, chunk, tmp, 1 - self.beta_2)
-
-    def _update(self, chunk, params, grads):
-        tmp = self._temporary(params.shape[0])
-        self._accumulate_moments(chunk, grads, tmp)
-        np.sqrt(self._v.values[chunk], out=tmp)
-        tmp += self._scaled_epsilon
-        np.divide(self._m.values[chunk], tmp, out=tmp)
-        self._axpy(tmp, params, a=-self._step_size)
+    def _update(self, chunk, p, g, coefficients):
+        lr_t, epsilon = coefficients
+        state, tmp = self._state, self._state.temporary(p.shape[0])
+        state.accumulate("m", chunk, g, 1 - self.beta_1)  # m <- b1 m + (1 - b1) g
+        state.accumulate("v", chunk, np.multiply(g, g, out=tmp), 1 - self.beta_2)  # v <- ... g^2
+        denominator = state.sqrt_plus("v", chunk, epsilon, out=tmp)  # sqrt(v) + eps
+        state.add_ratio(p, -lr_t, state.vectors["m"][chunk], denominator, out=tmp)
 
 
 @OPTIMIZERS.register("adamw")
@@ -345,8 +491,9 @@ class AdamW(Adam):
 
     ``p <- (1 - lr * weight_decay) * p``, then the :class:`Adam` step. Like
     PyTorch, the decay shrinks *every* parameter, biases included (one
-    extra pass); it follows the scheduled rate. With ``weight_decay = 0``
-    this is exactly :class:`Adam`, including its placement of ``eps``.
+    extra pass; the L2 mask is the L2 penalty's only); it follows the
+    scheduled rate. With ``weight_decay = 0`` this is exactly
+    :class:`Adam`, including its placement of ``eps``.
 
     Examples
     --------
@@ -364,14 +511,14 @@ class AdamW(Adam):
         super().__init__(learning_rate, beta_1, beta_2, epsilon)
         self.weight_decay = weight_decay
 
-    def _prepare_step(self, lr):
-        super()._prepare_step(lr)
-        self._shrink = float(1.0 - lr * self.weight_decay)
+    def _begin_step(self, lr):
+        return super()._begin_step(lr), float(1.0 - lr * self.weight_decay)
 
-    def _update(self, chunk, params, grads):
-        if self._shrink != 1.0:
-            params *= self._shrink
-        super()._update(chunk, params, grads)
+    def _update(self, chunk, p, g, coefficients):
+        adam, shrink = coefficients
+        if shrink != 1.0:
+            p *= shrink  # p <- (1 - lr weight_decay) p
+        super()._update(chunk, p, g, adam)
 
 
 @OPTIMIZERS.register("nadam")
@@ -387,6 +534,8 @@ class NAdam(Adam):
         d  = sqrt(v / (1 - b2^t)) + eps
         p <- p - lr (1 - mu_t) / (1 - P_t) g / d
                - lr mu_{t+1} / (1 - P_t mu_{t+1}) m / d
+
+    State: ``m``, ``v`` and the scalar ``mu_product`` (``P_t``).
 
     Examples
     --------
@@ -409,29 +558,37 @@ class NAdam(Adam):
     def _mu(self, t):
         return self.beta_1 * (1.0 - 0.5 * 0.96 ** (t * self.MOMENTUM_DECAY))
 
-    def _prepare_step(self, lr):
-        t = self.n_steps
-        self._decay_moments()
+    def _begin_step(self, lr):
+        t, state = self.n_steps, self._state
+        state.decay("m", self.beta_1)
+        state.decay("v", self.beta_2)
         mu, mu_next = self._mu(t), self._mu(t + 1)
         self._mu_product *= mu
         grad_coef = lr * (1.0 - mu) / (1.0 - self._mu_product)
         momentum_coef = lr * mu_next / (1.0 - self._mu_product * mu_next)
-        # d = root * (sqrt(v_hat) + eps / root) with v = v.scale * v_hat
-        root = math.sqrt(self._v.scale / (1.0 - self.beta_2**t))
-        self._grad_step = float(grad_coef / root)
-        self._momentum_step = float(momentum_coef * self._m.scale / root)
-        self._scaled_epsilon = float(self.epsilon / root)
+        correction = 1.0 - self.beta_2**t
+        grad_step, epsilon = state.fold_scales(grad_coef, None, "v", self.epsilon, correction)
+        momentum_step, _ = state.fold_scales(momentum_coef, "m", "v", self.epsilon, correction)
+        return grad_step, momentum_step, epsilon
 
-    def _update(self, chunk, params, grads):
-        n = params.shape[0]
-        denominator, tmp = self._temporary(n), self._temporary(n, row=1)
-        self._accumulate_moments(chunk, grads, tmp)
-        np.sqrt(self._v.values[chunk], out=denominator)
-        denominator += self._scaled_epsilon
-        np.divide(self._m.values[chunk], denominator, out=tmp)
-        self._axpy(tmp, params, a=-self._momentum_step)
-        np.divide(grads, denominator, out=tmp)
-        self._axpy(tmp, params, a=-self._grad_step)
+    def _update(self, chunk, p, g, coefficients):
+        grad_step, momentum_step, epsilon = coefficients
+        state, n = self._state, p.shape[0]
+        d, tmp = state.temporary(n), state.temporary(n, row=1)
+        state.accumulate("m", chunk, g, 1 - self.beta_1)  # m <- b1 m + (1 - b1) g
+        state.accumulate("v", chunk, np.multiply(g, g, out=tmp), 1 - self.beta_2)  # v <- ... g^2
+        state.sqrt_plus("v", chunk, epsilon, out=d)  # d = sqrt(v / (1 - b2^t)) + eps
+        state.add_ratio(p, -momentum_step, state.vectors["m"][chunk], d, out=tmp)
+        state.add_ratio(p, -grad_step, g, d, out=tmp)
+
+    def state_dict(self):
+        return {**super().state_dict(), "mu_product": self._mu_product}
+
+    def load_state_dict(self, state):
+        state = dict(state)
+        mu_product = float(state.pop("mu_product"))
+        super().load_state_dict(state)
+        self._mu_product = mu_product
 
 
 @OPTIMIZERS.register("adamax")
@@ -440,7 +597,9 @@ class Adamax(Optimizer):
 
     ``m <- b1 m + (1 - b1) g``, ``u <- max(b2 u, |g| + eps)``,
     ``p <- p - lr / (1 - b1^t) * m / u`` (PyTorch adds ``eps`` inside the
-    max; Keras adds it to ``u`` in the division).
+    max; Keras adds it to ``u`` in the division). State: ``m`` (decayed
+    lazily) and ``u`` (decayed in place: a max does not commute with a
+    lazy scale).
 
     Examples
     --------
@@ -452,45 +611,31 @@ class Adamax(Optimizer):
     """
 
     name = "adamax"
+    _vectors = ("m", "u")
 
     def __init__(self, learning_rate=2e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
         super().__init__(learning_rate)
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
-        self._m = self._u = None
 
-    @property
-    def m(self):
-        """First-moment estimate (``None`` before the first step)."""
-        return None if self._m is None else self._m.value()
-
-    @property
-    def u(self):
-        """Exponentially weighted infinity norm (``None`` before the first step)."""
-        return None if self._u is None else self._u.copy()
-
-    def _allocate(self, params):
-        if self._m is None or self._m.values.shape != params.shape:
-            self._m = _LazyDecay(params, self.beta_1)
-            # a max does not commute with a lazy scale, so u decays in place
-            self._u = np.zeros_like(params)
-
-    def _prepare_step(self, lr):
-        self._m.decay()
+    def _begin_step(self, lr):
+        self._state.decay("m", self.beta_1)
         bias_correction = 1.0 - self.beta_1**self.n_steps
-        self._step_size = float(lr * self._m.scale / bias_correction)
-        self._beta_2, self._epsilon = float(self.beta_2), float(self.epsilon)
+        # m = scale * stored: the scale joins the step size
+        step_size = float(lr * self._state.scales["m"] / bias_correction)
+        return step_size, float(self.beta_2), float(self.epsilon)
 
-    def _update(self, chunk, params, grads):
-        tmp, u = self._temporary(params.shape[0]), self._u[chunk]
-        self._m.add(self._axpy, chunk, grads, 1 - self.beta_1)
-        u *= self._beta_2
-        np.abs(grads, out=tmp)
-        tmp += self._epsilon
+    def _update(self, chunk, p, g, coefficients):
+        step_size, beta_2, epsilon = coefficients
+        state, tmp = self._state, self._state.temporary(p.shape[0])
+        u = state.vectors["u"][chunk]
+        state.accumulate("m", chunk, g, 1 - self.beta_1)  # m <- b1 m + (1 - b1) g
+        u *= beta_2  # u <- max(b2 u, |g| + eps)
+        np.abs(g, out=tmp)
+        tmp += epsilon
         np.maximum(u, tmp, out=u)
-        np.divide(self._m.values[chunk], u, out=tmp)
-        self._axpy(tmp, params, a=-self._step_size)
+        state.add_ratio(p, -step_size, state.vectors["m"][chunk], u, out=tmp)  # p <- p - .. m / u
 
 
 @OPTIMIZERS.register("rmsprop")
@@ -499,6 +644,7 @@ class RMSprop(Optimizer):
 
     ``v <- rho v + (1 - rho) g^2``, ``p <- p - lr g / (sqrt(v) + eps)``
     (no momentum, not centered). Keras adds ``eps`` under the root instead.
+    State: ``v``.
 
     Examples
     --------
@@ -510,36 +656,23 @@ class RMSprop(Optimizer):
     """
 
     name = "rmsprop"
+    _vectors = ("v",)
 
     def __init__(self, learning_rate=1e-3, rho=0.9, epsilon=1e-8):
         super().__init__(learning_rate)
         self.rho = rho
         self.epsilon = epsilon
-        self._v = None
 
-    @property
-    def v(self):
-        """Mean square of the gradients (``None`` before the first step)."""
-        return None if self._v is None else self._v.value()
+    def _begin_step(self, lr):
+        self._state.decay("v", self.rho)
+        return self._state.fold_scales(lr, None, "v", self.epsilon)
 
-    def _allocate(self, params):
-        if self._v is None or self._v.values.shape != params.shape:
-            self._v = _LazyDecay(params, self.rho)
-
-    def _prepare_step(self, lr):
-        self._v.decay()
-        root = math.sqrt(self._v.scale)  # sqrt(v) = root * sqrt(v_hat)
-        self._step_size = float(lr / root)
-        self._scaled_epsilon = float(self.epsilon / root)
-
-    def _update(self, chunk, params, grads):
-        tmp = self._temporary(params.shape[0])
-        np.multiply(grads, grads, out=tmp)
-        self._v.add(self._axpy, chunk, tmp, 1 - self.rho)
-        np.sqrt(self._v.values[chunk], out=tmp)
-        tmp += self._scaled_epsilon
-        np.divide(grads, tmp, out=tmp)
-        self._axpy(tmp, params, a=-self._step_size)
+    def _update(self, chunk, p, g, coefficients):
+        lr, epsilon = coefficients
+        state, tmp = self._state, self._state.temporary(p.shape[0])
+        state.accumulate("v", chunk, np.multiply(g, g, out=tmp), 1 - self.rho)  # v <- ... g^2
+        denominator = state.sqrt_plus("v", chunk, epsilon, out=tmp)  # sqrt(v) + eps
+        state.add_ratio(p, -lr, g, denominator, out=tmp)  # p <- p - lr g / (sqrt(v) + eps)
 
 
 @OPTIMIZERS.register("adagrad")
@@ -550,6 +683,7 @@ class Adagrad(Optimizer):
     starts at :attr:`INITIAL_ACCUMULATOR` = 0 and ``eps`` is added outside
     the root, as in PyTorch (Keras starts at 0.1 and adds ``eps`` under the
     root); PyTorch's ``lr_decay`` is left to the learning-rate schedules.
+    State: ``accumulator`` (``s``).
 
     Examples
     --------
@@ -563,34 +697,25 @@ class Adagrad(Optimizer):
     """
 
     name = "adagrad"
+    _vectors = ("accumulator",)
     #: Starting value of the sum of squared gradients (PyTorch's default).
     INITIAL_ACCUMULATOR = 0.0
+    _initial = {"accumulator": INITIAL_ACCUMULATOR}
 
     def __init__(self, learning_rate=1e-2, epsilon=1e-10):
         super().__init__(learning_rate)
         self.epsilon = epsilon
-        self._sum = None
 
-    @property
-    def accumulator(self):
-        """Sum of squared gradients (``None`` before the first step)."""
-        return None if self._sum is None else self._sum.copy()
+    def _begin_step(self, lr):
+        return lr, float(self.epsilon)
 
-    def _allocate(self, params):
-        if self._sum is None or self._sum.shape != params.shape:
-            self._sum = np.full_like(params, self.INITIAL_ACCUMULATOR)
-
-    def _prepare_step(self, lr):
-        self._epsilon = float(self.epsilon)
-
-    def _update(self, chunk, params, grads):
-        tmp, accumulator = self._temporary(params.shape[0]), self._sum[chunk]
-        np.multiply(grads, grads, out=tmp)
-        accumulator += tmp
-        np.sqrt(accumulator, out=tmp)
-        tmp += self._epsilon
-        np.divide(grads, tmp, out=tmp)
-        self._axpy(tmp, params, a=-self.learning_rate)
+    def _update(self, chunk, p, g, coefficients):
+        lr, epsilon = coefficients
+        state, tmp = self._state, self._state.temporary(p.shape[0])
+        accumulator = state.vectors["accumulator"][chunk]
+        accumulator += np.multiply(g, g, out=tmp)  # s <- s + g^2
+        denominator = state.sqrt_plus("accumulator", chunk, epsilon, out=tmp)  # sqrt(s) + eps
+        state.add_ratio(p, -lr, g, denominator, out=tmp)  # p <- p - lr g / (sqrt(s) + eps)
 
 
 def make_optimizer(name, **params) -> Optimizer:
