@@ -18,9 +18,10 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state
 
 from sknn.engines import get_engine
-from sknn.engines.numpy_engine import compute_threads, initial_weights
+from sknn.engines._threads import compute_threads
 from sknn.estimators._base import STOCHASTIC_SOLVERS, BaseMultilayerPerceptron
 from sknn.estimators._techniques import engine_options
+from sknn.network import initial_weights
 from sknn.nn.activations import check_trainable, resolve_activation
 from sknn.nn.optimizers import make_optimizer
 from sknn.training import resolve_batch_size

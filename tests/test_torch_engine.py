@@ -15,7 +15,8 @@ import scipy.sparse as sp
 torch = pytest.importorskip("torch")
 
 from sknn.engines import get_engine  # noqa: E402
-from sknn.engines.numpy_engine import NumpyEngine, initial_weights  # noqa: E402
+from sknn.engines.numpy_engine import NumpyEngine  # noqa: E402
+from sknn.network import initial_weights  # noqa: E402
 from sknn.engines.torch_engine import (ACTIVATION_MODULES, LOSS_FUNCTIONS,  # noqa: E402
                                        OPTIMIZER_RULES, OUTPUT_LINKS, TorchEngine,
                                        build_module)
