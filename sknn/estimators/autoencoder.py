@@ -191,15 +191,27 @@ class StackedAutoencoder(ScheduleByNameMixin, ClassNamePrefixFeaturesOutMixin, T
 
     Attributes
     ----------
+    network_ : sknn.network.Network
+        The encoder, what :meth:`transform` runs and ``pretrained=`` reuses:
+        ``X`` to codes, batch norm included. ``network_.forward(X)`` gives
+        the codes.
+
+    decoder_network_ : sknn.network.Network
+        The decoders, top layer's first, what :meth:`inverse_transform`
+        runs: codes to reconstructions (with ``tied_weights=True`` the
+        transposed encoder kernels, written out).
+
     coefs_ : list of ndarray
-        Encoder kernels, one per layer, shape ``(fan_in, fan_out)``.
+        Encoder kernels, one per layer, shape ``(fan_in, fan_out)``: the
+        dense kernels of ``network_`` (the same arrays), without batch norm.
 
     intercepts_ : list of ndarray
         Encoder biases.
 
     decoder_coefs_ : list of ndarray
         Decoder kernels; ``decoder_coefs_[k]`` maps layer ``k``'s codes back
-        to its input, shape ``(hidden_layer_sizes[k], fan_in)``.
+        to its input, shape ``(hidden_layer_sizes[k], fan_in)`` (the
+        kernels of ``decoder_network_``, in the opposite order).
 
     decoder_intercepts_ : list of ndarray
         Decoder biases.
