@@ -105,6 +105,15 @@ def weight_shapes(spec):
     return [shapes.shapes for shapes in weight_layout(spec) if shapes.shapes]
 
 
+def check_weights(spec, weights):
+    """Raise a ValueError unless ``weights`` (the weight format) fit ``spec``'s layout."""
+    expected = weight_shapes(spec)
+    got = [{name: np.shape(value) for name, value in layer.items()} for layer in weights]
+    if got != expected:
+        raise ValueError(f"The weights do not fit the network's layers "
+                         f"[{describe_layout(spec)}]: expected shapes {expected}, got {got}.")
+
+
 def trainable_parameter_order(spec):
     """``(layer index, name)`` of every trainable parameter, in the order of the
     engines' flat parameter vector.
@@ -232,14 +241,9 @@ class Network:
     """
 
     def __init__(self, spec, weights):
+        check_weights(spec, weights)
         self.spec = spec
         self.weights = list(weights)
-        expected = weight_shapes(spec)
-        got = [{name: np.shape(value) for name, value in layer.items()} for layer in self.weights]
-        if got != expected:
-            raise ValueError(f"The weights do not fit the network's layers "
-                             f"[{describe_layout(spec)}]: expected shapes {expected}, "
-                             f"got {got}.")
 
     def __repr__(self):
         return f"Network([{describe_layout(self.spec)}], loss={self.spec.loss!r})"

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from sknn.network import check_weights
 from sknn.nn import regularizers
 from sknn.nn.layers import Dense
 from sknn.nn.losses import LOSSES
@@ -197,7 +198,11 @@ class NumpyEngine:
                 for state in self.network.layer_weights() if state]
 
     def set_weights(self, weights):
-        _assign_weights([state for state in self.network.layer_weights() if state], weights)
+        check_weights(self.spec, weights)
+        targets = [state for state in self.network.layer_weights() if state]
+        for target, source in zip(targets, weights):
+            for key, view in target.items():
+                view[...] = source[key]
 
     def random_state(self):
         """A snapshot of the training-mode randomness (dropout masks, rrelu slopes)."""
@@ -214,16 +219,3 @@ class NumpyEngine:
     def set_flat_parameters(self, flat):
         self._params[...] = flat
 
-
-def _assign_weights(targets, weights):
-    if len(weights) != len(targets):
-        raise ValueError(f"Expected weights for {len(targets)} layers, got {len(weights)}")
-    for target, source in zip(targets, weights):
-        if set(source) != set(target):
-            raise ValueError(f"Expected weights {sorted(target)}, got {sorted(source)}")
-        for key, view in target.items():
-            if np.shape(source[key]) != view.shape:
-                raise ValueError(
-                    f"Weight {key!r} has shape {np.shape(source[key])}, "
-                    f"expected {view.shape}")
-            view[...] = source[key]

@@ -59,7 +59,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from sknn.engines._threads import blas_thread_limit
-from sknn.network import trainable_parameter_order, weight_layout
+from sknn.network import check_weights, trainable_parameter_order, weight_layout
 from sknn.nn.activations import RRELU_LOWER, RRELU_UPPER, resolve_activation
 from sknn.nn.layers.dropout import ALPHA_PRIME, alpha_dropout_affine, quantized_keep
 from sknn.nn.losses import parse_loss_name
@@ -909,17 +909,14 @@ class TorchEngine:
         return self.module(self._tensor(X)).cpu().numpy()
 
     def get_weights(self):
-        """NumPy copies in the NumPy engine's format (kernels ``(fan_in, fan_out)``)."""
+        """NumPy copies in sknn's weight format (kernels ``(fan_in, fan_out)``)."""
         return [{key: _to_numpy(tensor, transposed) for key, (tensor, transposed) in layer.items()}
                 for layer in self._views]
 
     @torch.no_grad()
     def set_weights(self, weights):
-        if len(weights) != len(self._views):
-            raise ValueError(f"Expected weights for {len(self._views)} layers, got {len(weights)}")
+        check_weights(self.spec, weights)
         for target, source in zip(self._views, weights):
-            if set(source) != set(target):
-                raise ValueError(f"Expected weights {sorted(target)}, got {sorted(source)}")
             for key, (tensor, transposed) in target.items():
                 value = np.asarray(source[key])
                 tensor.copy_(self._tensor(value.T if transposed else value).reshape(tensor.shape))
