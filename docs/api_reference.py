@@ -31,6 +31,10 @@ SECTIONS = [
      ["Schedule", "Constant", "InvScaling", "PowerDecay", "ExponentialDecay",
       "PiecewiseConstant", "OneCycle", "CosineDecay", "ReduceOnPlateau", "Progress",
       "make_schedule"]),
+    ("Fitted network", "sknn.network",
+     "What the network estimators store as ``network_``: the spec and its "
+     "weights in layer order, and the weight layout of a spec.",
+     ["Network", "weight_layout", "initial_weights"]),
     ("Initializers", "sknn.nn.initializers",
      "Custom weight initialization for the ``kernel_initializer`` parameter.",
      ["VarianceScaling", "Initializer", "auto_initializer"]),

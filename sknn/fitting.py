@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sknn.engines import get_engine
-from sknn.engines.numpy_engine import compute_threads
+from sknn.engines._threads import compute_threads
 from sknn.nn.losses import make_loss
 from sknn.nn.optimizers import make_optimizer
 from sknn.spec import Regularization
@@ -218,7 +218,7 @@ def prepare_training_data(engine, X, Y, sample_weight):
     data to a device gets one array)."""
     if not isinstance(X, TrainingRows):
         return engine.prepare(X, Y, sample_weight)
-    if not getattr(engine, "reads_host_rows", False):
+    if not engine.reads_rows_in_place:
         return engine.prepare(np.asarray(X), Y, sample_weight)
     data = engine.prepare(X.X[:0], Y, sample_weight)
     # in the engine's dtype and layout already (X's dtype made the spec), so no copy

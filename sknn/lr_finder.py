@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
-from sknn.engines.numpy_engine import compute_threads
+from sknn.engines._threads import compute_threads
 from sknn.estimators._base import STOCHASTIC_SOLVERS, BaseMultilayerPerceptron
 from sknn.fitting import build_engine
 from sknn.training import resolve_batch_size

@@ -11,7 +11,8 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sknn import StackedAutoencoder
-from sknn.engines.numpy_engine import NumpyEngine, initial_weights
+from sknn.engines.numpy_engine import NumpyEngine
+from sknn.network import initial_weights
 from sknn.spec import Activation, BatchNorm, Dense, NetworkSpec, Regularization, TiedDense
 
 CONFIGURATIONS = [
@@ -124,7 +125,7 @@ def test_minibatch_training_reduces_the_reconstruction_loss(digits):
 def test_batch_norm_codes_use_the_moving_statistics(digits):
     ae = StackedAutoencoder((8,), batch_norm=True, activation="identity", max_iter=3,
                             dtype="float64", random_state=0).fit(digits)
-    bn = ae._encoder_weights[1]
+    bn = ae.network_.weights[1]
     z = digits @ ae.coefs_[0] + ae.intercepts_[0]
     expected = ((z - bn["moving_mean"]) / np.sqrt(bn["moving_variance"] + ae.bn_epsilon)
                 * bn["gamma"] + bn["beta"])

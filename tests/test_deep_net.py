@@ -207,9 +207,9 @@ def test_selu_preset_uses_lecun_alpha_dropout_and_no_batch_norm():
         warnings.simplefilter("error", UserWarning)
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(X, y)
-    kinds = [type(layer).__name__ for layer in clf._network_spec.layers]
+    kinds = [type(layer).__name__ for layer in clf.network_.spec.layers]
     assert "BatchNorm" not in kinds
-    assert {layer.kind for layer in clf._network_spec.layers
+    assert {layer.kind for layer in clf.network_.spec.layers
             if type(layer).__name__ == "Dropout"} == {"alpha"}
     assert clf._initializer()[0] == "lecun_normal"
 
@@ -351,16 +351,13 @@ def test_partial_fit_with_a_schedule_without_budget_never_warns():
 
 def _stacked_passes(estimator, X, n_samples):
     """What MC dropout averages: every pass, stacked (the reference computation)."""
-    from sknn.engines.numpy_engine import predict_raw
-    from sknn.nn.losses import make_loss
     from sklearn.utils import check_random_state
 
     seed = check_random_state(estimator.random_state).randint(np.iinfo(np.int32).max)
     rng = np.random.default_rng(seed)
-    spec = estimator._network_spec
-    link = make_loss(spec.loss).link
-    X = np.asarray(X, dtype=spec.dtype)
-    return np.stack([link(predict_raw(spec, estimator._weights(), X, dropout_rng=rng))
+    network = estimator.network_
+    X = np.asarray(X, dtype=network.spec.dtype)
+    return np.stack([network.predict(X, dropout_rng=rng)
                      for _ in range(n_samples)]).astype(np.float64)
 
 

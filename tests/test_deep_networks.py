@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from sknn.engines.numpy_engine import NumpyEngine, initial_weights
+from sknn.engines.numpy_engine import NumpyEngine
+from sknn.network import initial_weights
 from sknn.spec import BatchNorm, Regularization, mlp_spec
 
 

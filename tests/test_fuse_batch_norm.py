@@ -40,12 +40,12 @@ def _outputs(estimator, X):
 
 
 def _batch_norms(estimator):
-    return sum(isinstance(layer, BatchNorm) for layer in estimator._network_spec.layers)
+    return sum(isinstance(layer, BatchNorm) for layer in estimator.network_.spec.layers)
 
 
 def _snapshot(estimator):
     return [{key: value.copy() for key, value in layer.items()}
-            for layer in estimator._weights()]
+            for layer in estimator.network_.weights]
 
 
 def _estimators(dtype):
@@ -81,17 +81,17 @@ def test_fused_predictions_equal_and_original_unchanged(index, dtype, classifica
         np.testing.assert_array_equal(fused.predict(X), estimator.predict(X))
     # the original keeps its spec and its exact weights
     assert _batch_norms(estimator) == len(estimator.coefs_) - 1
-    for old, new in zip(before, estimator._weights()):
+    for old, new in zip(before, estimator.network_.weights):
         assert old.keys() == new.keys()
         for key in old:
             np.testing.assert_array_equal(old[key], new[key])
             assert old[key].dtype == new[key].dtype
     # the fused network has no batch norm, fewer layers, the same dense shapes
     assert _batch_norms(fused) == 0
-    assert len(fused._network_spec.layers) < len(estimator._network_spec.layers)
+    assert len(fused.network_.spec.layers) < len(estimator.network_.spec.layers)
     assert [w.shape for w in fused.coefs_] == [w.shape for w in estimator.coefs_]
     assert all(w.dtype.name == weight_dtype for w in fused.coefs_ + fused.intercepts_)
-    assert fused._aux_weights == []
+    assert all("kernel" in layer for layer in fused.network_.weights)
     assert not any(np.shares_memory(a, b) for a, b in zip(fused.coefs_, estimator.coefs_))
 
 
@@ -101,11 +101,11 @@ def test_fused_weights_follow_the_formula(classification):
     clf = _fit(MLPClassifier(hidden_layer_sizes=(10,), batch_norm=True, max_iter=10,
                              random_state=0), X, y)
     rng = np.random.default_rng(0)
-    bn = clf._aux_weights[0]
+    bn = clf.network_.weights[1]
     for key, low, high in (("gamma", 0.5, 2), ("beta", -1, 1), ("moving_mean", -3, 3),
                            ("moving_variance", 0.1, 5)):
         bn[key][...] = rng.uniform(low, high, size=bn[key].shape)
-    eps = clf._network_spec.layers[1].epsilon
+    eps = clf.network_.spec.layers[1].epsilon
     fused = clf.fuse_batch_norm()
     scale = bn["gamma"] / np.sqrt(bn["moving_variance"] + eps)
     np.testing.assert_allclose(fused.coefs_[0], clf.coefs_[0] * scale, rtol=1e-14)
@@ -122,7 +122,7 @@ def test_batch_norm_after_activation_stays(classification):
                              batch_norm_position="after", max_iter=10, random_state=0), X, y)
     fused = clf.fuse_batch_norm()
     assert _batch_norms(fused) == _batch_norms(clf) == 2
-    assert fused._network_spec == clf._network_spec
+    assert fused.network_.spec == clf.network_.spec
     np.testing.assert_allclose(fused.predict_proba(X), clf.predict_proba(X), atol=1e-12)
 
 
@@ -136,7 +136,7 @@ def test_without_batch_norm_returns_equivalent_copy(estimator, classification):
     assert _batch_norms(estimator) == 0
     fused = estimator.fuse_batch_norm()
     assert fused is not estimator
-    assert fused._network_spec == estimator._network_spec
+    assert fused.network_.spec == estimator.network_.spec
     for a, b in zip(fused.coefs_ + fused.intercepts_, estimator.coefs_ + estimator.intercepts_):
         np.testing.assert_array_equal(a, b)
         assert not np.shares_memory(a, b)

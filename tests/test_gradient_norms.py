@@ -10,7 +10,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sknn import DeepNetClassifier, MLPClassifier, MLPRegressor
-from sknn.engines.numpy_engine import NumpyEngine, initial_weights
+from sknn.engines.numpy_engine import NumpyEngine
+from sknn.network import initial_weights
 from sknn.spec import freeze_hidden_layers, mlp_spec
 from sknn.training import GRADIENT_PROBE_SIZE, gradient_probe, kernel_gradient_norms
 
@@ -32,7 +33,7 @@ def _quiet_convergence():
 def _finite_difference_kernel_norms(estimator, X, Y, eps=1e-6):
     """Norms of central-difference gradients of the penalized training-mode loss,
     one per kernel, at the estimator's final weights."""
-    engine = NumpyEngine(estimator._network_spec, estimator._weights(),
+    engine = NumpyEngine(estimator.network_.spec, estimator.network_.weights,
                          regularization=estimator._regularization())
     data = engine.prepare(X, Y)
     flat = engine.flat_parameters().copy()
@@ -112,7 +113,7 @@ def test_tracking_leaves_training_unchanged(backend):
     # the probe pass updates batch norm statistics and draws dropout masks;
     # both are put back, so weights and history match an untracked fit exactly
     plain, tracked = _fit_pair(backend=backend)
-    for a, b in zip(plain._weights(), tracked._weights()):
+    for a, b in zip(plain.network_.weights, tracked.network_.weights):
         for key in a:
             np.testing.assert_array_equal(a[key], b[key])
     assert plain.history_["loss"] == tracked.history_["loss"]

@@ -167,7 +167,7 @@ def test_learned_layers_survive_pickling_and_warm_start():
                         **dict(SMALL, max_iter=20)).fit(X_iris, y_iris)
     restored = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(restored.predict_proba(X_iris), clf.predict_proba(X_iris))
-    slopes = [w["slope"] for w in clf._aux_weights if "slope" in w][0]
+    slopes = [w["slope"] for w in clf.network_.weights if "slope" in w][0]
     assert not np.allclose(slopes, 0.25)  # PReLU slopes moved from their initial value
     restored.fit(X_iris, y_iris)  # continues from the stored slopes and statistics
     assert restored.score(X_iris, y_iris) >= clf.score(X_iris, y_iris) - 0.05

@@ -396,7 +396,7 @@ def test_hidden_responses_count_batch_norm_before_the_activation(moons):
     quiet_fit(clf, X, y)
     display = PlaygroundDisplay.from_estimator(clf, X, y, grid_resolution=12)
     grid = grid_points(display).astype(np.float32)
-    bn = clf._aux_weights[0]
+    bn = clf.network_.weights[1]
     z = grid @ clf.coefs_[0] + clf.intercepts_[0]
     normalized = (bn["gamma"] * (z - bn["moving_mean"])
                   / np.sqrt(bn["moving_variance"] + clf.bn_epsilon) + bn["beta"])
@@ -413,7 +413,7 @@ def test_hidden_responses_use_the_learned_prelu_slopes(moons):
     X, y = moons
     clf = quiet_fit(MLPClassifier(hidden_layer_sizes=(5,), activation="prelu", max_iter=30,
                                   random_state=0), X, y)
-    slopes = clf._aux_weights[0]["slope"]
+    slopes = clf.network_.weights[1]["slope"]
     assert not np.allclose(slopes, 0.25)  # trained away from the initial slope
     z = X @ clf.coefs_[0] + clf.intercepts_[0]
     np.testing.assert_allclose(first_layer_responses(clf, X), np.where(z > 0, z, slopes * z))

@@ -454,7 +454,7 @@ def test_overlapping_fits_restore_the_blas_thread_limits(monkeypatch):
 
     from threadpoolctl import threadpool_limits
 
-    from sknn.engines.numpy_engine import compute_threads
+    from sknn.engines._threads import compute_threads
     from sknn.spec import mlp_spec
 
     spec = mlp_spec(4, (8,), 1, "relu", "squared_error")  # small products: limit 1

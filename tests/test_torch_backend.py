@@ -1,9 +1,11 @@
 """``backend='torch'`` on the estimators: same fits, NumPy artifacts, optional torch."""
 
+import os
 import pickle
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -86,8 +88,12 @@ def test_without_torch_numpy_fits_and_a_torch_trained_model_predicts(tmp_path):
     path.write_bytes(pickle.dumps(model))
     script = tmp_path / "script.py"
     script.write_text(_WITHOUT_TORCH)
+    # the sknn under test, not whichever the environment has installed
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        p for p in (str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH"))
+        if p))
     result = subprocess.run([sys.executable, str(script), str(path), str(tmp_path / "p.npy")],
-                            capture_output=True, text=True, timeout=120)
+                            capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 0, result.stderr
     np.testing.assert_allclose(np.load(tmp_path / "p.npy"), model.predict(X), rtol=1e-12)
 

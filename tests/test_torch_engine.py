@@ -16,7 +16,8 @@ import scipy.sparse as sp
 torch = pytest.importorskip("torch")
 
 from sknn.engines import get_engine  # noqa: E402
-from sknn.engines.numpy_engine import NumpyEngine, initial_weights  # noqa: E402
+from sknn.engines.numpy_engine import NumpyEngine  # noqa: E402
+from sknn.network import initial_weights  # noqa: E402
 from sknn.engines.torch_engine import (ACTIVATION_MODULES,  # noqa: E402
                                        CANONICAL_LINK_LOSSES, LOSS_FUNCTIONS,
                                        OPTIMIZER_RULES, OUTPUT_LINKS, TorchEngine,

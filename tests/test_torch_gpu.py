@@ -17,7 +17,7 @@ from sklearn.model_selection import cross_val_score
 torch = pytest.importorskip("torch")
 
 from sknn import DeepNetRegressor, MLPClassifier, MLPRegressor  # noqa: E402
-from sknn.engines.numpy_engine import initial_weights  # noqa: E402
+from sknn.network import initial_weights  # noqa: E402
 from sknn.engines.torch_engine import TorchEngine  # noqa: E402
 from sknn.nn.optimizers import OPTIMIZERS, make_optimizer  # noqa: E402
 from sknn.spec import BatchNorm, Regularization, mlp_spec  # noqa: E402

@@ -15,7 +15,7 @@ from sklearn.datasets import make_classification, make_regression
 torch = pytest.importorskip("torch")
 
 from sknn import MLPClassifier, MLPRegressor  # noqa: E402
-from sknn.engines.numpy_engine import initial_weights  # noqa: E402
+from sknn.network import initial_weights  # noqa: E402
 from sknn.engines.torch_engine import TorchEngine, build_module  # noqa: E402
 from sknn.nn.activations import RRELU_LOWER, RRELU_UPPER  # noqa: E402
 from sknn.nn.layers import Dropout as NumpyDropout  # noqa: E402

@@ -5,7 +5,8 @@ import warnings
 import numpy as np
 import pytest
 
-from sknn.engines.numpy_engine import NumpyEngine, initial_weights
+from sknn.engines.numpy_engine import NumpyEngine
+from sknn.network import initial_weights
 from sknn.nn.optimizers import make_optimizer
 from sknn.schedules import (
     CosineDecay,

@@ -22,7 +22,8 @@ from sknn import (
     MLPRegressor,
     StackedAutoencoder,
 )
-from sknn.engines.numpy_engine import NumpyEngine, initial_weights
+from sknn.engines.numpy_engine import NumpyEngine
+from sknn.network import initial_weights
 from sknn.spec import BatchNorm, freeze_hidden_layers, mlp_spec
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -84,7 +85,7 @@ def _task_b(digits, n=200):
 
 def _stateful(estimator):
     """Deep copies of every weight dict (kernels, biases, batch norm state), in order."""
-    return copy.deepcopy(estimator._weights())
+    return copy.deepcopy(estimator.network_.weights)
 
 
 def _assert_same(weights_a, weights_b):
@@ -103,15 +104,15 @@ def test_frozen_reused_layers_keep_the_source_values_and_the_source_is_untouched
     target = DeepNetClassifier(dropout=0.0, pretrained=source, frozen_layers="reused", **FAST).fit(X, y)
     n_reused = 3 * 2  # dense + batch norm per block
     assert before[1].keys() == {"gamma", "beta", "moving_mean", "moving_variance"}
-    _assert_same(target._weights()[:n_reused], before[:n_reused])
+    _assert_same(target.network_.weights[:n_reused], before[:n_reused])
     # same activations and batch norm placement as the source's blocks, frozen
-    assert [type(layer) for layer in target._network_spec.layers[:9]] == [
-        type(layer) for layer in source._network_spec.layers[:9]]
+    assert [type(layer) for layer in target.network_.spec.layers[:9]] == [
+        type(layer) for layer in source.network_.spec.layers[:9]]
     assert not any(getattr(layer, "trainable", True)
-                   for layer in target._network_spec.layers[:9])
+                   for layer in target.network_.spec.layers[:9])
     assert target.coefs_[-1].shape == (16, 5)  # a fresh output layer for task B
     assert target.loss_curve_[-1] < 0.8 * target.loss_curve_[0]  # which did learn
-    _assert_same(source._weights(), before)
+    _assert_same(source.network_.weights, before)
     np.testing.assert_array_equal(source.predict_proba(X), predictions)
     for ours, theirs in zip(target.coefs_, source.coefs_):
         assert not np.shares_memory(ours, theirs)  # copied, not shared
@@ -122,7 +123,7 @@ def test_training_the_target_never_modifies_the_source(digits, source):
     before = _stateful(source)
     target = DeepNetClassifier(dropout=0.0, pretrained=source, **FAST).fit(X, y)  # nothing frozen
     assert not np.array_equal(target.coefs_[0], before[0]["kernel"])
-    _assert_same(source._weights(), before)
+    _assert_same(source.network_.weights, before)
 
 
 @pytest.mark.parametrize("solver, extra", [
@@ -141,11 +142,11 @@ def test_no_optimizer_or_penalty_moves_a_frozen_parameter(digits, source, solver
     target = DeepNetClassifier(pretrained=source, frozen_layers=2, solver=solver,
                                learning_rate="constant", backend=backend, device="cpu",
                                **options, **FAST).fit(X, y)
-    _assert_same(target._weights()[:4], source._weights()[:4])  # 2 blocks: dense + BN
+    _assert_same(target.network_.weights[:4], source.network_.weights[:4])  # 2 blocks: dense + BN
     # the third reused block is trainable: it moved, statistics included
     assert not np.array_equal(target.coefs_[2], source.coefs_[2])
-    assert not np.array_equal(target._weights()[5]["moving_mean"],
-                              source._weights()[5]["moving_mean"])
+    assert not np.array_equal(target.network_.weights[5]["moving_mean"],
+                              source.network_.weights[5]["moving_mean"])
 
 
 def test_frozen_batch_norm_runs_in_inference_mode_while_training():
@@ -172,11 +173,11 @@ def test_numpy_and_torch_agree_on_a_frozen_fit(digits):
                                        new_hidden_layers=(8,), solver="adam", backend=backend,
                                        device="cpu", **FAST).fit(X, y)
             for backend in ("numpy", "torch")}
-    start = source._weights()[:2]
+    start = source.network_.weights[:2]
     for fit in fits.values():
         _assert_same([{k: v.astype(np.float64) for k, v in w.items()}
-                      for w in fit._weights()[:2]], start)
-    for ours, theirs in zip(fits["numpy"]._weights()[2:], fits["torch"]._weights()[2:],
+                      for w in fit.network_.weights[:2]], start)
+    for ours, theirs in zip(fits["numpy"].network_.weights[2:], fits["torch"].network_.weights[2:],
                             strict=True):
         for key in ours:
             np.testing.assert_allclose(ours[key], theirs[key], rtol=1e-6, atol=1e-7,
@@ -193,7 +194,7 @@ def test_unfreezing_with_warm_start_continues_from_the_current_weights(digits, s
     # a rate so small that any step is invisible: what we get back is where we were
     target.set_params(frozen_layers=0, learning_rate_init=1e-12, warm_start=True, max_iter=1)
     target.fit(X, y)
-    for after, before in zip(target._weights(), frozen_phase, strict=True):
+    for after, before in zip(target.network_.weights, frozen_phase, strict=True):
         for key in ("kernel", "bias", "gamma", "beta"):
             if key in after:
                 np.testing.assert_allclose(after[key], before[key], rtol=0, atol=1e-6)
@@ -221,7 +222,7 @@ def test_reused_layers_and_new_hidden_layers_shape_the_network(digits, source):
                                **FAST).fit(X, y)
     assert [c.shape for c in target.coefs_] == [(64, 16), (16, 7), (7, 5), (5, 5)]
     # three hidden layers in all: 'auto' batch norm applies to the new ones as well
-    assert sum(isinstance(layer, BatchNorm) for layer in target._network_spec.layers) == 3
+    assert sum(isinstance(layer, BatchNorm) for layer in target.network_.spec.layers) == 3
     with pytest.raises(ValueError, match="frozen_layers=4"):
         clone(target).set_params(frozen_layers=4).fit(X, y)
 
@@ -232,7 +233,7 @@ def test_an_mlp_regressor_source_keeps_its_activation_and_dtype_is_cast(digits):
                           random_state=0).fit(X, y.astype(float))
     assert source.coefs_[0].dtype == np.float64
     target = DeepNetClassifier(dropout=0.0, pretrained=source, frozen_layers="reused", **FAST).fit(X, y)
-    assert target._network_spec.layers[1].name == "tanh"
+    assert target.network_.spec.layers[1].name == "tanh"
     assert target.coefs_[0].dtype == np.float32
     np.testing.assert_array_equal(target.coefs_[0], source.coefs_[0].astype(np.float32))
 
@@ -241,21 +242,18 @@ def test_a_stacked_autoencoder_source_gives_its_codes_to_the_new_layers(digits):
     X, y = _task_b(digits)
     autoencoder = StackedAutoencoder((12, 6), batch_norm=True, max_iter=3,
                                      random_state=0).fit(X)
-    before = copy.deepcopy(autoencoder._encoder_weights)
+    before = copy.deepcopy(autoencoder.network_.weights)
     target = DeepNetRegressor(dropout=0.0, pretrained=autoencoder, frozen_layers="reused",
                               **FAST).fit(X, y.astype(float))
     assert [c.shape for c in target.coefs_] == [(64, 12), (12, 6), (6, 1)]
     # the network's last hidden activations are the autoencoder's codes
-    hidden = target._network_spec.layers[:-1]
-    from sknn.engines.numpy_engine import predict_raw
-    from sknn.spec import NetworkSpec
-    codes = predict_raw(NetworkSpec(64, hidden, "squared_error", "float32"),
-                        target._weights()[:-1], X.astype(np.float32))
+    network = target.network_
+    codes = network.head(len(network.spec.layers) - 1).forward(X.astype(np.float32))
     np.testing.assert_array_equal(codes, autoencoder.transform(X))
-    _assert_same(autoencoder._encoder_weights, before)
+    _assert_same(autoencoder.network_.weights, before)
     # unfrozen training moves the copies, never the autoencoder's own arrays
     DeepNetRegressor(dropout=0.0, pretrained=autoencoder, **FAST).fit(X, y.astype(float))
-    _assert_same(autoencoder._encoder_weights, before)
+    _assert_same(autoencoder.network_.weights, before)
 
 
 def test_partial_fit_starts_from_the_pretrained_layers_and_keeps_them_frozen(digits, source):
@@ -264,7 +262,7 @@ def test_partial_fit_starts_from_the_pretrained_layers_and_keeps_them_frozen(dig
                                random_state=0)
     for _ in range(3):
         target.partial_fit(X, y, classes=np.arange(5, 10))
-    _assert_same(target._weights()[:6], source._weights()[:6])
+    _assert_same(target.network_.weights[:6], source.network_.weights[:6])
     assert target.loss_curve_[-1] < target.loss_curve_[0]
 
 
@@ -312,10 +310,10 @@ def test_unlabeled_rows_pretrain_and_labeled_rows_train(digits):
     # the autoencoder saw every row, shaped like the classifier's hidden stack
     autoencoder = StackedAutoencoder(hidden_layer_sizes=(12, 12), activation="elu",
                                      max_iter=4, random_state=0).fit(X)
-    _assert_same(semi.autoencoder_._encoder_weights, autoencoder._encoder_weights)
+    _assert_same(semi.autoencoder_.network_.weights, autoencoder.network_.weights)
     # then the same as transfer from that autoencoder, trained on the labeled rows
     transfer = DeepNetClassifier(dropout=0.0, pretrained=autoencoder, **params).fit(X[:100], y[:100])
-    _assert_same(semi._weights(), transfer._weights())
+    _assert_same(semi.network_.weights, transfer.network_.weights)
     assert template.__dict__.get("hidden_layer_sizes") == (100,)  # template not modified
 
 

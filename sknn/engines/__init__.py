@@ -2,10 +2,10 @@
 
 An engine is built from a :class:`~sknn.spec.NetworkSpec`, an optimizer and
 initial weights, and is driven by :func:`sknn.training.fit_loop`. Weights
-cross the boundary as NumPy arrays, one dict per layer that has parameters or
-buffers, in layer order: ``{"kernel", "bias"}`` for dense layers,
-``{"gamma", "beta", "moving_mean", "moving_variance"}`` for batch norm,
-``{"slope"}`` for PReLU. So every fitted model is engine-independent.
+cross the boundary as NumPy arrays in sknn's weight format, one dict per
+layer that has parameters or buffers, in layer order, as
+:func:`sknn.network.weight_layout` defines it. So every fitted model is
+engine-independent.
 
 Registered engines (the estimators' ``backend``): ``"numpy"``, the reference,
 and ``"torch"`` (:mod:`sknn.engines.torch_engine`, imported only when asked
@@ -28,6 +28,8 @@ ENGINES.register("torch")("sknn.engines.torch_engine:TorchEngine")
 
 
 class Engine(Protocol):
+    # True: minibatches are read from the prepared data.X in place (host memory)
+    reads_rows_in_place: bool
     def prepare(self, X, Y, sample_weight=None): ...  # move data once
     # fwd, loss+penalty, bwd, update; None for a batch without weight (skipped)
     def train_step(self, data, idx, lr) -> float | None: ...

@@ -6,8 +6,8 @@ own pieces (``nn.Linear``, ``BatchNorm1d``'s parameters and buffers, the
 activation modules, ``clip_grad_norm_`` / ``clip_grad_value_``,
 ``torch.optim``; dropout and rrelu are small modules of its own, with the
 semantics of ``nn.Dropout`` / ``nn.AlphaDropout`` / ``nn.RReLU``) and
-exchanges weights with the rest of sknn as NumPy arrays in the NumPy
-engine's format, so a model trained here is engine-independent.
+exchanges weights with the rest of sknn as NumPy arrays in sknn's weight
+format (:mod:`sknn.network`), so a model trained here is engine-independent.
 
 Where torch's defaults differ from the NumPy reference, the reference wins:
 
@@ -58,7 +58,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from sknn.engines.numpy_engine import blas_thread_limit
+from sknn.engines._threads import blas_thread_limit
+from sknn.network import check_weights, trainable_parameter_order, weight_layout
 from sknn.nn.activations import RRELU_LOWER, RRELU_UPPER, resolve_activation
 from sknn.nn.layers.dropout import ALPHA_PRIME, alpha_dropout_affine, quantized_keep
 from sknn.spec import Activation, Regularization
@@ -277,20 +278,21 @@ def _draws_randomly(layer):
             and resolve_activation(layer.name, layer.alpha).name == "rrelu")
 
 
-def _weight_views(module):
-    """Per stateful layer, ``{sknn name: (tensor, transposed)}`` in the NumPy format."""
+#: sknn weight name -> (attribute of the torch module holding it, stored transposed):
+#: torch keeps a linear layer's weight as (out, in), sknn's kernel is (in, out).
+_TORCH_WEIGHTS = {"kernel": ("weight", True), "bias": ("bias", False),
+                  "gamma": ("weight", False), "beta": ("bias", False),
+                  "moving_mean": ("running_mean", False), "moving_variance": ("running_var", False),
+                  "slope": ("weight", False)}
+
+
+def _weight_views(module, spec):
+    """Per spec layer, ``{sknn name: (tensor, transposed)}`` following
+    :func:`sknn.network.weight_layout` (empty for a layer without weights)."""
     views = []
-    for layer in module:
-        if isinstance(layer, nn.Linear):
-            views.append({"kernel": (layer.weight, True), "bias": (layer.bias, False)})
-        elif isinstance(layer, nn.BatchNorm1d):
-            views.append({"gamma": (layer.weight, False), "beta": (layer.bias, False),
-                          "moving_mean": (layer.running_mean, False),
-                          "moving_variance": (layer.running_var, False)})
-        elif isinstance(layer, nn.PReLU):
-            views.append({"slope": (layer.weight, False)})
-        elif isinstance(layer, _TiedLinear):
-            views.append({"bias": (layer.bias, False)})
+    for layer, shapes in zip(module, weight_layout(spec)):
+        views.append({name: (getattr(layer, _TORCH_WEIGHTS[name][0]), _TORCH_WEIGHTS[name][1])
+                      for name in shapes.shapes})
     return views
 
 
@@ -548,12 +550,8 @@ class _FlatLayout:
         """Tensors in ``params`` order; zeros where ``flat`` is None."""
         if flat is None:
             return [torch.zeros_like(p) for p in params]
-        chunks, offset = {}, 0
-        for tensor, transposed in self.engine._flat:
-            shape = tensor.shape[::-1] if transposed else tensor.shape
-            chunk = np.asarray(flat[offset:offset + tensor.numel()]).reshape(shape)
-            chunks[tensor] = self.engine._tensor(chunk.T if transposed else chunk)
-            offset += tensor.numel()
+        flat_order = [tensor for tensor, _ in self.engine._flat]
+        chunks = dict(zip(flat_order, self.engine._unflatten(flat)))
         return [chunks[p].contiguous() for p in params]
 
     def join(self, tensors):
@@ -659,8 +657,8 @@ class TorchEngine:
     ----------
     spec : NetworkSpec
     weights : list of dict
-        Initial weights in the NumPy engine's format (see
-        :func:`sknn.engines.numpy_engine.initial_weights`), copied in.
+        Initial weights in sknn's weight format (see :mod:`sknn.network`),
+        copied in.
     optimizer : sknn.nn.optimizers.Optimizer or None
         Defines the update rule (see :data:`OPTIMIZER_RULES`); needed for
         :meth:`train_step` only. May be reassigned before training.
@@ -673,6 +671,8 @@ class TorchEngine:
     device : str or torch.device, default='cpu'
         ``'auto'`` picks CUDA, then MPS, then the CPU.
     """
+
+    reads_rows_in_place = False  # prepare copies the data to the device
 
     def __init__(self, spec, weights, optimizer=None, regularization=None, rng=None,
                  device="cpu"):
@@ -687,10 +687,12 @@ class TorchEngine:
         self.module = build_module(spec, self.device, self.generator)
         self.loss_fn = make_torch_loss(spec.loss)
         self.regularization = regularization or Regularization()
-        self._views = _weight_views(self.module)
+        views = _weight_views(self.module, spec)
+        self._views = [layer for layer in views if layer]  # the weight format's layers
         self._kernels = [m.weight for m in self.module
                          if isinstance(m, nn.Linear) and m.weight.requires_grad]
-        self._flat = self._flat_layout()
+        # ``(tensor, transposed)`` of the trainable parameters in the flat vector's order
+        self._flat = [views[i][name] for i, name in trainable_parameter_order(spec)]
         self.optimizer = optimizer
         self._uploaded_order = None  # (host index array, its device copy)
         self._trainable = self.trainable_parameters()
@@ -709,14 +711,6 @@ class TorchEngine:
     def trainable_parameters(self):
         """Parameters the optimizer updates (frozen layers' are left out)."""
         return [p for p in self.module.parameters() if p.requires_grad]
-
-    def _flat_layout(self):
-        """``(tensor, transposed)`` in the NumPy engine's flat order: kernels, then the
-        rest, of the trainable parameters only (frozen ones are constants here)."""
-        params = [view for layer in self._views for key, view in layer.items()
-                  if key not in ("moving_mean", "moving_variance") and view[0].requires_grad]
-        kernels = [view for view in params if view[1]]
-        return kernels + [view for view in params if not view[1]]
 
     # -- data -------------------------------------------------------------
     def _tensor(self, array):
@@ -905,17 +899,14 @@ class TorchEngine:
         return self.module(self._tensor(X)).cpu().numpy()
 
     def get_weights(self):
-        """NumPy copies in the NumPy engine's format (kernels ``(fan_in, fan_out)``)."""
+        """NumPy copies in sknn's weight format (kernels ``(fan_in, fan_out)``)."""
         return [{key: _to_numpy(tensor, transposed) for key, (tensor, transposed) in layer.items()}
                 for layer in self._views]
 
     @torch.no_grad()
     def set_weights(self, weights):
-        if len(weights) != len(self._views):
-            raise ValueError(f"Expected weights for {len(self._views)} layers, got {len(weights)}")
+        check_weights(self.spec, weights)
         for target, source in zip(self._views, weights):
-            if set(source) != set(target):
-                raise ValueError(f"Expected weights {sorted(target)}, got {sorted(source)}")
             for key, (tensor, transposed) in target.items():
                 value = np.asarray(source[key])
                 tensor.copy_(self._tensor(value.T if transposed else value).reshape(tensor.shape))
@@ -936,12 +927,18 @@ class TorchEngine:
 
     @torch.no_grad()
     def set_flat_parameters(self, flat):
-        offset = 0
+        for (tensor, _), value in zip(self._flat, self._unflatten(flat)):
+            tensor.copy_(value)
+
+    def _unflatten(self, flat):
+        """Tensors shaped like the parameters of :attr:`_flat`, cut from a flat vector."""
+        tensors, offset = [], 0
         for tensor, transposed in self._flat:
             shape = tensor.shape[::-1] if transposed else tensor.shape
             chunk = np.asarray(flat[offset:offset + tensor.numel()]).reshape(shape)
-            tensor.copy_(self._tensor(chunk.T if transposed else chunk))
+            tensors.append(self._tensor(chunk.T if transposed else chunk))
             offset += tensor.numel()
+        return tensors
 
 
 def _to_numpy(tensor, transposed=False):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import dataclasses
 import inspect
 import warnings
 from abc import ABC, abstractmethod
@@ -27,9 +26,8 @@ from sknn._sklearn_compat import (
 )
 from sknn._version import __version__
 from sknn.engines import get_engine
-from sknn.engines.numpy_engine import build_layers, initial_weights, predict_raw, weight_shapes
 from sknn.estimators._checks import check_layer_widths, check_total_weight
-from sknn.estimators._inference import InferenceMixin, inference_inputs
+from sknn.estimators._inference import InferenceMixin, inference_input
 from sknn.estimators._techniques import (
     TECHNIQUE_CONSTRAINTS,
     engine_options,
@@ -38,12 +36,12 @@ from sknn.estimators._techniques import (
     regularization,
 )
 from sknn.exceptions import InconsistentVersionWarning, explain_input_errors
+from sknn.network import Network, describe_layout, initial_weights, weight_shapes
 from sknn.nn.activations import ACTIVATIONS, check_trainable, resolve_activation
 from sknn.nn.initializers import INITIALIZERS, Initializer, initializer_and_gain
-from sknn.nn.losses import make_loss
 from sknn.nn.optimizers import OPTIMIZERS
 from sknn.schedules import SCHEDULES, Schedule, schedule_from_name
-from sknn.spec import BatchNorm, Dense, Dropout, TrainConfig, mlp_spec
+from sknn.spec import BatchNorm, Dropout, TrainConfig, mlp_spec
 from sknn.fitting import FitPlan, HeldOut, TrainingRows, run_fit
 from sknn.training import TrainState
 
@@ -221,27 +219,38 @@ class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, BaseEstimato
         self.t_ = 0
         self.n_layers_ = len(spec.dense_layers) + 1
         self.out_activation_ = spec.loss.output_activation
-        self._set_weights(initial_weights(spec, self._random_state))
-        self._train_state = TrainState.fresh(self.early_stopping, self._weights())
+        self._store_network(Network(spec, initial_weights(spec, self._random_state)))
+        self._train_state = TrainState.fresh(self.early_stopping, self.network_.weights)
         for name in ("_optimizer", "loss_curve_", "best_loss_", "_batch_norm_fused",
                      "_inference_dtype", "pruning_report_", "memory_report_"):
             self.__dict__.pop(name, None)
 
-    def _weights(self):
-        """Per-layer weight dicts in layer order: dense layers from ``coefs_`` and
-        ``intercepts_`` (the public source of truth), others (batch norm
-        statistics, PReLU slopes) from ``_aux_weights``."""
-        layout = getattr(self, "_weight_layout", None) or [True] * len(self.coefs_)
-        dense = iter(zip(self.coefs_, self.intercepts_))
-        aux = iter(getattr(self, "_aux_weights", ()))
-        return [dict(zip(("kernel", "bias"), next(dense))) if is_dense else next(aux)
-                for is_dense in layout]
+    def _store_network(self, network):
+        """Store the fitted ``network_``; ``coefs_`` and ``intercepts_`` list its
+        dense layers' arrays (the same arrays, not copies)."""
+        self.network_ = network
+        self.coefs_ = network.kernels
+        self.intercepts_ = network.biases
 
-    def _set_weights(self, weights):
-        self._weight_layout = ["kernel" in layer for layer in weights]
-        self.coefs_ = [layer["kernel"] for layer in weights if "kernel" in layer]
-        self.intercepts_ = [layer["bias"] for layer in weights if "kernel" in layer]
-        self._aux_weights = [layer for layer in weights if "kernel" not in layer]
+    def _network(self):
+        """The fitted network as it predicts and trains on: ``network_`` with the
+        dense layers' arrays that ``coefs_`` and ``intercepts_`` hold now.
+
+        ``coefs_`` and ``intercepts_`` are scikit-learn's public, writable
+        lists: an array assigned to an entry replaces that dense layer's
+        weights (scikit-learn's own tests set weights so, even on an estimator
+        that was never fitted, which has no ``network_``: its network is
+        then the one the parameters describe, with only dense layers).
+        """
+        network = getattr(self, "network_", None)
+        if network is None:
+            spec = self._build_spec(self.n_features_in_, np.asarray(self.coefs_[0]).dtype)
+            return Network(spec, [{"kernel": kernel, "bias": bias}
+                                  for kernel, bias in zip(self.coefs_, self.intercepts_)])
+        if _same_arrays(self.coefs_, network.kernels) and _same_arrays(self.intercepts_,
+                                                                       network.biases):
+            return network
+        return network.with_dense(self.coefs_, self.intercepts_)
 
     def _fit(self, X, y, sample_weight=None, incremental=False, validation_data=None):
         with unchanged_if_interrupted(self):
@@ -284,13 +293,14 @@ class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, BaseEstimato
         self._random_state = check_random_state(self.random_state)
         spec = self._build_spec(X.shape[1], X.dtype)
         _warn_alpha_dropout_with_batch_norm(spec)
-        previous_spec = getattr(self, "_network_spec", None)
+        previous = getattr(self, "network_", None)
+        previous_spec = previous.spec if previous is not None else None
         if first_pass:
             self._initialize(spec)
         else:
             self._check_architecture(spec, incremental)
         weights = [{key: np.asarray(value, dtype=X.dtype) for key, value in layer.items()}
-                   for layer in self._weights()]
+                   for layer in self._network().weights]
         plan = FitPlan(spec, weights, self._train_config(), X, y, sample_weight,
                        backend=self.backend, engine_options=engine_options(self),
                        regularization=self._regularization(), layer_rng=self._layer_rng(spec),
@@ -306,7 +316,7 @@ class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, BaseEstimato
         plan.optimizer, plan.learning_rate = self._optimizer_for(plan.config, incremental,
                                                                  previous_spec, spec)
         state = getattr(self, "_train_state", None) or TrainState.fresh(
-            self.early_stopping, self._weights())
+            self.early_stopping, self._network().weights)
         if not incremental:
             state.no_improvement_count = 0
         plan.state = state
@@ -318,8 +328,7 @@ class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, BaseEstimato
 
     def _store_fit(self, plan, result):
         """Fitted attributes from a finished run of ``plan``."""
-        self._set_weights(result.weights)
-        self._network_spec = plan.spec
+        self._store_network(Network(plan.spec, result.weights))
         if not plan.stochastic:
             self.n_iter_ = check_lbfgs_result(result.lbfgs, self.max_iter)
             self.loss_ = result.lbfgs.loss
@@ -337,10 +346,8 @@ class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, BaseEstimato
 
     def _check_architecture(self, spec, incremental):
         """Refuse to continue training weights that ``spec`` has no place for."""
-        fitted = [{key: np.shape(value) for key, value in layer.items()}
-                  for layer in self._weights()]
-        wanted = weight_shapes(spec)
-        if fitted == wanted:
+        fitted = self._network().spec
+        if weight_shapes(fitted) == weight_shapes(spec):
             return
         how = ("partial_fit continues" if incremental
                else "fit with warm_start=True continues")
@@ -348,8 +355,8 @@ class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, BaseEstimato
                  else "fit with warm_start=False")
         raise ValueError(
             f"The network's architecture changed since it was fitted: its weights are "
-            f"[{_describe_layers(fitted)}], but the current parameters describe "
-            f"[{_describe_layers(wanted)}]. {how} training the fitted weights, so it needs "
+            f"[{describe_layout(fitted)}], but the current parameters describe "
+            f"[{describe_layout(spec)}]. {how} training the fitted weights, so it needs "
             f"the architecture they were fitted with (hidden_layer_sizes, batch_norm, "
             f"activation='prelu', ... as they were). Set those parameters back, or {fresh} "
             f"to train the new architecture from scratch.")
@@ -508,7 +515,8 @@ class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, BaseEstimato
         Kept so scikit-learn's shipped gradient test runs unchanged; sknn's
         parameter vector has scikit-learn's packing order (kernels, then biases).
         """
-        engine = get_engine("numpy")(self._build_spec(X.shape[1], X.dtype), self._weights(),
+        engine = get_engine("numpy")(self._build_spec(X.shape[1], X.dtype),
+                                     self._network().weights,
                                      regularization=self._regularization())
         engine.set_flat_parameters(packed_coef_inter)
         loss, grad = engine.loss_and_gradient(engine.prepare(X, y, sample_weight))
@@ -521,13 +529,10 @@ class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, BaseEstimato
         if check_input:
             X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
                               dtype=(np.float64, np.float32))
-        spec = getattr(self, "_network_spec", None) or self._build_spec(
-            self.n_features_in_, self.coefs_[0].dtype)
-        weights = self._weights()
+        network = self._network()
         if getattr(self, "_inference_dtype", None) is not None:  # with_inference_dtype()
-            X, weights = inference_inputs(X, weights)
-        raw = predict_raw(spec, weights, X)
-        return make_loss(spec.loss).link(raw)
+            X = inference_input(X, network)
+        return network.predict(X)
 
     # -- low-latency inference ----------------------------------------------
     def fuse_batch_norm(self):
@@ -582,16 +587,12 @@ class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, BaseEstimato
         [(4, 16), (16, 16), (16, 3)]
         """
         check_is_fitted(self)
-        spec = getattr(self, "_network_spec", None) or self._build_spec(
-            self.n_features_in_, self.coefs_[0].dtype)
-        layers, weights = _fold_batch_norm(spec, self._weights())
         fused = copy.deepcopy(self)
         # training state (optimizer moments, best weights) belongs to the unfused
         # layout; the copy cannot continue training, so it does not carry it
         for name in ("_optimizer", "_train_state"):
             fused.__dict__.pop(name, None)
-        fused._network_spec = dataclasses.replace(spec, layers=tuple(layers))
-        fused._set_weights(weights)
+        fused._store_network(self._network().fold_batch_norm())
         fused._batch_norm_fused = True
         return fused
 
@@ -631,8 +632,14 @@ class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, BaseEstimato
         return tags
 
     def __getstate__(self):
-        state = super().__getstate__()
-        state["_sknn_version"] = __version__
+        # a copy: on Python 3.11+ the inherited state is the instance's own __dict__
+        state = dict(super().__getstate__(), _sknn_version=__version__)
+        if "network_" in state:
+            # coefs_ and intercepts_ list arrays of network_, restored from it on
+            # loading: joblib, which does not keep shared arrays shared, would
+            # store them twice
+            state["network_"] = self._network()  # with any array assigned to coefs_
+            del state["coefs_"], state["intercepts_"]
         return state
 
     def __setstate__(self, state):
@@ -640,6 +647,26 @@ class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, BaseEstimato
         if saved != __version__:
             warnings.warn(InconsistentVersionWarning(type(self).__name__, saved, __version__))
         super().__setstate__(state)
+        if "network_" in state:
+            self._store_network(self.network_)
+        elif "coefs_" in state:
+            self._store_network(self._network_of_old_pickle())
+
+    def _network_of_old_pickle(self):
+        """``network_`` of a pickle written before it existed (sknn 0.x up to issue 14).
+
+        Such a pickle kept the spec as ``_network_spec``, the dense weights in
+        ``coefs_``/``intercepts_`` and the other weights (batch norm, PReLU)
+        in ``_aux_weights``, with ``_weight_layout`` telling, per layer with
+        weights, whether it was dense.
+        """
+        spec = self.__dict__.pop("_network_spec", None) or self._build_spec(
+            self.n_features_in_, self.coefs_[0].dtype)
+        is_dense = self.__dict__.pop("_weight_layout", None) or [True] * len(self.coefs_)
+        others = iter(self.__dict__.pop("_aux_weights", ()))
+        dense = iter(zip(self.coefs_, self.intercepts_))
+        return Network(spec, [dict(zip(("kernel", "bias"), next(dense))) if flag else next(others)
+                              for flag in is_dense])
 
 
 def _default(estimator, name):
@@ -647,19 +674,9 @@ def _default(estimator, name):
     return inspect.signature(type(estimator)).parameters[name].default
 
 
-def _describe_layers(shapes):
-    """A short text of a weight layout: ``dense 4x5, batch norm 5, dense 5x3``."""
-    parts = []
-    for layer in shapes:
-        if "kernel" in layer:
-            parts.append("dense %dx%d" % tuple(layer["kernel"]))
-        elif "gamma" in layer:
-            parts.append("batch norm %d" % layer["gamma"][0])
-        elif "slope" in layer:
-            parts.append("prelu %d" % layer["slope"][0])
-        else:
-            parts.append(", ".join(f"{key} {shape}" for key, shape in layer.items()))
-    return ", ".join(parts)
+def _same_arrays(listed, stored):
+    """Whether the list ``listed`` holds exactly the arrays ``stored`` (not copies)."""
+    return len(listed) == len(stored) and all(a is b for a, b in zip(listed, stored))
 
 
 def schedule_objects_for_nested_params(estimator, params):
@@ -717,39 +734,3 @@ def _unpack_validation_data(data):
 
 def _trainable_flags(spec):
     return tuple(getattr(layer, "trainable", True) for layer in spec.layers)
-
-
-def _fold_batch_norm(spec, weights):
-    """``(layers, weights)`` of ``spec`` with every Dense -> BatchNorm pair fused.
-
-    ``weights`` holds one dict per layer with parameters or buffers, in layer
-    order (the layers :func:`~sknn.engines.numpy_engine.build_layers` gives
-    parameters or buffers); the returned lists keep that layout. Arrays are
-    new (never views of ``weights``).
-    """
-    stored = iter(weights)
-    pairs = []  # (spec layer, weight dict or None)
-    for spec_layer, layer in zip(spec.layers, build_layers(spec, np.random.default_rng(0))):
-        has_state = bool(layer.param_shapes) or bool(getattr(layer, "buffer_shapes", {}))
-        state = next(stored) if has_state else None
-        pairs.append((spec_layer, None if state is None else
-                      {key: np.array(value, copy=True) for key, value in state.items()}))
-    layers, fused_weights = [], []
-    for spec_layer, state in pairs:
-        previous = layers[-1] if layers else None
-        if (isinstance(spec_layer, BatchNorm) and isinstance(previous, Dense)
-                and state is not None and "kernel" in fused_weights[-1]):
-            dense = fused_weights[-1]
-            dtype = dense["kernel"].dtype
-            gamma, beta, mean, var = (np.asarray(state[key], dtype=np.float64) for key in
-                                      ("gamma", "beta", "moving_mean", "moving_variance"))
-            scale = gamma / np.sqrt(var + spec_layer.epsilon)
-            kernel = np.asarray(dense["kernel"], dtype=np.float64) * scale
-            bias = (np.asarray(dense["bias"], dtype=np.float64) - mean) * scale + beta
-            fused_weights[-1] = {"kernel": kernel.astype(dtype),
-                                 "bias": bias.astype(dense["bias"].dtype)}
-            continue
-        layers.append(spec_layer)
-        if state is not None:
-            fused_weights.append(state)
-    return layers, fused_weights

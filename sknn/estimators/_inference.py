@@ -48,17 +48,15 @@ def _nbytes(arrays):
     return int(sum(np.asarray(array).nbytes for array in arrays))
 
 
-def inference_inputs(X, weights):
-    """``(X, weights)`` cast to the dtype a copy made by ``with_inference_dtype`` computes in.
+def inference_input(X, network):
+    """``X`` cast to the dtype a copy made by ``with_inference_dtype`` computes in.
 
-    That is the weights' own dtype, except float16 (computed in float32:
-    see the module docstring). Casting a float32 array to float32 makes no
-    copy.
+    That is the dtype of ``network``'s weights, except float16 (computed in
+    float32: see the module docstring). Casting a float32 array to float32
+    makes no copy.
     """
-    stored = next(value.dtype for layer in weights for value in layer.values())
+    stored = network.kernels[0].dtype
     compute = np.dtype(COMPUTE_DTYPES.get(stored.name, stored.name))
-    weights = [{key: value.astype(compute, copy=False) for key, value in layer.items()}
-               for layer in weights]
     narrowed = np.dtype(X.dtype).itemsize > compute.itemsize
     with np.errstate(over="ignore"):  # values too large for `compute` are refused below
         X = X.astype(compute, copy=False) if sp.issparse(X) else np.asarray(X, dtype=compute)
@@ -67,7 +65,7 @@ def inference_inputs(X, weights):
     if narrowed and not np.isfinite(X.data if sp.issparse(X) else X).all():
         raise ValueError(f"Input X contains infinity or a value too large for "
                          f"dtype('{compute.name}').")
-    return X, weights
+    return X
 
 
 def _check_pruning_arguments(threshold, sparsity):
@@ -111,8 +109,8 @@ def _sparsity_report(kernels, threshold, sparsity):
 
 
 class InferenceMixin:
-    """``prune`` and ``with_inference_dtype`` for estimators with ``coefs_``,
-    ``intercepts_``, ``_weights()`` and ``_set_weights()``."""
+    """``prune`` and ``with_inference_dtype`` for estimators with a fitted
+    network (``_network()``, stored by ``_store_network``)."""
 
     def prune(self, threshold=None, sparsity=None):
         """Return a copy whose smallest kernel weights are set to zero.
@@ -177,9 +175,10 @@ class InferenceMixin:
         """
         check_is_fitted(self)
         _check_pruning_arguments(threshold, sparsity)
-        kernels = [_prune_kernel(kernel, threshold, sparsity) for kernel in self.coefs_]
+        network = self._network()
+        kernels = [_prune_kernel(kernel, threshold, sparsity) for kernel in network.kernels]
         pruned = copy.deepcopy(self)
-        pruned.coefs_ = kernels
+        pruned._store_network(pruned._network().with_dense(kernels, pruned.intercepts_))
         pruned.pruning_report_ = _sparsity_report(kernels, threshold, sparsity)
         return pruned
 
@@ -192,7 +191,8 @@ class InferenceMixin:
         300x slower than float32 on a CPU), so a float16 copy stores its
         weights in float16 and computes in float32, casting each layer's
         weights as it goes: as fast as float32 on large batches, about
-        0.15 ms slower per call for a 64-256-256-10 network on one row. Inputs are cast to the compute dtype (float32 for
+        0.15 ms slower per call for a 64-256-256-10 network on one row.
+        Inputs are cast to the compute dtype (float32 for
         'float16' and 'float32', float64 for 'float64'), and so are the
         predicted probabilities or values. Rounding the weights changes
         predictions by about float16's resolution (1e-3 relative) or
@@ -238,21 +238,21 @@ class InferenceMixin:
         if name not in COMPUTE_DTYPES:
             raise ValueError(f"dtype must be one of {sorted(COMPUTE_DTYPES)}, got {dtype!r}.")
         dtype = name
-        weights = self._weights()
-        _check_representable(weights, dtype)
-        # training state stays behind: it belongs to the training dtype
-        state = {key: value for key, value in self.__dict__.items()
-                 if key not in ("_optimizer", "_train_state")}
+        network = self._network()
+        _check_representable(network.weights, dtype)
+        # training state stays behind: it belongs to the training dtype; the
+        # weights are replaced by their cast copies
+        state = {key: value for key, value in self.__dict__.items() if key not in (
+            "_optimizer", "_train_state", "network_", "coefs_", "intercepts_")}
         converted = type(self).__new__(type(self))
         converted.__dict__.update(copy.deepcopy(state))
-        converted._set_weights([{key: np.asarray(value).astype(dtype)
-                                 for key, value in layer.items()} for layer in weights])
+        converted._store_network(network.astype(dtype))
         converted._inference_dtype = dtype
         converted.memory_report_ = {
             "dtype": dtype, "compute_dtype": COMPUTE_DTYPES[dtype],
             "coefs_nbytes": _nbytes(converted.coefs_),
-            "nbytes": _nbytes(v for layer in converted._weights() for v in layer.values()),
-            "original_nbytes": _nbytes(v for layer in weights for v in layer.values()),
+            "nbytes": _nbytes(v for layer in converted.network_.weights for v in layer.values()),
+            "original_nbytes": _nbytes(v for layer in network.weights for v in layer.values()),
         }
         return converted
 

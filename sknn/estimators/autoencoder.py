@@ -27,7 +27,6 @@ from sknn._sklearn_compat import (
     _fit_context,
     check_lbfgs_result,
 )
-from sknn.engines.numpy_engine import initial_weights, predict_raw
 from sknn.estimators._base import (
     NETWORK_CONSTRAINTS,
     ScheduleByNameMixin,
@@ -37,6 +36,7 @@ from sknn.estimators._base import (
 from sknn.estimators._checks import check_layer_widths
 from sknn.estimators._techniques import TECHNIQUE_CONSTRAINTS, engine_options, optimizer_params
 from sknn.exceptions import explain_input_errors
+from sknn.network import Network, initial_weights
 from sknn.nn.activations import check_trainable, resolve_activation
 from sknn.fitting import FitPlan, run_fit
 from sknn.nn.initializers import initializer_and_gain
@@ -194,15 +194,27 @@ class StackedAutoencoder(ScheduleByNameMixin, ClassNamePrefixFeaturesOutMixin, T
 
     Attributes
     ----------
+    network_ : sknn.network.Network
+        The encoder, what :meth:`transform` runs and ``pretrained=`` reuses:
+        ``X`` to codes, batch norm included. ``network_.forward(X)`` gives
+        the codes.
+
+    decoder_network_ : sknn.network.Network
+        The decoders, top layer's first, what :meth:`inverse_transform`
+        runs: codes to reconstructions (with ``tied_weights=True`` the
+        transposed encoder kernels, written out).
+
     coefs_ : list of ndarray
-        Encoder kernels, one per layer, shape ``(fan_in, fan_out)``.
+        Encoder kernels, one per layer, shape ``(fan_in, fan_out)``: the
+        dense kernels of ``network_`` (the same arrays), without batch norm.
 
     intercepts_ : list of ndarray
         Encoder biases.
 
     decoder_coefs_ : list of ndarray
         Decoder kernels; ``decoder_coefs_[k]`` maps layer ``k``'s codes back
-        to its input, shape ``(hidden_layer_sizes[k], fan_in)``.
+        to its input, shape ``(hidden_layer_sizes[k], fan_in)`` (the
+        kernels of ``decoder_network_``, in the opposite order).
 
     decoder_intercepts_ : list of ndarray
         Decoder biases.
@@ -338,7 +350,8 @@ class StackedAutoencoder(ScheduleByNameMixin, ClassNamePrefixFeaturesOutMixin, T
         return result.weights, curve
 
     def _fit_layer(self, codes, units):
-        """Greedy step: train an autoencoder of ``codes``; (encoder, decoder) layers and weights.
+        """Greedy step: train an autoencoder of ``codes``; its encoder network, and
+        its decoder's layer and weights.
 
         The decoder comes back as a plain dense layer, a tied one with its
         kernel written out (the transposed encoder kernel).
@@ -357,7 +370,7 @@ class StackedAutoencoder(ScheduleByNameMixin, ClassNamePrefixFeaturesOutMixin, T
         decoder_weights = trained[-1]
         if self.tied_weights:
             decoder_weights = {"kernel": trained[0]["kernel"].T.copy(), **decoder_weights}
-        return encoder, trained[:-1], decoder, decoder_weights
+        return Network(spec, trained).head(len(encoder)), decoder, decoder_weights
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -409,15 +422,14 @@ class StackedAutoencoder(ScheduleByNameMixin, ClassNamePrefixFeaturesOutMixin, T
         encoder_layers, encoder_weights, decoders = [], [], []
         codes = X
         for units in sizes:
-            layers, weights, decoder, decoder_weights = self._fit_layer(codes, units)
-            encoder_layers += layers
-            encoder_weights += weights
+            encoder, decoder, decoder_weights = self._fit_layer(codes, units)
+            encoder_layers += encoder.spec.layers
+            encoder_weights += encoder.weights
             decoders.insert(0, (decoder, decoder_weights))  # top layer's decoder first
-            codes = predict_raw(self._spec(codes.shape[1], layers), weights, codes)
-        self._encoder_spec = self._spec(X.shape[1], encoder_layers)
-        self._decoder_spec = self._spec(sizes[-1], [layer for layer, _ in decoders])
-        self._encoder_weights = encoder_weights
-        self._decoder_weights = [weights for _, weights in decoders]
+            codes = encoder.forward(codes)
+        self.network_ = Network(self._spec(X.shape[1], encoder_layers), encoder_weights)
+        self.decoder_network_ = Network(self._spec(sizes[-1], [layer for layer, _ in decoders]),
+                                        [weights for _, weights in decoders])
         if self.fine_tune_iter:
             self._fine_tune(X)
         self._n_features_out = sizes[-1]
@@ -426,32 +438,29 @@ class StackedAutoencoder(ScheduleByNameMixin, ClassNamePrefixFeaturesOutMixin, T
 
     def _fine_tune(self, X):
         """Joint training of the whole stack (encoders, then decoders) on ``X``."""
-        decoder_layers, decoder_weights = self._decoder_spec.layers, self._decoder_weights
+        encoder, decoder = self.network_, self.decoder_network_
+        decoder_layers, decoder_weights = decoder.spec.layers, decoder.weights
         if self.tied_weights:  # decoders tied to the encoder's dense layers, top down
-            dense = [i for i, layer in enumerate(self._encoder_spec.layers)
-                     if isinstance(layer, Dense)]
+            dense = [i for i, layer in enumerate(encoder.spec.layers) if isinstance(layer, Dense)]
             decoder_layers = tuple(TiedDense(i) for i in dense[::-1])
             decoder_weights = [{"bias": layer["bias"]} for layer in decoder_weights]
-        spec = self._spec(X.shape[1], self._encoder_spec.layers + decoder_layers)
-        weights, curve = self._train(spec, self._encoder_weights + decoder_weights, X,
+        spec = self._spec(X.shape[1], encoder.spec.layers + decoder_layers)
+        weights, curve = self._train(spec, encoder.weights + decoder_weights, X,
                                      self.fine_tune_iter, "the joint fine-tune (fine_tune_iter)",
                                      on_interrupt=self._last_phase_interrupt)
-        n_encoder = len(self._encoder_weights)
-        self._encoder_weights, self._decoder_weights = weights[:n_encoder], weights[n_encoder:]
+        n_encoder = len(encoder.weights)
+        encoder_weights, decoder_weights = weights[:n_encoder], weights[n_encoder:]
         if self.tied_weights:
-            kernels = [layer["kernel"] for layer in self._encoder_weights if "kernel" in layer]
-            self._decoder_weights = [{"kernel": kernel.T.copy(), **layer} for kernel, layer
-                                     in zip(kernels[::-1], self._decoder_weights)]
+            kernels = [layer["kernel"] for layer in encoder_weights if "kernel" in layer]
+            decoder_weights = [{"kernel": kernel.T.copy(), **layer} for kernel, layer
+                               in zip(kernels[::-1], decoder_weights)]
+        self.network_ = Network(encoder.spec, encoder_weights)
+        self.decoder_network_ = Network(decoder.spec, decoder_weights)
         self.loss_curves_.append(curve)
 
     def _publish(self):
-        """Public fitted attributes (views of the stored weights)."""
-        dense = [layer for layer in self._encoder_weights if "kernel" in layer]
-        self.coefs_ = [layer["kernel"] for layer in dense]
-        self.intercepts_ = [layer["bias"] for layer in dense]
-        # stored top-down (the order inverse_transform applies them); published per layer
-        self.decoder_coefs_ = [layer["kernel"] for layer in self._decoder_weights[::-1]]
-        self.decoder_intercepts_ = [layer["bias"] for layer in self._decoder_weights[::-1]]
+        """Public fitted attributes."""
+        self._list_dense_weights()
         # NaN for a phase interrupted before its first epoch ended
         self.reconstruction_losses_ = [curve[-1] if curve else float("nan")
                                        for curve in self.loss_curves_]
@@ -474,7 +483,7 @@ class StackedAutoencoder(ScheduleByNameMixin, ClassNamePrefixFeaturesOutMixin, T
             # in the network's dtype: a value it cannot hold is refused, not made inf
             X = validate_data(self, X, accept_sparse=["csr", "csc"],
                               dtype=np.dtype(self.dtype), reset=False)
-        return predict_raw(self._encoder_spec, self._encoder_weights, X)
+        return self.network_.forward(X)
 
     def inverse_transform(self, X):
         """Reconstructions of the inputs that gave the codes ``X``.
@@ -491,16 +500,35 @@ class StackedAutoencoder(ScheduleByNameMixin, ClassNamePrefixFeaturesOutMixin, T
         check_is_fitted(self)
         with explain_input_errors(X=X):
             codes = check_array(X, dtype=np.dtype(self.dtype))
-        width = self._decoder_spec.n_inputs
+        width = self.decoder_network_.spec.n_inputs
         if codes.shape[1] != width:
             raise ValueError(f"inverse_transform expects codes of {width} features (the last "
                              f"hidden layer's width), got {codes.shape[1]}.")
-        return predict_raw(self._decoder_spec, self._decoder_weights, codes)
+        return self.decoder_network_.forward(codes)
 
-    def _hidden_network(self):
-        """``(spec, weights)`` of the encoder, the stack a ``pretrained=`` user reuses."""
-        check_is_fitted(self)
-        return self._encoder_spec, self._encoder_weights
+    def _list_dense_weights(self):
+        """``coefs_``, ``intercepts_``, ``decoder_coefs_`` and ``decoder_intercepts_``:
+        lists of the fitted networks' arrays (the same arrays, not copies)."""
+        self.coefs_, self.intercepts_ = self.network_.kernels, self.network_.biases
+        # stored top-down (the order inverse_transform applies them); listed per layer
+        self.decoder_coefs_ = self.decoder_network_.kernels[::-1]
+        self.decoder_intercepts_ = self.decoder_network_.biases[::-1]
+
+    def __getstate__(self):
+        # the lists of dense arrays are restored from the networks on loading:
+        # joblib, which does not keep shared arrays shared, would store them twice
+        return {key: value for key, value in super().__getstate__().items() if key not in (
+            "coefs_", "intercepts_", "decoder_coefs_", "decoder_intercepts_")}
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "_encoder_spec" in state:  # a pickle from before network_ (issue 14)
+            old = self.__dict__
+            self.network_ = Network(old.pop("_encoder_spec"), old.pop("_encoder_weights"))
+            self.decoder_network_ = Network(old.pop("_decoder_spec"),
+                                            old.pop("_decoder_weights"))
+        if "network_" in self.__dict__:
+            self._list_dense_weights()
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -29,7 +29,6 @@ from sknn._sklearn_compat import (
     _fit_context,
     _safe_indexing,
 )
-from sknn.engines.numpy_engine import build_layers, predict_raw
 from sknn.estimators._base import (
     BaseMultilayerPerceptron,
     store_init_arguments,
@@ -46,7 +45,7 @@ from sknn.estimators.mlp import (
     _docstring,
 )
 from sknn.exceptions import explain_input_errors
-from sknn.nn.losses import make_loss
+from sknn.network import Network
 from sknn.spec import (
     BatchNorm,
     Dropout,
@@ -73,7 +72,8 @@ DEEP_NET_DEFAULTS = {
 
 
 def _hidden_network(source):
-    """``(spec, weights)`` of a fitted sknn network given as ``pretrained``."""
+    """The fitted :class:`~sknn.network.Network` of a network given as ``pretrained``
+    (a StackedAutoencoder's is its encoder)."""
     if not isinstance(source, (BaseMultilayerPerceptron, StackedAutoencoder)):
         raise ValueError(
             f"pretrained must be a fitted sknn network (MLPClassifier, MLPRegressor, "
@@ -85,26 +85,20 @@ def _hidden_network(source):
         raise NotFittedError(f"pretrained={type(source).__name__} is not fitted: fit it "
                              f"before reusing its layers.") from None
     if isinstance(source, StackedAutoencoder):
-        return source._hidden_network()
-    spec = getattr(source, "_network_spec", None) or source._build_spec(
-        source.n_features_in_, source.coefs_[0].dtype)
-    return spec, source._weights()
+        return source.network_
+    return source._network()
 
 
-def _split_blocks(spec, weights, has_output):
-    """``[(layers, weights)]`` per hidden block of ``spec``, without dropout layers.
+def _split_blocks(network, has_output):
+    """``[(layers, weights)]`` per hidden block of ``network``, without dropout layers.
 
-    ``weights`` holds one dict per layer with parameters or buffers (the
-    engines' format); each block gets the dicts of its own layers.
+    Each block gets the weights of its own layers, in the weight format.
     """
-    stored = iter(weights)
-    per_layer = [next(stored) if layer.param_shapes or getattr(layer, "buffer_shapes", {})
-                 else None for layer in build_layers(spec, np.random.default_rng(0))]
+    layers, per_layer = network.spec.layers, network.layer_weights()
     blocks = []
-    for start, stop in hidden_blocks(spec.layers, has_output):
-        kept = [i for i in range(start, stop) if not isinstance(spec.layers[i], Dropout)]
-        blocks.append(([spec.layers[i] for i in kept],
-                       [per_layer[i] for i in kept if per_layer[i] is not None]))
+    for start, stop in hidden_blocks(layers, has_output):
+        kept = [i for i in range(start, stop) if not isinstance(layers[i], Dropout)]
+        blocks.append(([layers[i] for i in kept], [per_layer[i] for i in kept if per_layer[i]]))
     return blocks
 
 
@@ -197,13 +191,12 @@ class _DeepNetBase(BaseMultilayerPerceptron):
 
     def _reused_blocks(self, source, n_features):
         """The reused hidden blocks of ``source``: ``[(layers, weights)]``, bottom first."""
-        spec, weights = _hidden_network(source)
-        if spec.n_inputs != n_features:
+        network = _hidden_network(source)
+        if network.spec.n_inputs != n_features:
             raise ValueError(
                 f"X has {n_features} features, but pretrained={type(source).__name__} was "
-                f"fitted on {spec.n_inputs}: a reused first layer needs the same inputs.")
-        blocks = _split_blocks(spec, weights, has_output=not isinstance(source,
-                                                                      StackedAutoencoder))
+                f"fitted on {network.spec.n_inputs}: a reused first layer needs the same inputs.")
+        blocks = _split_blocks(network, has_output=not isinstance(source, StackedAutoencoder))
         if self.reused_layers == "all":
             return blocks
         if self.reused_layers > len(blocks):
@@ -255,10 +248,10 @@ class _DeepNetBase(BaseMultilayerPerceptron):
         reused = [{key: np.array(value, dtype=dtype, copy=True) for key, value in layer.items()}
                   for _, weights in self._reused_blocks(source, spec.n_inputs)
                   for layer in weights]
-        weights = self._weights()
+        weights = list(self.network_.weights)
         weights[:len(reused)] = reused  # reused blocks are the bottom of the stack
-        self._set_weights(weights)
-        self._train_state = TrainState.fresh(self.early_stopping, self._weights())
+        self._store_network(Network(spec, weights))
+        self._train_state = TrainState.fresh(self.early_stopping, self.network_.weights)
 
     def __sklearn_clone__(self):
         # clone() would otherwise clone the fitted pretrained network into an
@@ -421,11 +414,10 @@ class _DeepNetBase(BaseMultilayerPerceptron):
         X = self._as_input(X)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         rng = np.random.default_rng(seed)
-        spec, weights = self._network_spec, self._weights()
-        link = make_loss(spec.loss).link
+        network = self._network()
         mean = squares = None
         for count in range(1, n_samples + 1):
-            outputs = link(predict_raw(spec, weights, X, dropout_rng=rng))
+            outputs = network.predict(X, dropout_rng=rng)
             dtype = outputs.dtype
             outputs = np.asarray(outputs, dtype=np.float64)
             if mean is None:

@@ -259,11 +259,22 @@ _SHARED_ATTRIBUTES = """
     t_ : int
         Number of training samples seen (across epochs and calls).
 
+    network_ : sknn.network.Network
+        The fitted network: its spec (every layer, batch norm, activations
+        and dropout included) and all its weights in layer order, NumPy
+        arrays whichever backend trained it. It predicts without the
+        estimator (``network_.predict(X)``) and is what ``predict``,
+        ``fuse_batch_norm``, ``prune``, ``with_inference_dtype`` and
+        ``pretrained=`` read.
+
     coefs_ : list of ndarray
-        Kernel of each layer, shape ``(fan_in, fan_out)``.
+        Kernel of each dense layer, shape ``(fan_in, fan_out)``: the
+        kernels of ``network_`` (the same arrays). Only the dense layers:
+        batch norm parameters and statistics and PReLU slopes are in
+        ``network_`` alone.
 
     intercepts_ : list of ndarray
-        Bias of each layer.
+        Bias of each dense layer (the same arrays as in ``network_``).
 
     n_features_in_ : int
 

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 from sklearn.base import is_classifier
 from sklearn.utils.validation import check_is_fitted
 
-from sknn.engines.numpy_engine import predict_raw
 from sknn.estimators._base import BaseMultilayerPerceptron
 from sknn.nn.activations import ACTIVATIONS
 from sknn.plot._base import (
@@ -65,14 +62,10 @@ def first_layer_responses(estimator, X):
         return None
     X = np.asarray(X, dtype=coefs[0].dtype)
     if isinstance(estimator, BaseMultilayerPerceptron):
-        spec = getattr(estimator, "_network_spec", None) or estimator._build_spec(
-            estimator.n_features_in_, coefs[0].dtype)
-        first_activation = next(index for index, layer in enumerate(spec.layers)
+        network = estimator._network()
+        first_activation = next(index for index, layer in enumerate(network.spec.layers)
                                 if isinstance(layer, Activation))
-        hidden = dataclasses.replace(spec, layers=spec.layers[:first_activation + 1])
-        # predict_raw takes the stored weights in layer order and stops where
-        # the truncated spec does
-        return predict_raw(hidden, estimator._weights(), X)
+        return network.head(first_activation + 1).forward(X)
     activation = getattr(estimator, "activation", None)
     if not isinstance(activation, str) or activation not in ACTIVATIONS:
         return None

@@ -9,7 +9,8 @@ import pytest
 from scipy.special import expit
 from sklearn.metrics import mean_absolute_error, mean_poisson_deviance
 
-from sknn.engines.numpy_engine import NumpyEngine, initial_weights
+from sknn.engines.numpy_engine import NumpyEngine
+from sknn.network import initial_weights
 from sknn.nn.losses import (
     LOSSES,
     OUTPUT_ACTIVATIONS,

@@ -8,7 +8,8 @@ training mode, and the constraints that must hold after every update.
 import numpy as np
 import pytest
 
-from sknn.engines.numpy_engine import NumpyEngine, initial_weights, predict_raw
+from sknn.engines.numpy_engine import NumpyEngine
+from sknn.network import Network, initial_weights
 from sknn.nn.optimizers import make_optimizer
 from sknn.spec import (Activation, BatchNorm, Dense, Dropout, NetworkSpec, Regularization,
                        mlp_spec)
@@ -136,7 +137,7 @@ def test_weights_round_trip_with_batch_norm_buffers():
 def test_set_weights_rejects_missing_or_misshapen_entries():
     engine = _engine(BN_SPEC)
     weights = engine.get_weights()
-    with pytest.raises(ValueError, match="Expected weights for 5 layers"):
+    with pytest.raises(ValueError, match="do not fit the network's layers"):
         engine.set_weights([w for w in weights if "kernel" in w])
     del weights[1]["moving_mean"]
     with pytest.raises(ValueError, match="moving_mean"):
@@ -149,14 +150,15 @@ def test_set_weights_rejects_missing_or_misshapen_entries():
 
 @pytest.mark.parametrize("spec", [BN_SPEC, INPUT_BN_SPEC, DROPOUT_SPEC, ALPHA_SPEC, PRELU_SPEC],
                          ids=["bn", "input-bn", "dropout", "alpha", "prelu"])
-def test_predict_raw_matches_the_engine_inference_pass(spec):
+def test_the_fitted_network_predicts_as_the_engine_inference_pass(spec):
     engine = _engine(spec, optimizer=make_optimizer("sgd", learning_rate=0.05))
     data = _data(engine)
     engine.train_step(data, np.arange(N_SAMPLES), 0.05)
     weights = engine.get_weights()
     saved = [{key: value.copy() for key, value in layer.items()} for layer in weights]
     X = data.X.copy()
-    np.testing.assert_allclose(predict_raw(spec, weights, X), engine.forward(X), rtol=1e-12)
+    np.testing.assert_allclose(Network(spec, weights).forward(X), engine.forward(X),
+                               rtol=1e-12)
     np.testing.assert_array_equal(X, data.X)
     for layer, before in zip(weights, saved):  # predicting writes to no stored array
         for key in layer:
@@ -310,7 +312,7 @@ def test_float32_engine_with_batch_norm_and_dropout_stays_float32():
 
 
 def test_build_layers_decides_input_gradients_and_in_place_buffers():
-    from sknn.engines.numpy_engine import build_layers
+    from sknn.nn.network import build_layers
 
     spec = _spec([Dropout(0.1), Dense(5), Dropout(0.2), BatchNorm(), Activation("tanh"),
                   Dropout(0.3), BatchNorm(), Dense(2)])

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from sknn.engines.numpy_engine import NumpyEngine, initial_weights
+from sknn.engines.numpy_engine import NumpyEngine
+from sknn.network import initial_weights
 from sknn.nn.activations import ACTIVATIONS
 from sknn.nn.losses import LOSSES
 from sknn.spec import Regularization, mlp_spec

@@ -149,7 +149,7 @@ def test_prelu_slopes_start_at_alpha_in_the_flat_vector_after_the_kernels():
 
 
 def test_prelu_bind_does_not_overwrite_the_given_slopes():
-    # predict_raw binds fitted weights directly: bind must leave them alone
+    # a fitted Network binds its weights directly: bind must leave them alone
     layer = PReLU(3)
     fitted = np.array([0.5, -0.1, 2.0])
     layer.bind({"slope": fitted}, {"slope": None})

@@ -12,7 +12,7 @@ def initial_state(layer, dtype, params=True, buffers=True):
 
     Uses the layer's ``initial_params(dtype)`` / ``initial_buffers(dtype)``
     where it has them, zeros otherwise. Dense kernels and biases are drawn
-    by :func:`sknn.engines.numpy_engine.initial_weights`, not here.
+    by :func:`sknn.network.initial_weights`, not here.
     """
     state = {}
     if params and layer.param_shapes:

@@ -1,0 +1,338 @@
+"""The fitted network: a spec and its weights, and the weight layout of a spec.
+
+The weight layout is a function of the spec alone (:func:`weight_layout`):
+which parameters and buffers each layer type has and their shapes, given
+the width of its input. Initialization, the engines' weight exchange, the
+estimators' ``network_`` and everything that reads it (prediction, batch
+norm folding, pruning, dtype casting, transfer learning) follow it.
+
+Weights cross every boundary in one format: a list with one dict per layer
+that has weights, in layer order, mapping a name to a NumPy array:
+
+- ``Dense``: ``kernel`` ``(fan_in, units)`` and ``bias`` ``(units,)``;
+- ``TiedDense``: ``bias`` (its kernel is the tied layer's, transposed);
+- ``BatchNorm``: parameters ``gamma`` and ``beta``, buffers (updated by the
+  forward pass, not trained) ``moving_mean`` and ``moving_variance``, each
+  ``(width,)``;
+- ``Activation('prelu')``: ``slope`` ``(width,)``;
+- other activations and ``Dropout``: no weights, no entry.
+
+Nothing here imports scikit-learn or torch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import NamedTuple
+
+import numpy as np
+
+from sknn.nn.activations import ACTIVATIONS, resolve_activation
+from sknn.nn.initializers import INITIALIZERS
+from sknn.nn.losses import make_loss
+from sknn.nn.network import forward_with_weights
+from sknn.spec import Activation, BatchNorm, Dense, Dropout, TiedDense
+
+__all__ = ["Network", "initial_weights", "weight_layout"]
+
+
+class LayerLayout(NamedTuple):
+    """The weights of one spec layer: name -> shape of its ``params`` (trained)
+    and of its ``buffers`` (running statistics, updated by the forward pass)."""
+
+    params: dict
+    buffers: dict
+
+    @property
+    def shapes(self):
+        """Parameters, then buffers: the layer's entry in the weight format."""
+        return {**self.params, **self.buffers}
+
+
+def weight_layout(spec):
+    """Parameter and buffer shapes of every layer of ``spec``, in layer order.
+
+    Derived from the spec alone, without building layers.
+
+    Parameters
+    ----------
+    spec : NetworkSpec
+
+    Returns
+    -------
+    layout : list of LayerLayout
+        One per spec layer, with empty dicts for a layer without weights.
+
+    Examples
+    --------
+    >>> from sknn.spec import BatchNorm, mlp_spec
+    >>> spec = mlp_spec(4, (3,), 2, "prelu", "squared_error", batch_norm=BatchNorm())
+    >>> for layer, shapes in zip(spec.layers, weight_layout(spec)):
+    ...     print(type(layer).__name__, shapes.params, shapes.buffers)
+    Dense {'kernel': (4, 3), 'bias': (3,)} {}
+    BatchNorm {'gamma': (3,), 'beta': (3,)} {'moving_mean': (3,), 'moving_variance': (3,)}
+    Activation {'slope': (3,)} {}
+    Dense {'kernel': (3, 2), 'bias': (2,)} {}
+    """
+    layout, width = [], spec.n_inputs
+    for layer in spec.layers:
+        params, buffers = {}, {}
+        if isinstance(layer, Dense):
+            params = {"kernel": (width, layer.units), "bias": (layer.units,)}
+            width = layer.units
+        elif isinstance(layer, TiedDense):
+            width = layout[layer.tied_to].params["kernel"][0]  # the tied layer's input width
+            params = {"bias": (width,)}
+        elif isinstance(layer, BatchNorm):
+            params = {"gamma": (width,), "beta": (width,)}
+            buffers = {"moving_mean": (width,), "moving_variance": (width,)}
+        elif isinstance(layer, Activation):
+            if _is_prelu(layer):
+                params = {"slope": (width,)}
+        elif not isinstance(layer, Dropout):
+            raise TypeError(f"No weight layout for a {type(layer).__name__} layer.")
+        layout.append(LayerLayout(params, buffers))
+    return layout
+
+
+def _is_prelu(layer):
+    return ACTIVATIONS.get(layer.name).name == "prelu"
+
+
+def weight_shapes(spec):
+    """Shapes of the weights of ``spec`` in the weight format: one dict per layer
+    that has weights, in layer order."""
+    return [shapes.shapes for shapes in weight_layout(spec) if shapes.shapes]
+
+
+def check_weights(spec, weights):
+    """Raise a ValueError unless ``weights`` (the weight format) fit ``spec``'s layout."""
+    expected = weight_shapes(spec)
+    got = [{name: np.shape(value) for name, value in layer.items()} for layer in weights]
+    if got != expected:
+        raise ValueError(f"The weights do not fit the network's layers "
+                         f"[{describe_layout(spec)}]: expected shapes {expected}, got {got}.")
+
+
+def trainable_parameter_order(spec):
+    """``(layer index, name)`` of every trainable parameter, in the order of the
+    engines' flat parameter vector.
+
+    Kernels first, then the other parameters (biases, batch norm's gamma and
+    beta, PReLU slopes), each group in layer order: for a plain MLP that is
+    scikit-learn's packing, and the L2 penalty on kernels is one leading
+    slice. Buffers and the parameters of frozen layers (``trainable=False``)
+    are not in it: training never changes them.
+    """
+    names = [(i, name) for i, (layer, shapes) in enumerate(zip(spec.layers, weight_layout(spec)))
+             if getattr(layer, "trainable", True) for name in shapes.params]
+    return ([entry for entry in names if entry[1] == "kernel"]
+            + [entry for entry in names if entry[1] != "kernel"])
+
+
+#: Initial values of the weights that are not drawn at random.
+_CONSTANT_INITIAL_VALUES = {"bias": 0.0, "gamma": 1.0, "beta": 0.0, "moving_mean": 0.0,
+                            "moving_variance": 1.0}
+
+
+def initial_weights(spec, rng):
+    """Initial weights of ``spec`` in the weight format.
+
+    Dense layers draw their kernel then their bias from ``rng`` with their
+    initializer, layer by layer, and nothing else draws from it
+    (scikit-learn's sequence of draws). The other weights are constants:
+    batch norm's gamma 1, beta 0, moving mean 0 and moving variance 1, a
+    PReLU slope its activation's ``alpha``, a tied layer's bias 0.
+
+    Parameters
+    ----------
+    spec : NetworkSpec
+    rng : numpy.random.RandomState or numpy.random.Generator
+
+    Returns
+    -------
+    weights : list of dict
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknn.spec import mlp_spec
+    >>> weights = initial_weights(mlp_spec(4, (3,), 2, "prelu", "squared_error"),
+    ...                           np.random.RandomState(0))
+    >>> [sorted(layer) for layer in weights]
+    [['bias', 'kernel'], ['slope'], ['bias', 'kernel']]
+    >>> weights[1]["slope"]
+    array([0.25, 0.25, 0.25])
+    """
+    weights = []
+    for layer, shapes in zip(spec.layers, weight_layout(spec)):
+        if isinstance(layer, Dense):
+            init = INITIALIZERS.get(layer.initializer)
+            kernel, bias = init(shapes.params["kernel"][0], layer.units, rng, spec.dtype,
+                                gain=layer.init_gain)
+            weights.append({"kernel": kernel, "bias": bias})
+        elif shapes.shapes:
+            weights.append({name: np.full(shape, _initial_value(layer, name), dtype=spec.dtype)
+                            for name, shape in shapes.shapes.items()})
+    return weights
+
+
+def _initial_value(layer, name):
+    if name == "slope":
+        return resolve_activation(layer.name, layer.alpha).alpha
+    return _CONSTANT_INITIAL_VALUES[name]
+
+
+def describe_layout(spec):
+    """The weighted layers of ``spec`` in a few words: ``dense 4x5, batch norm 5, dense 5x3``."""
+    parts = []
+    for layer, shapes in zip(spec.layers, weight_layout(spec)):
+        if isinstance(layer, Dense):
+            parts.append("dense %dx%d" % shapes.params["kernel"])
+        elif shapes.params:
+            kind = {TiedDense: "tied dense", BatchNorm: "batch norm"}.get(type(layer), "prelu")
+            parts.append(f"{kind} {next(iter(shapes.params.values()))[0]}")
+    return ", ".join(parts)
+
+
+class Network:
+    """A fitted feed-forward network: its spec and its weights in layer order.
+
+    The estimators keep the network they fitted as ``network_``; it is
+    plain NumPy arrays, whichever engine trained it, and predicts without
+    an engine. ``weights`` holds one dict per layer that has weights, in
+    layer order (the format of the module docstring, which the engines'
+    ``get_weights`` also return); :meth:`layer_weights` aligns them with
+    ``spec.layers``.
+
+    Parameters
+    ----------
+    spec : NetworkSpec
+        The layers (its last layer gives raw outputs, and its loss owns the
+        link that :meth:`predict` applies to them).
+    weights : list of dict
+        Checked against :func:`weight_layout` of ``spec``; the arrays are
+        kept, not copied.
+
+    Attributes
+    ----------
+    spec : NetworkSpec
+    weights : list of dict
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknn.spec import mlp_spec
+    >>> spec = mlp_spec(3, (4,), 1, "relu", "squared_error")
+    >>> network = Network(spec, initial_weights(spec, np.random.RandomState(0)))
+    >>> [kernel.shape for kernel in network.kernels]
+    [(3, 4), (4, 1)]
+    >>> network.forward(np.ones((2, 3))).shape
+    (2, 1)
+
+    A fitted estimator's network predicts what the estimator does:
+
+    >>> from sknn import MLPRegressor
+    >>> X = np.random.RandomState(0).normal(size=(50, 3))
+    >>> reg = MLPRegressor(hidden_layer_sizes=(4,), max_iter=20, random_state=0)
+    >>> reg = reg.fit(X, X.sum(axis=1))
+    >>> bool(np.array_equal(reg.network_.predict(X).ravel(), reg.predict(X)))
+    True
+    """
+
+    def __init__(self, spec, weights):
+        check_weights(spec, weights)
+        self.spec = spec
+        self.weights = list(weights)
+
+    def __repr__(self):
+        return f"Network([{describe_layout(self.spec)}], loss={self.spec.loss!r})"
+
+    def layer_weights(self):
+        """One dict per spec layer: its weights, empty for a layer without weights."""
+        stored = iter(self.weights)
+        return [next(stored) if shapes.shapes else {} for shapes in weight_layout(self.spec)]
+
+    @property
+    def kernels(self):
+        """The dense layers' kernels, input side first (an estimator's ``coefs_``)."""
+        return [state["kernel"] for state in self.weights if "kernel" in state]
+
+    @property
+    def biases(self):
+        """The dense layers' biases, input side first (an estimator's ``intercepts_``)."""
+        return [state["bias"] for state in self.weights if "kernel" in state]
+
+    def with_dense(self, kernels, biases):
+        """A network with these kernels and biases in its dense layers, other weights shared."""
+        kernels, biases = list(kernels), list(biases)
+        n_dense = sum("kernel" in state for state in self.weights)
+        if not len(kernels) == len(biases) == n_dense:
+            raise ValueError(f"The network has {n_dense} dense layers, got {len(kernels)} "
+                             f"kernels and {len(biases)} biases.")
+        dense = iter(zip(kernels, biases))
+        return Network(self.spec, [dict(zip(("kernel", "bias"), next(dense)))
+                                   if "kernel" in state else state for state in self.weights])
+
+    def head(self, n_layers):
+        """The network of the first ``n_layers`` spec layers (sharing their weights)."""
+        n_weighted = sum(bool(state) for state in self.layer_weights()[:n_layers])
+        spec = dataclasses.replace(self.spec, layers=self.spec.layers[:n_layers])
+        return Network(spec, self.weights[:n_weighted])
+
+    def astype(self, dtype):
+        """A copy with every weight stored in ``dtype`` (the spec is unchanged)."""
+        return Network(self.spec, [{name: np.asarray(value).astype(dtype)
+                                    for name, value in state.items()} for state in self.weights])
+
+    def forward(self, X, dropout_rng=None):
+        """Raw outputs (before the loss's link) of the network, in inference mode.
+
+        With a ``dropout_rng`` (a :class:`numpy.random.Generator`) dropout
+        layers draw masks from it: one pass of Monte Carlo dropout. Weights
+        stored in float16 are computed in float32 (NumPy has no fast float16
+        matrix product).
+        """
+        weights = self.weights
+        # one dtype for all weights (astype casts every one), so the first layer tells
+        if weights and any(value.dtype == np.float16 for value in weights[0].values()):
+            weights = [{name: value.astype(np.float32) for name, value in state.items()}
+                       for state in weights]
+        return forward_with_weights(self.spec, weights, X, dropout_rng)
+
+    def predict(self, X, dropout_rng=None):
+        """Outputs through the loss's link: probabilities or predicted values."""
+        return make_loss(self.spec.loss).link(self.forward(X, dropout_rng))
+
+    def fold_batch_norm(self):
+        """The network with every batch norm that directly follows a dense layer
+        folded into that layer.
+
+        In inference mode such a pair is one affine map; per output column
+        ``j``, with ``scale[j] = gamma[j] / sqrt(moving_variance[j] + epsilon)``,
+        the folded kernel is ``W[:, j] * scale[j]`` and the folded bias
+        ``(b[j] - moving_mean[j]) * scale[j] + beta[j]``, computed in float64
+        and stored in the dense layer's dtype. Other batch norm layers stay.
+        The arrays are new, never views of this network's.
+        """
+        layers, weights = [], []  # one entry per kept spec layer
+        for layer, state in zip(self.spec.layers, self.layer_weights()):
+            state = {name: np.array(value, copy=True) for name, value in state.items()}
+            if isinstance(layer, BatchNorm) and layers and isinstance(layers[-1], Dense):
+                weights[-1] = _folded(weights[-1], state, layer.epsilon)
+                continue
+            layers.append(layer)
+            weights.append(state)
+        spec = dataclasses.replace(self.spec, layers=tuple(layers))
+        return Network(spec, [state for state in weights if state])
+
+
+def _folded(dense, batch_norm, epsilon):
+    """``dense``'s kernel and bias with the inference-mode ``batch_norm`` after it applied."""
+    gamma, beta, mean, var = (np.asarray(batch_norm[name], dtype=np.float64) for name in
+                              ("gamma", "beta", "moving_mean", "moving_variance"))
+    scale = gamma / np.sqrt(var + epsilon)
+    kernel = np.asarray(dense["kernel"], dtype=np.float64) * scale
+    bias = (np.asarray(dense["bias"], dtype=np.float64) - mean) * scale + beta
+    return {"kernel": kernel.astype(dense["kernel"].dtype),
+            "bias": bias.astype(dense["bias"].dtype)}

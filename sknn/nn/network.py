@@ -1,0 +1,178 @@
+"""A spec as NumPy layers: the network the NumPy engine trains and fitted weights run on.
+
+:func:`build_network` gives the NumPy engine its layers sharing one flat
+parameter vector; :func:`forward_with_weights` runs fitted weights through
+the same layers without an engine (what :class:`sknn.network.Network`
+predicts with).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sknn.nn.layers import BatchNorm, Dense, Dropout, Sequential
+from sknn.nn.layers.activation import make_activation_layer
+from sknn.spec import Activation
+from sknn.spec import BatchNorm as BatchNormSpec
+from sknn.spec import Dense as DenseSpec
+from sknn.spec import Dropout as DropoutSpec
+from sknn.spec import TiedDense as TiedDenseSpec
+
+
+def build_layers(spec, rng=None):
+    """The NumPy layers of ``spec``, one per spec layer, in order.
+
+    Two flags are decided here, from the neighbours of each layer:
+
+    - ``needs_input_grad`` is False until some earlier layer has parameters:
+      nothing upstream of the first parameterized layer wants ``dL/dX``
+      (the first dense layer skips a matrix product; input dropout keeps
+      no mask). A dense layer after an input BatchNorm does need it.
+    - ``inplace`` (BatchNorm, Dropout) is True when the previous layer's
+      output is reusable: nobody keeps it for a backward pass and it is not
+      the caller's ``X``. Dense outputs are; activation outputs are not (the
+      activation's backward reads them).
+    """
+    layers, width = [], spec.n_inputs
+    has_params, reusable = False, False
+    for layer in spec.layers:
+        if isinstance(layer, DenseSpec):
+            built = Dense(width, layer.units, needs_input_grad=has_params)
+            width, reusable = layer.units, True
+        elif isinstance(layer, BatchNormSpec):
+            built = BatchNorm(width, layer.momentum, layer.epsilon,
+                              needs_input_grad=has_params, inplace=reusable)
+            reusable = True
+        elif isinstance(layer, DropoutSpec):
+            built = Dropout(layer.rate, layer.kind, rng=rng,
+                            needs_input_grad=has_params, inplace=reusable)
+            reusable = built.output_reusable
+        elif isinstance(layer, Activation):
+            built = make_activation_layer(layer, width, rng)
+            reusable = False
+        elif isinstance(layer, TiedDenseSpec):
+            built = TiedDense(layers[layer.tied_to], needs_input_grad=has_params)
+            width, reusable = built.fan_out, True
+        else:
+            raise TypeError(f"The NumPy engine cannot build a {type(layer).__name__} layer")
+        if not getattr(layer, "trainable", True):
+            built = _frozen(built)
+        # only trainable parameters want gradients: below the lowest trainable
+        # layer (a frozen bottom stack) the backward pass stops
+        trainable = getattr(built, "trainable", True)
+        has_params = has_params or (bool(built.param_shapes) and trainable)
+        layers.append(built)
+    return layers
+
+
+class TiedDense:
+    """``Y = X W^T + b`` with ``W`` the kernel of an earlier :class:`Dense` layer.
+
+    Only the bias is this layer's parameter. Its share of the shared
+    kernel's gradient, ``(X^T dY)^T``, waits in :attr:`pending` until the
+    engine adds it with :meth:`add_pending_gradient`: the tied dense layer's
+    own backward pass, which runs later, overwrites its kernel gradient.
+    """
+
+    def __init__(self, tied, needs_input_grad=True):
+        self.tied = tied
+        self.fan_in, self.fan_out = tied.fan_out, tied.fan_in
+        self.needs_input_grad = needs_input_grad
+        self.bias = self.bias_grad = self.pending = None
+
+    @property
+    def param_shapes(self):
+        return {"bias": (self.fan_out,)}
+
+    def bind(self, params, grads):
+        self.bias, self.bias_grad = params["bias"], grads["bias"]
+
+    def forward(self, X, training=False):
+        kernel = self.tied.kernel
+        Y = np.asarray(X @ kernel.T)
+        Y += self.bias
+
+        def backward(dY):
+            np.sum(dY, axis=0, out=self.bias_grad)
+            self.pending = np.asarray(dY.T @ X)
+            return np.dot(dY, kernel) if self.needs_input_grad else None
+
+        return Y, backward
+
+    def add_pending_gradient(self):
+        if self.pending is not None:
+            self.tied.kernel_grad += self.pending
+            self.pending = None
+
+
+class _InferenceMode:
+    """A frozen batch norm layer: inference mode even in training (Keras's rule).
+
+    It normalizes with the moving statistics and never updates them; the
+    wrapped layer does everything else.
+    """
+
+    trainable = False
+
+    def __init__(self, layer):
+        self.layer = layer
+
+    def __getattr__(self, name):
+        return getattr(self.layer, name)
+
+    def forward(self, X, training=False):
+        return self.layer.forward(X, training=False)
+
+
+def _frozen(layer):
+    """``layer`` marked frozen: :class:`~sknn.nn.layers.Sequential` lays its
+    parameters out after the trainable ones, out of the optimizer's reach."""
+    if isinstance(layer, BatchNorm):
+        return _InferenceMode(layer)
+    layer.trainable = False
+    return layer
+
+
+def build_network(spec, rng=None):
+    """Translate a spec into NumPy layers sharing one flat parameter vector."""
+    return Sequential(build_layers(spec, rng), dtype=spec.dtype)
+
+
+def forward_with_weights(spec, weights, X, dropout_rng=None):
+    """Raw outputs of ``spec`` with fitted ``weights``, in inference mode.
+
+    ``weights`` is in sknn's weight format (one dict per layer with
+    weights, in layer order: see :mod:`sknn.network`). With a
+    ``dropout_rng`` (a :class:`numpy.random.Generator`), dropout layers run
+    in training mode, drawing their masks from it, while every other layer
+    (batch norm included) stays in inference mode: one stochastic pass of
+    Monte Carlo dropout.
+
+    Dense layers are bound to the stored kernels and biases themselves
+    (``Dense.bind`` only keeps views), so a fitted model predicts without
+    building an engine or copying its big arrays; other layers get copies
+    of their small vectors (a layer's ``bind`` may write initial values,
+    as PReLU's does). The pass allocates about one array per layer.
+    """
+    stored = iter(weights)
+    out = X
+    for layer in build_layers(spec, dropout_rng):
+        if layer.param_shapes or getattr(layer, "buffer_shapes", {}):
+            state = next(stored)
+            if isinstance(layer, Dense):
+                layer.bind(state, dict.fromkeys(state))
+            else:
+                _bind_copies(layer, state)
+        stochastic = dropout_rng is not None and isinstance(layer, Dropout)
+        out, _ = layer.forward(out, training=stochastic)
+    return out
+
+
+def _bind_copies(layer, state):
+    params = {key: np.array(state[key]) for key in layer.param_shapes}
+    layer.bind(params, dict.fromkeys(params))
+    for key, view in params.items():
+        view[...] = state[key]
+    buffers = getattr(layer, "buffer_shapes", {})
+    if buffers:
+        layer.bind_buffers({key: np.array(state[key]) for key in buffers})
