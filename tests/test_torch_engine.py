@@ -320,6 +320,27 @@ class _UploadSpy:
         return [a for a in self.arrays if a.dtype.kind in "iu"]
 
 
+def test_restoring_a_snapshot_brings_back_every_weight_and_statistic_bit_for_bit():
+    spec = mlp_spec(N_FEATURES, (6,), N_OUTPUTS, "prelu", "squared_error",
+                    batch_norm=BatchNorm())
+    for engine in _pair(spec):
+        data = engine.prepare(*_data())
+        before = engine.get_weights()
+        snapshot = engine.snapshot()
+        for start in range(0, N_SAMPLES, 10):  # moves parameters and running statistics
+            engine.train_step(data, slice(start, start + 10), 0.05)
+        assert engine.parameters_finite()
+        after = engine.get_weights()
+        engine.restore(snapshot)
+        for layer_before, layer_after, layer_restored in zip(before, after,
+                                                             engine.get_weights()):
+            for key in layer_before:
+                assert not np.array_equal(layer_after[key], layer_before[key]), key
+                np.testing.assert_array_equal(layer_restored[key], layer_before[key])
+        engine.set_flat_parameters(np.full_like(engine.flat_parameters(), np.nan))
+        assert not engine.parameters_finite()
+
+
 @pytest.mark.parametrize("batch_size", [8, 13, 40])
 def test_an_epoch_uploads_its_order_once_and_trains_like_numpy(monkeypatch, batch_size):
     spec = mlp_spec(N_FEATURES, (6,), N_OUTPUTS, "tanh", "squared_error")
