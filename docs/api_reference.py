@@ -29,7 +29,7 @@ SECTIONS = [
      "Objects accepted by the estimators' ``learning_rate`` parameter; their "
      "parameters are searchable as ``learning_rate__<name>``.",
      ["Schedule", "Constant", "InvScaling", "PowerDecay", "ExponentialDecay",
-      "PiecewiseConstant", "OneCycle", "CosineDecay", "ReduceOnPlateau", "Progress",
+      "PiecewiseConstant", "OneCycle", "CosineDecay", "ReduceOnPlateau", "Adaptive", "Progress",
       "make_schedule"]),
     ("Fitted network", "sknn.network",
      "What the network estimators store as ``network_``: the spec and its "

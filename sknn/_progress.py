@@ -1,10 +1,12 @@
 """Training feedback: the line printed after each epoch and the in-epoch progress bar.
 
-``verbose=1`` prints one line per epoch; ``verbose >= 2`` also draws a
-carriage-return progress bar inside epochs that run longer than
-:data:`BAR_DELAY` seconds. Everything is written to ``sys.stdout`` as it is
-at the time (so pytest's capsys and notebook redirections see it) and
-flushed at once, so logs and notebooks show it live.
+``verbose=1`` prints one line per epoch, and the loop's notes (a lowered
+rate, why training stopped, which weights were restored); ``verbose >= 2``
+also draws a carriage-return progress bar inside epochs that run longer than
+:data:`BAR_DELAY` seconds. The training loop prints nothing itself.
+Everything is written to ``sys.stdout`` as it is at the time (so pytest's
+capsys and notebook redirections see it) and flushed at once, so logs and
+notebooks show it live.
 """
 
 from __future__ import annotations
@@ -105,6 +107,17 @@ class EpochLog:
         self.verbose = int(verbose or 0)
         self.style = style
         self.max_epochs = max_epochs
+
+    def epoch_number(self, n_iter, schedule_epoch):
+        """The number printed for an epoch: ``n_iter`` (of this fit), or in the 'epoch'
+        style under ``partial_fit`` (one epoch per call) ``schedule_epoch``, counted
+        over the calls."""
+        return schedule_epoch if self.style == "epoch" and not self.max_epochs else n_iter
+
+    def say(self, text):
+        """Print ``text`` as a line of its own (nothing when not verbose)."""
+        if self.verbose:
+            _write(text + "\n")
 
     def progress_bar(self, total, epoch):
         """A :class:`ProgressBar` for the coming epoch, or None below ``verbose=2``."""

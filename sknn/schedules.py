@@ -11,9 +11,13 @@ where ``progress`` is a :class:`Progress`. Two class attributes tell
 
 - ``per_step``: before every minibatch (1cycle, cosine, power, exponential);
 - ``per_epoch``: before every epoch (piecewise, scikit-learn's invscaling);
-- neither: once, at the start of a fit; the loop owns the rate afterwards,
-  lowering it reactively (``constant`` with scikit-learn's ``'adaptive'``
-  policy, :class:`ReduceOnPlateau`).
+- neither: once, at the start of a fit; the loop holds the rate afterwards.
+
+After every epoch the loop calls :meth:`Schedule.end_epoch`, the one hook
+of reactive policies: it returns the rate to hold from then on, or None to
+stop. The base class stops when scikit-learn's stopping rule fires;
+:class:`ReduceOnPlateau` and :class:`Adaptive` (scikit-learn's
+``'adaptive'``) lower the held rate instead.
 
 A schedule may also define ``momentum(progress)``, applied to optimizers
 with a ``momentum`` attribute (SGD) before the same step.
@@ -109,6 +113,9 @@ class Schedule(BaseEstimator):
     per_step = False
     per_epoch = False
     fixed_budget = False
+    #: Whether :meth:`end_epoch` reads the validation loss (the loop then
+    #: refuses to start without a validation set).
+    needs_validation = False
     _rate_params = ("initial_lr",)
 
     def __call__(self, progress: Progress) -> float:
@@ -117,6 +124,36 @@ class Schedule(BaseEstimator):
     def momentum(self, progress: Progress):
         """The optimizer momentum for this step, or None to leave it alone."""
         return None
+
+    def end_epoch(self, lr, history, stall, memory):
+        """React to the epoch that just ended: the rate to hold, or None to stop.
+
+        Parameters
+        ----------
+        lr : float
+            The rate of that epoch (the held rate, for schedules that are
+            neither per step nor per epoch).
+        history : dict of lists
+            The fit's history (:data:`sknn.training.HISTORY_KEYS`), that epoch last.
+        stall : str or None
+            scikit-learn's stopping rule: None while the monitored value
+            improves, else its report ("Training loss did not improve more
+            than tol=... for ... consecutive epochs.").
+        memory : dict
+            This schedule's own notes, empty when a ``fit`` starts and kept
+            over ``partial_fit`` calls (and pickles).
+
+        Returns
+        -------
+        rate : float or None
+            The rate to hold from the next epoch on (a lower one also
+            restarts the stopping rule's patience), or None to stop training.
+        message : str or None
+            A line for the verbose log.
+        """
+        if stall is not None:
+            return None, stall + " Stopping."
+        return lr, None
 
     def bind(self, learning_rate_init):
         """A validated copy whose unset rates are ``learning_rate_init``."""
@@ -174,7 +211,7 @@ class Schedule(BaseEstimator):
 
 @SCHEDULES.register("constant")
 class Constant(Schedule):
-    """The rate never changes (except through the loop's plateau policies).
+    """The rate never changes (the base end-of-epoch policy only stops training).
 
     Examples
     --------
@@ -461,19 +498,23 @@ class CosineDecay(Schedule):
 class ReduceOnPlateau(Schedule):
     """Performance scheduling: multiply the rate by ``factor`` when progress stalls.
 
-    A reactive policy run by :func:`sknn.training.fit_loop` (Keras's
-    ``ReduceLROnPlateau``): an epoch improves when the monitored loss
-    (``'loss'`` or ``'val_loss'``, the latter needing a validation set) falls
-    below the best so far minus ``min_delta``; after ``patience`` epochs
-    without improvement the rate becomes ``max(rate * factor, min_lr)``.
-    A reduction also restarts the ``n_iter_no_change`` count, as
-    scikit-learn's ``'adaptive'`` does.
+    Keras's ``ReduceLROnPlateau``, run by :meth:`end_epoch`: an epoch
+    improves when the monitored loss (``'loss'`` or ``'val_loss'``, the
+    latter needing a validation set) falls below the best so far minus
+    ``min_delta``; after ``patience`` epochs without improvement the rate
+    becomes ``max(rate * factor, min_lr)``. A reduction also restarts the
+    ``n_iter_no_change`` count, as scikit-learn's ``'adaptive'`` does.
 
     Examples
     --------
-    >>> policy = ReduceOnPlateau(factor=0.5, min_lr=0.03).bind(0.1)
-    >>> policy(Progress(0, 0, 0, 10, 1)), policy.reduce(0.1), policy.reduce(0.04)
-    (0.1, 0.05, 0.03)
+    >>> policy = ReduceOnPlateau(factor=0.5, patience=2).bind(0.1)
+    >>> memory, history = {}, {"loss": []}
+    >>> for loss in (1.0, 1.0, 1.0):
+    ...     history["loss"].append(loss)
+    ...     print(policy.end_epoch(0.1, history, None, memory))
+    (0.1, None)
+    (0.1, None)
+    (0.05, 'loss did not improve for 2 epochs. Setting learning rate to 0.050000')
     """
 
     def __init__(self, initial_lr=None, factor=0.1, patience=10, min_lr=0.0, min_delta=1e-4,
@@ -494,16 +535,66 @@ class ReduceOnPlateau(Schedule):
         self._require(self.monitor in ("loss", "val_loss"), "monitor must be 'loss' or "
                       "'val_loss'", self.monitor)
 
+    @property
+    def needs_validation(self):
+        return self.monitor == "val_loss"
+
     def __call__(self, progress):
         return self.initial_lr
 
-    def improved(self, value, best):
-        """Whether the monitored ``value`` beats ``best`` by more than ``min_delta``."""
-        return value < best - self.min_delta
+    def end_epoch(self, lr, history, stall, memory):
+        """Lower the rate after ``patience`` epochs without improvement; otherwise stop
+        as the base class does when scikit-learn's rule fires."""
+        value = history[self.monitor][-1]
+        if value < memory.get("best", math.inf) - self.min_delta:
+            memory.update(best=value, wait=0)
+        else:
+            memory["wait"] = memory.get("wait", 0) + 1
+            if memory["wait"] >= self.patience and lr > self.min_lr:
+                memory["wait"] = 0
+                lr = max(lr * self.factor, self.min_lr)
+                return lr, ("%s did not improve for %d epochs. Setting learning rate to %f"
+                            % (self.monitor, self.patience, lr))
+        return super().end_epoch(lr, history, stall, memory)
 
-    def reduce(self, lr):
-        """The rate after a plateau."""
-        return max(lr * self.factor, self.min_lr)
+
+class Adaptive(Constant):
+    """scikit-learn's ``learning_rate='adaptive'``: divide the rate instead of stopping.
+
+    The MLPs build it for ``learning_rate='adaptive'`` with ``solver='sgd'``.
+    The rate is constant until scikit-learn's stopping rule (``tol``,
+    ``n_iter_no_change``) fires; then it is divided by ``divisor`` and the
+    rule's patience starts again, and once the rate is at most ``min_lr``
+    the rule stops training. The defaults are scikit-learn's.
+
+    Examples
+    --------
+    >>> policy = Adaptive().bind(0.1)
+    >>> policy.end_epoch(0.1, {}, None, {})
+    (0.1, None)
+    >>> policy.end_epoch(0.1, {}, "Training loss did not improve.", {})
+    (0.02, 'Training loss did not improve. Setting learning rate to 0.020000')
+    >>> policy.end_epoch(1e-6, {}, "Training loss did not improve.", {})
+    (None, 'Training loss did not improve. Learning rate too small. Stopping.')
+    """
+
+    def __init__(self, initial_lr=None, divisor=5.0, min_lr=1e-6):
+        self.divisor = divisor
+        self.min_lr = min_lr
+        super().__init__(initial_lr)
+
+    def _validate(self):
+        self._require_number("divisor", low=1, low_closed=False,
+                             why=" (dividing by at most 1 does not lower the rate)")
+        self._require_number("min_lr", low=0, why=" (a negative rate climbs the loss)")
+
+    def end_epoch(self, lr, history, stall, memory):
+        if stall is None:
+            return lr, None
+        if lr <= self.min_lr:
+            return None, stall + " Learning rate too small. Stopping."
+        lr /= self.divisor
+        return lr, stall + " Setting learning rate to %f" % lr
 
 
 def make_schedule(schedule, learning_rate_init, **params) -> Schedule:

@@ -227,9 +227,10 @@ class TrainConfig:
     ``schedule`` is a name from :data:`sknn.schedules.SCHEDULES` or a
     :class:`sknn.schedules.Schedule` object; the loop reads it before every
     minibatch or at every epoch, as the schedule declares ('invscaling' keeps
-    scikit-learn's end-of-epoch update). ``plateau`` enables scikit-learn's
-    ``learning_rate='adaptive'``: divide the rate by ``plateau_factor``
-    instead of stopping when progress stalls.
+    scikit-learn's end-of-epoch update), and lets it react after every epoch
+    (:meth:`~sknn.schedules.Schedule.end_epoch`: scikit-learn's
+    ``learning_rate='adaptive'`` is the schedule :class:`sknn.schedules.Adaptive`).
+    The penalties are the engine's (:class:`Regularization`), not the loop's.
     """
 
     solver: str = "adam"
@@ -237,10 +238,6 @@ class TrainConfig:
     learning_rate_init: float = 1e-3
     schedule: object = "constant"
     schedule_params: dict = field(default_factory=dict)
-    plateau: bool = False
-    plateau_factor: float = 5.0
-    min_learning_rate: float = 1e-6
-    alpha: float = 0.0
     batch_size: object = "auto"
     max_iter: int = 200
     shuffle: bool = True

@@ -1,11 +1,14 @@
 """The one training loop, written against the engine interface.
 
-``fit_loop`` owns epochs, minibatches, shuffling, the learning-rate schedule
-(and its momentum), the plateau policies, early stopping with restore of the
-best weights, the history, optional per-layer gradient norms and verbose
-output (printed by :mod:`sknn._progress`); ``fit_lbfgs`` runs full-batch
-L-BFGS. Neither knows about labels or estimators: scoring arrives as a
-callback.
+``fit_loop`` runs epochs until max_iter, a stopping rule or the schedule
+ends them, in small steps: ``fit_loop -> TrainState.train_epoch ->
+run_epoch -> engine.train_step``. It owns shuffling, the learning-rate
+schedule (and its momentum), the schedule's end-of-epoch policy (plateaus,
+scikit-learn's stopping rule), early stopping with restore of the best
+weights, the fall-back after a divergence, the history and optional
+per-layer gradient norms; verbose output goes through
+:class:`sknn._progress.EpochLog`. ``fit_lbfgs`` runs full-batch L-BFGS.
+Neither knows about labels or estimators: scoring arrives as a callback.
 """
 
 from __future__ import annotations
@@ -13,68 +16,20 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 import scipy.optimize
 
 from sknn._progress import EpochLog
 from sknn.exceptions import DivergenceWarning, ScheduleBudgetWarning
-from sknn.schedules import Progress, ReduceOnPlateau, Schedule, make_schedule
+from sknn.schedules import Progress, Schedule, make_schedule
 
 HISTORY_KEYS = ("loss", "val_loss", "val_score", "learning_rate", "seconds")
 #: History key of the per-layer gradient norms (present only when tracked).
 GRADIENT_NORMS_KEY = "gradient_norms"
 #: Rows of the fixed batch on which gradient norms are measured.
 GRADIENT_PROBE_SIZE = 512
-
-
-@dataclass
-class TrainState:
-    """Everything the loop carries across ``partial_fit``/warm-start calls.
-
-    ``epoch`` and ``step`` locate the schedule (:class:`sknn.schedules.Progress`)
-    and, with the :class:`~sknn.schedules.ReduceOnPlateau` counters, restart
-    with every ``fit`` but continue over ``partial_fit`` calls.
-    """
-
-    n_iter: int = 0
-    t: int = 0
-    loss: float | None = None
-    loss_curve: list = field(default_factory=list)
-    best_loss: float | None = np.inf
-    validation_scores: list | None = None
-    best_validation_score: float | None = None
-    no_improvement_count: int = 0
-    best_weights: list | None = None
-    learning_rate: float | None = None
-    history: dict = field(default_factory=lambda: {key: [] for key in HISTORY_KEYS})
-    epoch: int = 0
-    step: int = 0
-    plateau_best: float = np.inf
-    plateau_wait: int = 0
-    best_epoch: int = 0  # epoch (of the current fit) of best_weights; 0: the initial ones
-    budget_warned: bool = False  # partial_fit past a fixed-budget schedule was told
-
-    @classmethod
-    def fresh(cls, early_stopping, initial_weights):
-        # Only early stopping restores best weights (the initial ones when no
-        # epoch ever improves); without it, keeping a copy would only make
-        # every pickled model one set of weights larger.
-        state = cls()
-        if early_stopping:
-            state.best_weights = initial_weights
-            state.validation_scores = []
-            state.best_validation_score = -np.inf
-            state.best_loss = None
-        return state
-
-    def restart_schedule(self):
-        """Start the schedule over (a new ``fit``, warm-started or not)."""
-        self.epoch = self.step = self.plateau_wait = 0
-        self.plateau_best = np.inf
-        self.budget_warned = False
-        self.best_epoch = 0
 
 
 @dataclass
@@ -168,142 +123,6 @@ def run_epoch(engine, data, config, rng, sample_idx, batch_size, lr, rate_at=Non
     return (float(accumulated / counted) if counted else 0.0), sample_idx
 
 
-class _Rates:
-    """Asks the schedule for the rate (and SGD's momentum) when its kind says to.
-
-    Per-step schedules are asked before every batch, per-epoch ones before
-    every epoch, the others (constant, plateau) only when their schedule
-    starts: afterwards the loop holds the rate and the plateau policies
-    lower it.
-    """
-
-    def __init__(self, schedule, optimizer, total_epochs, steps_per_epoch, batch_size):
-        self.schedule = schedule
-        self.total_epochs, self.steps_per_epoch = total_epochs, steps_per_epoch
-        self.batch_size = batch_size
-        self.optimizer = optimizer
-        # only schedules that override Schedule.momentum cost a call per step
-        cycles = getattr(type(schedule), "momentum", Schedule.momentum) is not Schedule.momentum
-        self.set_momentum = cycles and hasattr(optimizer, "momentum")
-        self.base_momentum = getattr(optimizer, "momentum", None)
-
-    def current(self, state, lr, apply_momentum=False):
-        """The rate of the next step; ``lr`` is the rate the loop holds.
-
-        With ``apply_momentum`` the schedule's momentum for that step is
-        given to the optimizer as well.
-        """
-        schedule = self.schedule
-        if not (schedule.per_step or schedule.per_epoch or state.epoch == 0):
-            return lr
-        progress = Progress(state.epoch, state.step, state.t, self.total_epochs,
-                            self.steps_per_epoch)
-        if apply_momentum:
-            self._apply_momentum(progress)
-        return check_rate(schedule(progress), schedule)
-
-    def _apply_momentum(self, progress):
-        if self.set_momentum:
-            momentum = self.schedule.momentum(progress)
-            if momentum is not None:
-                self.optimizer.momentum = float(momentum)
-
-    def per_step(self, state):
-        """``rate_at(start)`` for :func:`run_epoch`, or None for epoch-wise rates."""
-        if not self.schedule.per_step:
-            return None
-        schedule, batch_size, apply_momentum = self.schedule, self.batch_size, None
-        if self.set_momentum:
-            apply_momentum = self._apply_momentum
-        epoch, step, seen = state.epoch, state.step, state.t
-        total_epochs, steps_per_epoch = self.total_epochs, self.steps_per_epoch
-
-        def rate_at(start):
-            progress = Progress(epoch, step + start // batch_size, seen + start,
-                                total_epochs, steps_per_epoch)
-            if apply_momentum is not None:
-                apply_momentum(progress)
-            return check_rate(schedule(progress), schedule)
-
-        return rate_at
-
-    def restore_momentum(self):
-        """Give the optimizer back its own momentum, so its config() is unchanged."""
-        if self.set_momentum:
-            self.optimizer.momentum = self.base_momentum
-
-
-def _update_stopping(state, config, validation, engine):
-    """scikit-learn's improvement bookkeeping, on the validation score (early
-    stopping) or the training loss; returns the validation score, if any."""
-    if validation is not None and validation.stops:
-        score = float(validation.score(engine))
-        state.validation_scores.append(score)
-        if score < state.best_validation_score + config.tol:
-            state.no_improvement_count += 1
-        else:
-            state.no_improvement_count = 0
-        if score > state.best_validation_score:
-            state.best_validation_score = score
-            state.best_weights = engine.get_weights()
-            state.best_epoch = state.n_iter
-        return score
-    if state.loss_curve[-1] > state.best_loss - config.tol:
-        state.no_improvement_count += 1
-    else:
-        state.no_improvement_count = 0
-    if state.loss_curve[-1] < state.best_loss:
-        state.best_loss = state.loss_curve[-1]
-    return None if validation is None else float(validation.score(engine))
-
-
-def _plateau_says_stop(state, config, lr):
-    """Either lower the rate (adaptive policy) and go on, or stop."""
-    what = "Validation score" if state.validation_scores is not None else "Training loss"
-    msg = "%s did not improve more than tol=%f for %d consecutive epochs." % (
-        what, config.tol, config.n_iter_no_change)
-    if not config.plateau:
-        if config.verbose:
-            print(msg + " Stopping.", flush=True)
-        return True, lr
-    if lr <= config.min_learning_rate:
-        if config.verbose:
-            print(msg + " Learning rate too small. Stopping.", flush=True)
-        return True, lr
-    lr /= config.plateau_factor
-    if config.verbose:
-        print(msg + " Setting learning rate to %f" % lr, flush=True)
-    state.no_improvement_count = 0
-    return False, lr
-
-
-def _reduce_on_plateau(state, policy, lr, verbose):
-    """Keras's ReduceLROnPlateau at the end of an epoch; returns the next rate."""
-    value = state.history[policy.monitor][-1]
-    if policy.improved(value, state.plateau_best):
-        state.plateau_best, state.plateau_wait = value, 0
-        return lr
-    state.plateau_wait += 1
-    if state.plateau_wait < policy.patience or lr <= policy.min_lr:
-        return lr
-    state.plateau_wait = 0
-    state.no_improvement_count = 0  # a lower rate deserves a fresh patience
-    lr = policy.reduce(lr)
-    if verbose:
-        print("%s did not improve for %d epochs. Setting learning rate to %f"
-              % (policy.monitor, policy.patience, lr), flush=True)
-    return lr
-
-
-def _record(state, validation, engine, lr, seconds, score):
-    history = state.history
-    history["loss"].append(state.loss)
-    history["val_loss"].append(engine.loss(validation.data) if validation else None)
-    history["val_score"].append(score)
-    history["learning_rate"].append(lr)
-    history["seconds"].append(seconds)
-
-
 def gradient_probe(engine, X, Y, sample_weight=None, size=GRADIENT_PROBE_SIZE):
     """Engine data of the fixed batch on which :func:`kernel_gradient_norms` measures.
 
@@ -366,92 +185,304 @@ def _record_gradient_norms(history, engine, probe):
     norms.append(None if probe is None else kernel_gradient_norms(engine, probe))
 
 
-@dataclass
-class _Loop:
-    """What every epoch of one :func:`fit_loop` call needs."""
+def _per_call(default=None):
+    """A :class:`TrainState` field of one :func:`fit_loop` call: never pickled."""
+    return field(default=default, init=False, repr=False)
 
-    engine: object
-    data: object
-    config: object
-    rng: object
-    state: TrainState
-    validation: Validation | None
-    rates: _Rates
-    batch_size: int
-    sample_idx: np.ndarray
-    log: EpochLog
-    gradient_probe: object = None  # engine data, or None when norms are not tracked
-    completed_weights: list | None = None  # weights after the last completed epoch
-    lowest_loss: float = np.inf  # of this call, with its epoch and weights
-    lowest_loss_epoch: int = 0
-    lowest_loss_weights: list | None = None
-    diverged: bool = False
 
-    def epoch(self, lr):
-        """Train one epoch from the held rate ``lr``; returns (next held rate, stop)."""
-        state, config, started = self.state, self.config, time.perf_counter()
-        epoch_lr = self.rates.current(state, lr, apply_momentum=True)
-        state.loss, self.sample_idx = run_epoch(
-            self.engine, self.data, config, self.rng, self.sample_idx, self.batch_size,
-            epoch_lr, self.rates.per_step(state),
-            self.log.progress_bar(self.data.n_samples, self._epoch_number(1)))
-        state.n_iter += 1
-        state.epoch += 1
-        state.step += self.rates.steps_per_epoch
-        state.t += self.data.n_samples
-        state.loss_curve.append(state.loss)
-        score = _update_stopping(state, config, self.validation, self.engine)
-        if self.rates.current(state, epoch_lr) > epoch_lr:
+@dataclass(eq=False)
+class TrainState:
+    """The training loop's state: one object, each fact stored once.
+
+    Carried over ``fit``/``partial_fit`` calls and pickled with the
+    estimator (its ``_train_state``): ``t``, samples seen (scikit-learn's
+    ``t_``); ``epoch`` and ``step``, the schedule's position (restarted by
+    ``fit``; not derived from ``t``, since batch and data sizes may change
+    between ``partial_fit`` calls); ``learning_rate``, the rate held between
+    epochs (after a call, the next step's); ``history``, which
+    :attr:`loss_curve` and :attr:`loss` read; scikit-learn's stopping rule
+    (``no_improvement_count`` and ``best_loss``, or under early stopping
+    ``validation_scores``, ``best_validation_score`` and ``best_weights``);
+    ``schedule_memory``, what :meth:`~sknn.schedules.Schedule.end_epoch`
+    keeps; ``budget_warned``.
+
+    The other fields belong to one :func:`fit_loop` call: set by
+    :meth:`begin`, never pickled, and released by :meth:`end_call` (all but
+    ``n_iter``, the call's epochs: scikit-learn's ``n_iter_``), so a fitted
+    estimator holds no engine. The weights they keep are engine snapshots:
+    on the torch engine they stay on the device, and no epoch copies the
+    weights to the host.
+    """
+
+    t: int = 0
+    epoch: int = 0
+    step: int = 0
+    learning_rate: float | None = None
+    history: dict = field(default_factory=lambda: {key: [] for key in HISTORY_KEYS})
+    no_improvement_count: int = 0
+    best_loss: float | None = np.inf
+    validation_scores: list | None = None
+    best_validation_score: float | None = None
+    best_weights: list | None = None
+    schedule_memory: dict = field(default_factory=dict)
+    budget_warned: bool = False
+
+    n_iter: int = _per_call(0)
+    engine: object = _per_call()
+    data: object = _per_call()
+    config: object = _per_call()
+    rng: object = _per_call()
+    validation: Validation | None = _per_call()
+    schedule: Schedule | None = _per_call()
+    log: EpochLog | None = _per_call()
+    gradient_probe: object = _per_call()  # engine data, or None when norms are not tracked
+    batch_size: int = _per_call(0)
+    sample_idx: np.ndarray | None = _per_call()
+    momentum_optimizer: object = _per_call()  # the optimizer whose momentum the schedule sets
+    base_momentum: float | None = _per_call()  # and its own, given back at the end
+    completed: object = _per_call()  # snapshot after the last completed epoch
+    best_epoch: int = _per_call(0)  # of best_snapshot; 0: best_weights from before the call
+    best_snapshot: object = _per_call()
+    # (loss, epoch, snapshot the epoch started from) of the lowest-loss epoch
+    lowest: tuple = _per_call((np.inf, 0, None))
+    diverged: bool = _per_call(False)
+
+    @classmethod
+    def fresh(cls, early_stopping, initial_weights):
+        # Only early stopping restores best weights (the initial ones when no
+        # epoch ever improves); without it, keeping a copy would only make
+        # every pickled model one set of weights larger.
+        state = cls()
+        if early_stopping:
+            state.best_weights = initial_weights
+            state.validation_scores = []
+            state.best_validation_score = -np.inf
+            state.best_loss = None
+        return state
+
+    @property
+    def loss_curve(self):
+        """The training loss of every epoch (scikit-learn's ``loss_curve_``)."""
+        return self.history["loss"]
+
+    @property
+    def loss(self):
+        """The last epoch's training loss, None before the first."""
+        return self.history["loss"][-1] if self.history["loss"] else None
+
+    def __getstate__(self):
+        return {spec.name: getattr(self, spec.name) for spec in fields(self) if spec.init}
+
+    def __setstate__(self, saved):
+        saved = dict(saved)
+        # A state pickled before issue 14's restructuring also holds the
+        # derived loss/loss_curve (history['loss'] has them), fields of one
+        # call (n_iter, best_epoch), and ReduceOnPlateau's counters.
+        for name in ("loss", "loss_curve", "n_iter", "best_epoch"):
+            saved.pop(name, None)
+        if "plateau_best" in saved:
+            saved["schedule_memory"] = {"best": saved.pop("plateau_best"),
+                                        "wait": saved.pop("plateau_wait")}
+        self.__init__(**saved)
+
+    # -- one fit_loop call --------------------------------------------------------
+    def begin(self, engine, data, config, *, rng, schedule, learning_rate, batch_size,
+              validation, incremental, log, gradient_probe):
+        """Set up a :func:`fit_loop` call; a ``fit`` (not ``incremental``) restarts the
+        schedule."""
+        if not incremental:
+            self.epoch = self.step = 0
+            self.schedule_memory = {}
+            self.budget_warned = False
+        self.engine, self.data, self.config, self.rng = engine, data, config, rng
+        self.schedule, self.validation, self.log = schedule, validation, log
+        self.learning_rate, self.batch_size = learning_rate, batch_size
+        self.gradient_probe = gradient_probe
+        self.sample_idx = np.arange(data.n_samples)
+        optimizer = engine.optimizer
+        # only schedules that override Schedule.momentum cost a call per step
+        cycles = type(schedule).momentum is not Schedule.momentum
+        self.momentum_optimizer = optimizer if cycles and hasattr(optimizer, "momentum") else None
+        self.base_momentum = getattr(self.momentum_optimizer, "momentum", None)
+        self.n_iter, self.completed = 0, engine.snapshot()
+
+    def end_call(self):
+        """Give the optimizer back its own momentum (so its config() is unchanged) and
+        release everything of the call but ``n_iter``."""
+        if self.momentum_optimizer is not None:
+            self.momentum_optimizer.momentum = self.base_momentum
+        for spec in fields(self):
+            if not spec.init and spec.name != "n_iter":
+                setattr(self, spec.name, spec.default)
+
+    @property
+    def steps_per_epoch(self):
+        return -(-self.data.n_samples // self.batch_size)
+
+    def rate(self, apply_momentum=False):
+        """The rate of the next step; with ``apply_momentum`` the optimizer gets the
+        schedule's momentum for that step as well.
+
+        Per-step schedules are asked before every batch, per-epoch ones before
+        every epoch, the others only when their schedule starts: afterwards
+        the loop holds the rate and the schedule's policy lowers it.
+        """
+        schedule = self.schedule
+        if not (schedule.per_step or schedule.per_epoch or self.epoch == 0):
+            return self.learning_rate
+        progress = Progress(self.epoch, self.step, self.t, self.config.max_iter,
+                            self.steps_per_epoch)
+        if apply_momentum:
+            self._apply_momentum(progress)
+        return check_rate(schedule(progress), schedule)
+
+    def _apply_momentum(self, progress):
+        if self.momentum_optimizer is not None:
+            momentum = self.schedule.momentum(progress)
+            if momentum is not None:
+                self.momentum_optimizer.momentum = float(momentum)
+
+    def _rate_at(self):
+        """``rate_at(start)`` for :func:`run_epoch`, or None for epoch-wise rates."""
+        schedule = self.schedule
+        if not schedule.per_step:
+            return None
+        apply_momentum = self._apply_momentum if self.momentum_optimizer is not None else None
+        # plain locals: this runs before every minibatch
+        epoch, step, seen, batch_size = self.epoch, self.step, self.t, self.batch_size
+        total_epochs, steps_per_epoch = self.config.max_iter, self.steps_per_epoch
+
+        def rate_at(start):
+            progress = Progress(epoch, step + start // batch_size, seen + start,
+                                total_epochs, steps_per_epoch)
+            if apply_momentum is not None:
+                apply_momentum(progress)
+            return check_rate(schedule(progress), schedule)
+
+        return rate_at
+
+    # -- one epoch ------------------------------------------------------------------
+    def train_epoch(self):
+        """Train, score and record one epoch, then let the schedule react; returns
+        whether training stops."""
+        started = time.perf_counter()
+        self.learning_rate = lr = self.rate(apply_momentum=True)
+        loss, self.sample_idx = run_epoch(
+            self.engine, self.data, self.config, self.rng, self.sample_idx, self.batch_size,
+            lr, self._rate_at(),
+            self.log.progress_bar(self.data.n_samples,
+                                  self.log.epoch_number(self.n_iter + 1, self.epoch + 1)))
+        self.n_iter += 1
+        self.epoch += 1
+        self.step += self.steps_per_epoch
+        self.t += self.data.n_samples
+        score = self._update_stopping(loss)
+        if self.rate() > lr:
             # a rising rate is a warm-up (1cycle's first phase): the loss may
             # stall or spike by design, so patience starts once it stops rising
-            state.no_improvement_count = 0
-        _record(state, self.validation, self.engine, epoch_lr, time.perf_counter() - started,
-                score)
-        history = state.history
-        self.log.end_epoch(self._epoch_number(), state.loss, history["val_loss"][-1], score,
-                           epoch_lr, history["seconds"][-1])
-        _record_gradient_norms(history, self.engine, self.gradient_probe)
-        if not (np.isfinite(state.loss) and np.isfinite(self.engine.flat_parameters()).all()):
+            self.no_improvement_count = 0
+        self._record(loss, score, lr, time.perf_counter() - started)
+        if not (np.isfinite(loss) and self.engine.parameters_finite()):
             self.diverged = True
-            return epoch_lr, True
-        # a snapshot per epoch (one copy of the weights) is what lets an
-        # interruption fall back to the last completed epoch, and a divergence
-        # to the epoch of lowest loss (the last finite one can be huge)
-        entering, self.completed_weights = self.completed_weights, self.engine.get_weights()
-        if state.loss <= self.lowest_loss:
+            return True
+        # a snapshot per epoch (on the engine) is what lets an interruption
+        # fall back to the last completed epoch, and a divergence to the
+        # epoch of lowest loss (the last finite one can be huge)
+        entering, self.completed = self.completed, self.engine.snapshot()
+        if loss <= self.lowest[0]:
             # an epoch's loss averages over its steps, so the weights it started
             # from are the ones that loss vouches for
-            self.lowest_loss, self.lowest_loss_epoch = state.loss, state.n_iter
-            self.lowest_loss_weights = entering
-        return self._after_epoch(epoch_lr)
+            self.lowest = (loss, self.n_iter, entering)
+        return self._end_epoch()
 
-    def _epoch_number(self, ahead=0):
-        """The number printed for the epoch: of this fit, or of the schedule
-        for ``partial_fit`` (which runs one epoch per call) in the 'epoch' style."""
-        state = self.state
-        if self.log.style == "epoch" and not self.log.max_epochs:
-            return state.epoch + ahead
-        return state.n_iter + ahead
+    def _record(self, loss, score, lr, seconds):
+        """The epoch's history entries, its verbose line and its gradient norms."""
+        val_loss = self.engine.loss(self.validation.data) if self.validation else None
+        record = {"loss": loss, "val_loss": val_loss, "val_score": score, "learning_rate": lr,
+                  "seconds": seconds}
+        for key, value in record.items():
+            self.history[key].append(value)
+        self.log.end_epoch(self.log.epoch_number(self.n_iter, self.epoch), loss, val_loss,
+                           score, lr, seconds)
+        _record_gradient_norms(self.history, self.engine, self.gradient_probe)
 
-    def _after_epoch(self, lr):
-        """The plateau policies: the reactive schedule, then scikit-learn's stopping rule."""
-        state, config, schedule = self.state, self.config, self.rates.schedule
-        if isinstance(schedule, ReduceOnPlateau):
-            lr = _reduce_on_plateau(state, schedule, lr, config.verbose)
-        stop = False
+    def _update_stopping(self, loss):
+        """scikit-learn's improvement bookkeeping, on the validation score (early
+        stopping) or the training loss; returns the validation score, if any."""
+        validation, tol = self.validation, self.config.tol
+        if validation is not None and validation.stops:
+            score = float(validation.score(self.engine))
+            self.validation_scores.append(score)
+            if score < self.best_validation_score + tol:
+                self.no_improvement_count += 1
+            else:
+                self.no_improvement_count = 0
+            if score > self.best_validation_score:
+                self.best_validation_score = score
+                self.best_epoch, self.best_snapshot = self.n_iter, self.engine.snapshot()
+            return score
+        if loss > self.best_loss - tol:
+            self.no_improvement_count += 1
+        else:
+            self.no_improvement_count = 0
+        if loss < self.best_loss:
+            self.best_loss = loss
+        return None if validation is None else float(validation.score(self.engine))
+
+    def _end_epoch(self):
+        """The schedule's policy, told whether scikit-learn's stopping rule fired;
+        returns whether training stops."""
+        config, schedule = self.config, self.schedule
         # a fixed-budget schedule (1cycle) is only worth its last, low-rate
         # phase: a stalling training loss must not end it early
-        stopping_set = self.validation is not None and self.validation.stops
-        judged = stopping_set or not schedule.fixed_budget
-        if judged and state.no_improvement_count > config.n_iter_no_change:
-            stop, lr = _plateau_says_stop(state, config, lr)
-        return lr, stop
+        judged = (self.validation is not None and self.validation.stops
+                  or not schedule.fixed_budget)
+        stall = None
+        if judged and self.no_improvement_count > config.n_iter_no_change:
+            what = "Validation score" if self.validation_scores is not None else "Training loss"
+            stall = "%s did not improve more than tol=%f for %d consecutive epochs." % (
+                what, config.tol, config.n_iter_no_change)
+        rate, message = schedule.end_epoch(self.learning_rate, self.history, stall,
+                                           self.schedule_memory)
+        if message:
+            self.log.say(message)
+        if rate is None:
+            return True
+        rate = check_rate(rate, schedule)
+        if rate < self.learning_rate:
+            self.no_improvement_count = 0  # a lower rate deserves a fresh patience
+        self.learning_rate = rate
+        return False
 
+    def interrupted(self):
+        """Back to the weights of the last completed epoch, with a warning."""
+        self.engine.restore(self.completed)
+        warnings.warn("Training interrupted by user after %d completed epoch(s); the model "
+                      "keeps the weights and history of the last completed epoch."
+                      % self.n_iter)
 
-def _check_monitor(schedule, validation):
-    if getattr(schedule, "monitor", "loss") == "val_loss" and validation is None:
-        raise ValueError("A schedule monitoring 'val_loss' needs a validation set "
-                         "(early_stopping=True).")
+    def finish(self):
+        """Leave the weights to keep in the engine: the best validation epoch's under
+        early stopping, the lowest-loss epoch's after a divergence."""
+        self.learning_rate = self.rate()
+        stops = self.validation is not None and self.validation.stops
+        _, lowest_epoch, lowest_snapshot = self.lowest
+        if stops and (self.best_snapshot is not None or self.best_weights is not None):
+            if self.best_snapshot is not None:
+                self.engine.restore(self.best_snapshot)
+                self.best_weights = self.engine.get_weights()  # the pickled state: NumPy
+            else:
+                self.engine.set_weights(self.best_weights)
+            self.log.say("Restored the weights of epoch %d (best validation score: %f)."
+                         % (self.best_epoch, self.best_validation_score) if self.best_epoch
+                         else "Restored the weights this fit started from: no epoch "
+                         "improved the validation score.")
+        elif self.diverged and lowest_snapshot is not None:
+            self.engine.restore(lowest_snapshot)
+        if self.diverged and (stops or lowest_snapshot is not None):
+            _warn_divergence(self, "the best validation epoch" if stops
+                             else "the start of epoch %d, the epoch of lowest training loss"
+                             % lowest_epoch)
 
 
 def fit_loop(engine, data, config, *, rng, state, learning_rate, validation=None,
@@ -493,60 +524,40 @@ def fit_loop(engine, data, config, *, rng, state, learning_rate, validation=None
         raise ValueError(f"on_interrupt must be 'stop' or 'raise', got {on_interrupt!r}.")
     schedule = make_schedule(config.schedule, config.learning_rate_init,
                              **config.schedule_params)
-    _check_monitor(schedule, validation)
+    if schedule.needs_validation and validation is None:
+        raise ValueError("A schedule monitoring 'val_loss' needs a validation set "
+                         "(early_stopping=True).")
     if batch_size is None:
         batch_size = resolve_batch_size(config.batch_size, data.n_samples)
-    rates = _Rates(schedule, getattr(engine, "optimizer", None), config.max_iter,
-                   -(-data.n_samples // batch_size), batch_size)
-    if not incremental:
-        state.restart_schedule()
-    elif schedule.fixed_budget and state.epoch >= config.max_iter and not state.budget_warned:
-        _warn_budget_spent(schedule, config.max_iter, rates.current(state, learning_rate))
-        state.budget_warned = True
     log = EpochLog(config.verbose, log_style, None if incremental else config.max_iter)
-    loop = _Loop(engine, data, config, rng, state, validation, rates, batch_size,
-                 np.arange(data.n_samples), log, gradient_probe,
-                 completed_weights=engine.get_weights())
-    lr, state.n_iter, converged = learning_rate, 0, True
     try:
-        for _ in range(1 if incremental else config.max_iter):
-            lr, stop = loop.epoch(lr)
-            if stop:
-                break
-        else:
-            converged = incremental or schedule.fixed_budget
-    except KeyboardInterrupt:
-        if on_interrupt == "raise":
-            raise
-        engine.set_weights(loop.completed_weights)
-        warnings.warn("Training interrupted by user after %d completed epoch(s); the model "
-                      "keeps the weights and history of the last completed epoch."
-                      % state.n_iter)
+        state.begin(engine, data, config, rng=rng, schedule=schedule,
+                    learning_rate=learning_rate, batch_size=batch_size, validation=validation,
+                    incremental=incremental, log=log, gradient_probe=gradient_probe)
+        if (incremental and schedule.fixed_budget and state.epoch >= config.max_iter
+                and not state.budget_warned):
+            _warn_budget_spent(schedule, config.max_iter, state.rate())
+            state.budget_warned = True
+        converged = True
+        try:
+            for _ in range(1 if incremental else config.max_iter):
+                # The per-epoch seam: an epoch is one subtask of the fit (the
+                # fit -> epoch task tree of scikit-learn's callback API). After
+                # train_epoch the engine holds the epoch's weights and
+                # state.history its record, so a per-epoch hook belongs here,
+                # and stopping after the epoch is a break.
+                if state.train_epoch():
+                    break
+            else:
+                converged = incremental or schedule.fixed_budget
+        except KeyboardInterrupt:
+            if on_interrupt == "raise":
+                raise
+            state.interrupted()
+        state.finish()
     finally:
-        rates.restore_momentum()
-    state.learning_rate = rates.current(state, lr)
-    stops = validation is not None and validation.stops
-    if stops and state.best_weights is not None:
-        engine.set_weights(state.best_weights)
-        if config.verbose:
-            _report_restored(state)
-    elif loop.diverged:
-        _fall_back(engine, loop.lowest_loss_weights)
-    if loop.diverged and (stops or loop.lowest_loss_weights is not None):
-        _warn_divergence(state, lr, "the best validation epoch" if stops
-                         else "the start of epoch %d, the epoch of lowest training loss"
-                         % loop.lowest_loss_epoch)
+        state.end_call()
     return state, converged
-
-
-def _report_restored(state):
-    """Say which weights early stopping kept (printed with ``verbose``)."""
-    if state.best_epoch:
-        print("Restored the weights of epoch %d (best validation score: %f)."
-              % (state.best_epoch, state.best_validation_score), flush=True)
-    else:
-        print("Restored the weights this fit started from: no epoch improved the validation "
-              "score.", flush=True)
 
 
 def _warn_budget_spent(schedule, max_iter, rate):
@@ -559,18 +570,14 @@ def _warn_budget_spent(schedule, max_iter, rate):
         stacklevel=4)
 
 
-def _fall_back(engine, weights):
-    if weights is not None:
-        engine.set_weights(weights)
-
-
-def _warn_divergence(state, lr, kept):
+def _warn_divergence(state, kept):
     """Explain a NaN/inf loss (without a finite epoch to restore, the estimator raises)."""
     warnings.warn(
         "Training diverged: the loss became %s in epoch %d (learning rate %g), so training "
         "stopped and the model keeps the weights of %s. Try a lower learning_rate_init, "
         "gradient clipping (e.g. clip_norm=1.0) or batch_norm=True."
-        % (state.loss, state.n_iter, lr, kept), DivergenceWarning)
+        % (state.loss, state.n_iter, state.history["learning_rate"][-1], kept),
+        DivergenceWarning)
 
 
 @dataclass
@@ -648,7 +655,6 @@ def fit_lbfgs(engine, data, config, on_interrupt="stop"):
     engine.set_flat_parameters(result.x.astype(dtype))
     message = result.message.decode("latin1") if isinstance(result.message, bytes) \
         else str(result.message)
-    if config.verbose:
-        print("L-BFGS-B: %s after %d iterations, loss = %.8f"
-              % (message, result.nit, result.fun), flush=True)
+    EpochLog(config.verbose).say("L-BFGS-B: %s after %d iterations, loss = %.8f"
+                                 % (message, result.nit, result.fun))
     return LbfgsResult(int(result.nit), float(result.fun), int(result.status), message, history)

@@ -10,6 +10,7 @@ from sklearn.base import BaseEstimator, clone
 
 from sknn.schedules import (
     SCHEDULES,
+    Adaptive,
     Constant,
     CosineDecay,
     ExponentialDecay,
@@ -142,6 +143,8 @@ INVALID_SCHEDULES = [
     (ReduceOnPlateau, dict(factor=1.5), "factor"),
     (ReduceOnPlateau, dict(min_lr=-1e-3), "min_lr"),
     (ReduceOnPlateau, dict(monitor="accuracy"), "monitor"),
+    (Adaptive, dict(divisor=1.0), "divisor .*does not lower"),
+    (Adaptive, dict(min_lr=-1e-6), "min_lr .*negative rate"),
     (Constant, dict(initial_lr=-0.1), "initial_lr must be a finite learning rate > 0"),
     (Constant, dict(initial_lr="fast"), "initial_lr"),
 ]
@@ -387,11 +390,65 @@ def test_cosine_decay_matches_torch_cosine_annealing_lr():
 
 
 def test_reduce_on_plateau_multiplies_by_factor_down_to_min_lr():
-    policy = ReduceOnPlateau(factor=0.5, min_lr=0.02).bind(0.1)
+    policy = ReduceOnPlateau(factor=0.5, patience=1, min_lr=0.02).bind(0.1)
     assert policy(at(0)) == 0.1
-    assert [policy.reduce(lr) for lr in (0.1, 0.05, 0.03)] == [0.05, 0.025, 0.02]
-    assert policy.improved(0.5, best=0.6) and not policy.improved(0.59995, best=0.6)
+    history, memory = {"loss": [0.6]}, {}
+    policy.end_epoch(0.1, history, None, memory)  # the first epoch sets the best loss
+    # a loss within min_delta (1e-4) of the best is no improvement
+    history["loss"].append(0.59995)
+    assert [policy.end_epoch(lr, history, None, memory)[0] for lr in (0.1, 0.05, 0.03)] == [
+        0.05, 0.025, 0.02]
+    history["loss"].append(0.5)
+    assert policy.end_epoch(0.02, history, None, memory) == (0.02, None)
+    assert memory == {"best": 0.5, "wait": 0}
     assert not policy.per_step and not policy.per_epoch
+
+
+STALL = "Training loss did not improve more than tol=0.000100 for 10 consecutive epochs."
+
+
+@every_schedule
+def test_every_schedule_holds_the_rate_and_stops_when_scikit_learns_rule_fires(name):
+    # the end-of-epoch hook every schedule answers; the reactive ones hold
+    # their rate while the monitored loss improves
+    schedule, history = make_schedule(name, 0.1), {"loss": [1.0], "val_loss": [1.0]}
+    assert schedule.end_epoch(0.05, history, None, {}) == (0.05, None)
+    if name != "plateau":
+        assert schedule.end_epoch(0.05, history, STALL, {}) == (None, STALL + " Stopping.")
+
+
+def test_adaptive_divides_the_rate_at_each_stall_until_min_lr_then_stops():
+    policy, lr, messages = Adaptive(min_lr=1e-3).bind(0.1), 0.1, []
+    while lr is not None:
+        lr, message = policy.end_epoch(lr, {}, STALL, {})
+        messages.append(message)
+    assert messages == [STALL + " Setting learning rate to 0.020000",
+                        STALL + " Setting learning rate to 0.004000",
+                        STALL + " Setting learning rate to 0.000800",
+                        STALL + " Learning rate too small. Stopping."]
+    assert policy.end_epoch(0.1, {}, None, {}) == (0.1, None)  # no stall, no change
+    assert not policy.per_step and not policy.per_epoch and "adaptive" not in SCHEDULES
+
+
+def test_reduce_on_plateau_keeps_its_counters_in_the_memory_the_loop_gives_it():
+    policy = ReduceOnPlateau(factor=0.5, patience=2, min_delta=0.0).bind(0.1)
+    history, memory, rates = {"loss": []}, {}, []
+    for loss in (1.0, 0.9, 0.9, 0.9, 0.8, 0.8):
+        history["loss"].append(loss)
+        rate, _ = policy.end_epoch(0.1, history, None, memory)
+        rates.append(rate)
+    assert rates == [0.1, 0.1, 0.1, 0.05, 0.1, 0.1]
+    assert memory == {"best": 0.8, "wait": 1}
+    # its own reduction answers a stall of scikit-learn's rule; without one the rule stops
+    assert policy.end_epoch(0.1, history, STALL, memory) == (
+        0.05, "loss did not improve for 2 epochs. Setting learning rate to 0.050000")
+    assert policy.end_epoch(0.1, history, STALL, memory) == (None, STALL + " Stopping.")
+
+
+def test_only_a_plateau_on_the_validation_loss_needs_a_validation_set():
+    assert ReduceOnPlateau(monitor="val_loss").needs_validation
+    assert not ReduceOnPlateau().needs_validation
+    assert not any(make_schedule(name, 0.1).needs_validation for name in SCHEDULES.names())
 
 
 class _Returns(Schedule):

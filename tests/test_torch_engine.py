@@ -7,11 +7,13 @@ their statistics, not their draws.
 
 import gc
 import itertools
+import warnings
 import weakref
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
 
 torch = pytest.importorskip("torch")
 
@@ -376,6 +378,69 @@ class _UploadSpy:
 
     def integer_uploads(self):
         return [a for a in self.arrays if a.dtype.kind in "iu"]
+
+
+def test_restoring_a_snapshot_brings_back_every_weight_and_statistic_bit_for_bit():
+    spec = mlp_spec(N_FEATURES, (6,), N_OUTPUTS, "prelu", "squared_error",
+                    batch_norm=BatchNorm())
+    for engine in _pair(spec):
+        data = engine.prepare(*_data())
+        before = engine.get_weights()
+        snapshot = engine.snapshot()
+        for start in range(0, N_SAMPLES, 10):  # moves parameters and running statistics
+            engine.train_step(data, slice(start, start + 10), 0.05)
+        assert engine.parameters_finite()
+        after = engine.get_weights()
+        engine.restore(snapshot)
+        for layer_before, layer_after, layer_restored in zip(before, after,
+                                                             engine.get_weights()):
+            for key in layer_before:
+                assert not np.array_equal(layer_after[key], layer_before[key]), key
+                np.testing.assert_array_equal(layer_restored[key], layer_before[key])
+        engine.set_flat_parameters(np.full_like(engine.flat_parameters(), np.nan))
+        assert not engine.parameters_finite()
+
+
+def _host_weight_copies(monkeypatch):
+    """A function fitting an estimator and returning the weights it copied to the host, in
+    copies of the whole network: every tensor the torch engine hands over as NumPy goes
+    through ``_to_numpy`` (forward's outputs and the loss scalars do not)."""
+    import sknn.engines.torch_engine as torch_engine
+
+    copied, to_numpy = [], torch_engine._to_numpy
+    monkeypatch.setattr(torch_engine, "_to_numpy", lambda tensor, transposed=False: (
+        copied.append(tensor.numel()), to_numpy(tensor, transposed))[1])
+
+    def fit_and_count(estimator, X, y):
+        copied.clear()
+        estimator.fit(X, y)
+        n_weights = sum(w.size for w in estimator.coefs_ + estimator.intercepts_)
+        return sum(copied) / n_weights
+
+    return fit_and_count
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_an_epoch_copies_the_weights_to_the_host_at_most_once(monkeypatch, early_stopping):
+    # the loop's per-epoch copies (last completed epoch, best validation
+    # epoch, divergence check) stay on the device; only a fit's start and
+    # end may cross to the host
+    from sknn import MLPRegressor
+
+    fit_and_count = _host_weight_copies(monkeypatch)
+    X, Y, _ = _data(weighted=False)
+    copies = {}
+    for max_iter in (3, 9):
+        model = MLPRegressor(hidden_layer_sizes=(7,), backend="torch", max_iter=max_iter,
+                             batch_size=10, tol=0.0, n_iter_no_change=100,
+                             early_stopping=early_stopping, random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            copies[max_iter] = fit_and_count(model, X, Y)
+        assert model.n_iter_ == max_iter
+    if early_stopping:  # several epochs improved, so best weights were kept
+        assert len(set(model.validation_scores_)) > 1
+    assert (copies[9] - copies[3]) / 6 <= 1
 
 
 @pytest.mark.parametrize("batch_size", [8, 13, 40])

@@ -5,16 +5,19 @@ import warnings
 import numpy as np
 import pytest
 
+from sknn.engines import get_engine
 from sknn.engines.numpy_engine import NumpyEngine
 from sknn.network import initial_weights
 from sknn.nn.optimizers import make_optimizer
 from sknn.schedules import (
+    Adaptive,
     CosineDecay,
     OneCycle,
     PiecewiseConstant,
     PowerDecay,
     Progress,
     ReduceOnPlateau,
+    Schedule,
     make_schedule,
 )
 from sknn.spec import TrainConfig, mlp_spec
@@ -40,10 +43,18 @@ def _toy_data(seed=0):
     return X, y
 
 
-def _engine(solver="sgd", seed=0, **optimizer_params):
+def _engine(solver="sgd", seed=0, backend="numpy", **optimizer_params):
     spec = mlp_spec(2, (4,), 1, "tanh", "binary_log_loss", initializer="sklearn")
     weights = initial_weights(spec, np.random.RandomState(seed))
-    return NumpyEngine(spec, weights, make_optimizer(solver, **optimizer_params))
+    if backend == "torch":
+        pytest.importorskip("torch")
+    engine_class = NumpyEngine if backend == "numpy" else get_engine(backend)
+    return engine_class(spec, weights, make_optimizer(solver, **optimizer_params))
+
+
+#: The loop keeps weights as engine snapshots (on the device for torch): the
+#: tests of what it restores run on both engines.
+both_engines = pytest.mark.parametrize("backend", ["numpy", "torch"])
 
 
 def _config(**overrides):
@@ -182,10 +193,10 @@ def test_training_stops_after_n_iter_no_change_epochs_without_improvement(monkey
     assert rates == [0.1] * 4
 
 
-def test_plateau_divides_the_rate_by_five_and_stops_below_min_learning_rate(monkeypatch):
+def test_adaptive_divides_the_rate_by_five_and_stops_below_min_learning_rate(monkeypatch):
     engine = _engine()
     rates = _constant_loss_step(engine, monkeypatch)
-    config = _config(batch_size=40, n_iter_no_change=2, max_iter=1000, plateau=True,
+    config = _config(batch_size=40, n_iter_no_change=2, max_iter=1000, schedule=Adaptive(),
                      learning_rate_init=1e-3)
     state, converged = _fit(engine, config)
     # 4 epochs to the first plateau, then 3 per plateau (the counter restarts at 0).
@@ -201,11 +212,11 @@ def test_plateau_divides_the_rate_by_five_and_stops_below_min_learning_rate(monk
     assert converged is True
 
 
-def test_plateau_factor_and_min_learning_rate_come_from_the_config(monkeypatch):
+def test_adaptive_divisor_and_min_lr_are_the_policys_parameters(monkeypatch):
     engine = _engine()
     rates = _constant_loss_step(engine, monkeypatch)
-    config = _config(batch_size=40, n_iter_no_change=1, plateau=True, plateau_factor=2.0,
-                     min_learning_rate=0.02, learning_rate_init=0.1)
+    config = _config(batch_size=40, n_iter_no_change=1, learning_rate_init=0.1,
+                     schedule=Adaptive(divisor=2.0, min_lr=0.02))
     _fit(engine, config)
     assert rates == pytest.approx([0.1] * 3 + [0.05] * 2 + [0.025] * 2 + [0.0125] * 2)
 
@@ -222,8 +233,9 @@ def test_invscaling_schedule_updates_the_rate_at_the_end_of_each_epoch(monkeypat
     assert state.learning_rate == pytest.approx(0.1 / (4 * n + 1) ** 0.5, rel=1e-12)
 
 
-def test_early_stopping_restores_the_weights_of_the_best_epoch():
-    engine = _engine()
+@both_engines
+def test_early_stopping_restores_the_weights_of_the_best_epoch(backend):
+    engine = _engine(backend=backend)
     X, y = _toy_data(seed=1)
     validation_data = engine.prepare(X, y)
     script = [0.5, 0.9, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]
@@ -272,8 +284,9 @@ def test_history_has_one_entry_per_epoch_for_every_key():
 # -- interruption ---------------------------------------------------------
 
 
-def test_keyboard_interrupt_keeps_the_weights_of_the_last_completed_epoch(monkeypatch):
-    engine = _engine()
+@both_engines
+def test_keyboard_interrupt_keeps_the_weights_of_the_last_completed_epoch(monkeypatch, backend):
+    engine = _engine(backend=backend)
     initial = engine.get_weights()
     real_step = engine.train_step
     calls = []
@@ -298,10 +311,11 @@ def test_keyboard_interrupt_keeps_the_weights_of_the_last_completed_epoch(monkey
     assert state.learning_rate == 0.1
 
 
+@both_engines
 def test_divergence_stops_training_and_restores_the_start_of_the_lowest_loss_epoch(
-        monkeypatch):
+        monkeypatch, backend):
     from sknn.exceptions import DivergenceWarning
-    engine = _engine()
+    engine = _engine(backend=backend)
     real_step = engine.train_step
     calls = []
     epoch_starts = []
@@ -324,8 +338,9 @@ def test_divergence_stops_training_and_restores_the_start_of_the_lowest_loss_epo
     _assert_weights_equal(engine.get_weights(), epoch_starts[best])
 
 
-def test_divergence_in_the_first_epoch_leaves_nothing_to_restore(monkeypatch):
-    engine = _engine()
+@both_engines
+def test_divergence_in_the_first_epoch_leaves_nothing_to_restore(monkeypatch, backend):
+    engine = _engine(backend=backend)
 
     def train_step(data, idx, lr):
         engine.set_flat_parameters(engine.flat_parameters() * np.nan)
@@ -570,6 +585,80 @@ def test_reduce_on_plateau_can_monitor_the_validation_loss(monkeypatch):
     _fit(engine, _config(batch_size=40, max_iter=5, schedule=policy, n_iter_no_change=100),
          validation=validation)
     assert rates == pytest.approx([0.1, 0.1, 0.1, 0.1, 0.05])
+
+
+class _HalveThenStop(Schedule):
+    """A custom policy: halve the held rate after every epoch, stop after the third."""
+
+    def __init__(self, initial_lr=None):
+        self.initial_lr = initial_lr
+
+    def __call__(self, progress):
+        return self.initial_lr
+
+    def end_epoch(self, lr, history, stall, memory):
+        memory["epochs"] = memory.get("epochs", 0) + 1
+        if memory["epochs"] == 3:
+            return None, "three epochs are enough"
+        return lr / 2, None
+
+
+def test_a_custom_end_epoch_policy_sets_the_held_rate_and_can_stop_training(monkeypatch,
+                                                                            capsys):
+    engine = _engine()
+    rates = _constant_loss_step(engine, monkeypatch)
+    state, converged = _fit(engine, _config(batch_size=40, max_iter=10, verbose=1,
+                                            schedule=_HalveThenStop()))
+    assert rates == [0.1, 0.05, 0.025]
+    assert state.n_iter == 3 and converged is True
+    assert state.schedule_memory == {"epochs": 3}
+    assert capsys.readouterr().out.splitlines()[-1] == "three epochs are enough"
+
+
+def test_the_plateau_memory_continues_over_partial_fit_and_restarts_with_fit(monkeypatch):
+    engine = _engine()
+    rates = _constant_loss_step(engine, monkeypatch)
+    data = engine.prepare(*_toy_data())
+    config = _config(batch_size=40, schedule=ReduceOnPlateau(factor=0.5, patience=2),
+                     n_iter_no_change=100)
+    state = TrainState.fresh(False, engine.get_weights())
+    for _ in range(3):  # epoch 1 sets the best loss, 2 and 3 stall: the rate halves
+        state, _ = fit_loop(engine, data, config, rng=np.random.RandomState(0), state=state,
+                            learning_rate=state.learning_rate or 0.1, incremental=True)
+    assert rates == [0.1, 0.1, 0.1] and state.learning_rate == 0.05
+    assert state.schedule_memory == {"best": 0.7, "wait": 0}
+    _fit(engine, config, data=data, state=state)  # a new fit starts over: best, 2 stalls
+    assert rates[3:7] == [0.1, 0.1, 0.1, 0.05]
+
+
+def test_after_a_call_the_state_holds_no_engine_and_pickles_only_what_carries_over():
+    import pickle
+
+    engine = _engine()
+    state, _ = _fit(engine, _config(max_iter=4, tol=0.0, n_iter_no_change=100))
+    assert state.n_iter == 4  # the call's epoch count stays readable (n_iter_)
+    assert state.engine is None and state.data is None and state.completed is None
+    restored = pickle.loads(pickle.dumps(state))
+    assert set(restored.__getstate__()) == {
+        "t", "epoch", "step", "learning_rate", "history", "no_improvement_count", "best_loss",
+        "validation_scores", "best_validation_score", "best_weights", "schedule_memory",
+        "budget_warned"}
+    assert restored.loss_curve == state.loss_curve == state.history["loss"]
+    assert restored.loss == state.loss_curve[-1] and (restored.epoch, restored.t) == (4, 160)
+
+
+def test_a_state_pickled_before_the_restructuring_loads_with_its_plateau_counters():
+    # the layout of sknn.training.TrainState at commit 8e05074, as pickles hold it
+    old = dict(n_iter=5, t=200, loss=0.5, loss_curve=[0.9, 0.5], best_loss=0.5,
+               validation_scores=None, best_validation_score=None, no_improvement_count=1,
+               best_weights=None, learning_rate=0.01,
+               history={key: [0.9, 0.5] for key in HISTORY_KEYS}, epoch=2, step=8,
+               plateau_best=0.5, plateau_wait=1, best_epoch=0, budget_warned=False)
+    state = TrainState.__new__(TrainState)
+    state.__setstate__(old)
+    assert state.schedule_memory == {"best": 0.5, "wait": 1}
+    assert (state.t, state.epoch, state.step, state.learning_rate) == (200, 2, 8, 0.01)
+    assert state.loss == 0.5 and state.loss_curve == [0.9, 0.5] and state.engine is None
 
 
 def test_monitoring_the_validation_loss_without_validation_data_is_an_error():

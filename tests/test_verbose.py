@@ -243,3 +243,57 @@ def test_early_stopping_says_when_no_epoch_improved(capsys):
     clf.set_params(warm_start=True, learning_rate_init=10.0, max_iter=2).fit(X_digits, y_digits)
     assert capsys.readouterr().out.splitlines()[-1] == (
         "Restored the weights this fit started from: no epoch improved the validation score.")
+
+
+def _print_is_not_called(*args, **kwargs):
+    raise AssertionError("the training loop printed directly instead of through EpochLog")
+
+
+def test_scikit_learns_adaptive_lines_come_through_the_epoch_log(capsys, monkeypatch):
+    monkeypatch.setattr("builtins.print", _print_is_not_called)
+    MLPRegressor(hidden_layer_sizes=(4,), solver="sgd", learning_rate="adaptive", tol=1e6,
+                 n_iter_no_change=1, max_iter=100, verbose=1,
+                 random_state=0).fit(X_digits, y_digits.astype(float))
+    notes = [line for line in capsys.readouterr().out.splitlines()
+             if not line.startswith("Iteration ")]
+    # scikit-learn's wording: the rate divided by 5 at each stall, until it is at most 1e-6
+    stall = "Training loss did not improve more than tol=1000000.000000 for 1 consecutive epochs."
+    assert notes == ([stall + " Setting learning rate to %f" % (0.001 / 5 ** k)
+                      for k in range(1, 6)] + [stall + " Learning rate too small. Stopping."])
+
+
+def test_the_stopping_and_restoring_lines_of_early_stopping_come_through_the_epoch_log(
+        capsys, monkeypatch):
+    monkeypatch.setattr("builtins.print", _print_is_not_called)
+    clf = MLPClassifier(hidden_layer_sizes=(8,), early_stopping=True, tol=1e6,
+                        n_iter_no_change=1, max_iter=50, verbose=1,
+                        random_state=0).fit(X_digits, y_digits)
+    lines = capsys.readouterr().out.splitlines()
+    assert clf.n_iter_ == 3  # the first epoch sets the best score; two more do not count
+    assert lines[-2:] == [
+        "Validation score did not improve more than tol=1000000.000000 for 1 consecutive "
+        "epochs. Stopping.",
+        "Restored the weights of epoch %d (best validation score: %f)."
+        % (np.argmax(clf.validation_scores_) + 1, clf.best_validation_score_)]
+
+
+def test_a_plateau_reduction_is_announced_through_the_epoch_log(capsys, monkeypatch):
+    from sknn.schedules import ReduceOnPlateau
+
+    monkeypatch.setattr("builtins.print", _print_is_not_called)
+    MLPRegressor(hidden_layer_sizes=(4,), max_iter=3, verbose=1, random_state=0,
+                 learning_rate=ReduceOnPlateau(factor=0.5, patience=1, min_delta=1e6),
+                 ).fit(X_digits, y_digits.astype(float))
+    notes = [line for line in capsys.readouterr().out.splitlines()
+             if not line.startswith("Iteration ")]
+    assert notes == ["loss did not improve for 1 epochs. Setting learning rate to 0.000500",
+                     "loss did not improve for 1 epochs. Setting learning rate to 0.000250"]
+
+
+def test_lbfgs_reports_its_outcome_through_the_epoch_log(capsys, monkeypatch):
+    monkeypatch.setattr("builtins.print", _print_is_not_called)
+    reg = MLPRegressor(hidden_layer_sizes=(4,), solver="lbfgs", max_iter=5, verbose=1,
+                       random_state=0).fit(X_digits, y_digits.astype(float))
+    assert capsys.readouterr().out.splitlines() == [
+        "L-BFGS-B: STOP: TOTAL NO. OF ITERATIONS REACHED LIMIT after 5 iterations, "
+        "loss = %.8f" % reg.loss_]

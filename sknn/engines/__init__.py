@@ -21,22 +21,42 @@ from typing import Protocol
 import numpy as np
 
 from sknn._registry import Registry
+from sknn.spec import NetworkSpec
 
 ENGINES = Registry("backend")
 ENGINES.register("numpy")("sknn.engines.numpy_engine:NumpyEngine")
 ENGINES.register("torch")("sknn.engines.torch_engine:TorchEngine")
 
 
+class Data(Protocol):
+    """Training data as an engine holds it (from :meth:`Engine.prepare`)."""
+
+    n_samples: int
+
+
 class Engine(Protocol):
-    # True: minibatches are read from the prepared data.X in place (host memory)
+    """Everything :mod:`sknn.training` reads of an engine (``fit_loop``, ``fit_lbfgs``
+    and the gradient-norm probe), and the estimators around them."""
+
+    spec: NetworkSpec
+    #: The sknn optimizer defining the update rule (:mod:`sknn.nn.optimizers`);
+    #: the loop sets SGD's ``momentum`` when the schedule cycles it.
+    optimizer: object
+    #: True: minibatches are read from the prepared data.X in place (host memory)
     reads_rows_in_place: bool
-    def prepare(self, X, Y, sample_weight=None): ...  # move data once
+
+    def prepare(self, X, Y, sample_weight=None) -> Data: ...  # move data once
     # fwd, loss+penalty, bwd, update; None for a batch without weight (skipped)
     def train_step(self, data, idx, lr) -> float | None: ...
     def loss(self, data) -> float: ...  # inference mode, no update
     def forward(self, X) -> np.ndarray: ...  # raw outputs as NumPy
-    def get_weights(self) -> list: ...
+    def get_weights(self) -> list: ...  # NumPy copies, one dict per layer
     def set_weights(self, weights) -> None: ...
+    # a copy of every weight kept where the engine keeps them (the torch
+    # engine's device): the loop's per-epoch copies never cross to the host
+    def snapshot(self) -> object: ...
+    def restore(self, snapshot) -> None: ...
+    def parameters_finite(self) -> bool: ...  # the divergence check
     def flat_parameters(self) -> np.ndarray: ...  # for L-BFGS
     def set_flat_parameters(self, flat) -> None: ...
     def loss_and_gradient(self, data) -> tuple: ...

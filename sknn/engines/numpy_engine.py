@@ -216,6 +216,13 @@ class NumpyEngine:
             for key, view in target.items():
                 view[...] = source[key]
 
+    # the weights are host arrays already: a snapshot is a copy in get_weights' format
+    snapshot, restore = get_weights, set_weights
+
+    def parameters_finite(self):
+        """Whether every trainable parameter is finite."""
+        return bool(np.isfinite(self._params).all())
+
     def random_state(self):
         """A snapshot of the training-mode randomness (dropout masks, rrelu slopes)."""
         return self.rng.bit_generator.state

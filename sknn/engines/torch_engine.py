@@ -911,6 +911,31 @@ class TorchEngine:
                 value = np.asarray(source[key])
                 tensor.copy_(self._tensor(value.T if transposed else value).reshape(tensor.shape))
 
+    @torch.no_grad()
+    def snapshot(self):
+        """A copy of every weight (batch norm statistics too) that stays on the device."""
+        return [tensor.clone() for layer in self._views for tensor, _ in layer.values()]
+
+    @torch.no_grad()
+    def restore(self, snapshot):
+        """Go back to a :meth:`snapshot`."""
+        tensors = [tensor for layer in self._views for tensor, _ in layer.values()]
+        for tensor, saved in zip(tensors, snapshot, strict=True):
+            tensor.copy_(saved)
+
+    @torch.no_grad()
+    def parameters_finite(self):
+        """Whether every trainable parameter is finite, without a copy to the host.
+
+        On the CPU NumPy reads the tensors in place (torch's isfinite is
+        several times slower there); elsewhere one check, one synchronisation.
+        """
+        tensors = [tensor.detach() for tensor, _ in self._flat]
+        if self.device.type == "cpu":
+            return all(np.isfinite(tensor.numpy()).all() for tensor in tensors)
+        flat = torch.cat([tensor.reshape(-1) for tensor in tensors]) if tensors else None
+        return flat is None or bool(torch.isfinite(flat).all())
+
     def random_state(self):
         """A snapshot of the engine's own generator (dropout masks, rrelu slopes), or
         None when no layer draws."""

@@ -40,7 +40,7 @@ from sknn.network import Network, describe_layout, initial_weights, weight_shape
 from sknn.nn.activations import ACTIVATIONS, check_trainable, resolve_activation
 from sknn.nn.initializers import INITIALIZERS, Initializer, initializer_and_gain
 from sknn.nn.optimizers import OPTIMIZERS
-from sknn.schedules import SCHEDULES, Schedule, schedule_from_name
+from sknn.schedules import SCHEDULES, Adaptive, Schedule, schedule_from_name
 from sknn.spec import BatchNorm, Dropout, TrainConfig, mlp_spec
 from sknn.fitting import FitPlan, HeldOut, TrainingRows, run_fit
 from sknn.training import TrainState
@@ -192,19 +192,19 @@ class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, BaseEstimato
 
         scikit-learn's names keep their scikit-learn meaning: 'invscaling' and
         'adaptive' apply to 'sgd' only (other solvers ignore them), and
-        'adaptive' is the loop's plateau policy rather than a schedule. Every
+        'adaptive' is a constant rate lowered by scikit-learn's stopping rule
+        (:class:`~sknn.schedules.Adaptive`, not a registered name). Every
         other name or schedule object applies to every stochastic solver.
         """
         if self.learning_rate in ("adaptive", "invscaling") and self.solver != "sgd":
             return "constant"
-        return "constant" if self.learning_rate == "adaptive" else self.learning_rate
+        return Adaptive() if self.learning_rate == "adaptive" else self.learning_rate
 
     def _train_config(self):
         return TrainConfig(
             solver=self.solver, learning_rate_init=self.learning_rate_init,
             schedule=self._schedule(), schedule_params={"power_t": self.power_t},
-            plateau=self.solver == "sgd" and self.learning_rate == "adaptive",
-            alpha=self.alpha, batch_size=self.batch_size, max_iter=self.max_iter,
+            batch_size=self.batch_size, max_iter=self.max_iter,
             shuffle=self.shuffle, tol=self.tol, n_iter_no_change=self.n_iter_no_change,
             verbose=self.verbose, max_fun=self.max_fun,
             optimizer_params=self._optimizer_params(),

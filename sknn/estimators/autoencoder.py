@@ -317,7 +317,7 @@ class StackedAutoencoder(ScheduleByNameMixin, ClassNamePrefixFeaturesOutMixin, T
         return TrainConfig(
             solver=self.solver, optimizer_params=optimizer_params(self),
             learning_rate_init=self.learning_rate_init, schedule=self.learning_rate,
-            alpha=self.alpha, batch_size=self.batch_size, max_iter=max_iter,
+            batch_size=self.batch_size, max_iter=max_iter,
             shuffle=self.shuffle, tol=self.tol, n_iter_no_change=self.n_iter_no_change,
             verbose=self.verbose, max_fun=self.max_fun)
 
