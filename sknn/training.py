@@ -598,10 +598,6 @@ class LbfgsResult:
     history: dict
     interrupted: bool = False
 
-    @property
-    def converged(self):
-        return self.status == 0
-
 
 def fit_lbfgs(engine, data, config, on_interrupt="stop"):
     """Minimize the full-batch objective with SciPy's L-BFGS-B.
