@@ -29,7 +29,7 @@ import numpy as np
 
 from sknn.nn.activations import ACTIVATIONS, resolve_activation
 from sknn.nn.initializers import INITIALIZERS
-from sknn.nn.losses import make_loss
+from sknn.nn.losses import LossSpec, make_loss
 from sknn.nn.network import forward_with_weights
 from sknn.spec import Activation, BatchNorm, Dense, Dropout, TiedDense
 
@@ -246,7 +246,9 @@ class Network:
         self.weights = list(weights)
 
     def __repr__(self):
-        return f"Network([{describe_layout(self.spec)}], loss={self.spec.loss!r})"
+        loss = self.spec.loss  # by name where the name says it all
+        shown = loss.name if loss == LossSpec(loss.name) else loss
+        return f"Network([{describe_layout(self.spec)}], loss={shown!r})"
 
     def layer_weights(self):
         """One dict per spec layer: its weights, empty for a layer without weights."""
