@@ -171,7 +171,7 @@ def _run_stochastic(engine, plan):
 
 def _validation(engine, held_out):
     """The loop's :class:`~sknn.training.Validation` of ``held_out`` on ``engine``."""
-    link = output_link(engine.spec)
+    link = make_loss(engine.spec.loss).link
 
     def score(current_engine):
         outputs = link(current_engine.forward(held_out.X))
@@ -181,11 +181,6 @@ def _validation(engine, held_out):
 
     data = engine.prepare(held_out.X, held_out.Y, held_out.sample_weight)
     return Validation(data, score, stops=held_out.stops)
-
-
-def output_link(spec):
-    """The output link of ``spec``'s loss: raw outputs -> predictions."""
-    return make_loss(spec.loss).link
 
 
 class TrainingRows:
