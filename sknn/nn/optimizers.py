@@ -113,12 +113,7 @@ class _FlatState:
 
     # -- binding and state ------------------------------------------------
     def bind(self, params, l2_mask, initial, scratch_rows):
-        """Fit the vectors to ``params`` and build the workspace.
-
-        A vector of another size (or none yet) starts afresh at its
-        ``initial`` value (default 0); one of the same size is kept, cast to
-        ``params``' dtype.
-        """
+        """Fit the vectors to ``params`` (see :meth:`Optimizer.bind`); build the workspace."""
         for name, stored in self.vectors.items():
             if stored is None or stored.shape != params.shape:
                 self.vectors[name] = np.full_like(params, initial.get(name, 0.0))
@@ -137,12 +132,9 @@ class _FlatState:
         self.size, self.dtype, self.l2_mask = params.size, params.dtype, l2_mask
 
     def value(self, name):
-        """A copy of vector ``name``'s true value (None before :meth:`bind`).
-
-        The scale is folded into the stored vector first (the
-        renormalization of :meth:`decay`), so a state loaded from the copy
-        continues bit for bit as this one does.
-        """
+        """A copy of vector ``name``'s true value (None before :meth:`bind`). The scale is
+        folded in first (as :meth:`decay` renormalizes), so a state loaded from the copy
+        continues bit for bit as this one does."""
         stored = self.vectors[name]
         if stored is None:
             return None
@@ -358,11 +350,8 @@ class Optimizer:
 
 
 class _LazyDecay:
-    """A lazily decayed vector (``values * scale``) as sknn 0.1.0 pickled it.
-
-    Kept only so that those pickles load; :func:`_convert_old_pickle` turns
-    it into the current state.
-    """
+    """A lazily decayed vector (``values * scale``) as sknn 0.1.0 pickled it: kept only
+    so that those pickles load, :func:`_convert_old_pickle` converts it."""
 
 
 #: sknn 0.1.0 kept each state vector in an attribute of the optimizer.
