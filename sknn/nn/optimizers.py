@@ -323,18 +323,34 @@ class Optimizer:
         raise NotImplementedError
 
     def state_dict(self) -> dict:
-        """The state as plain data: ``n_steps`` and every state vector.
+        """The state as plain data, for another optimizer or engine to continue.
 
-        Vectors are NumPy copies at their true values (None before the
-        optimizer is bound). :meth:`load_state_dict` of an optimizer with
-        the same rule continues from it exactly; the torch engine uses the
-        pair to train with this state and hand it back.
+        An optimizer with the same rule continues from it exactly, bit for
+        bit (:meth:`load_state_dict`); the torch engine trains with it and
+        hands it back. Reading it folds the lazy decay into the stored
+        vectors, as the optimizer does on its own every ~100 steps.
+
+        Returns
+        -------
+        state : dict
+            ``n_steps`` (int) and every state vector by name (``velocity``;
+            ``m``, ``v``; ``u``; ``accumulator``, see each rule), a NumPy
+            copy at its true value, or None before the optimizer is bound;
+            NAdam adds the float ``mu_product``.
         """
         return {"n_steps": self.n_steps,
                 **{name: self._state.value(name) for name in self._vectors}}
 
     def load_state_dict(self, state):
-        """Continue from ``state``, a :meth:`state_dict` of an optimizer with this rule."""
+        """Continue from ``state``.
+
+        Parameters
+        ----------
+        state : dict
+            A :meth:`state_dict` of an optimizer with this rule. Vectors are
+            copied, in the bound dtype once the optimizer is bound (their
+            size must then be the parameters').
+        """
         expected = {"n_steps", *self._vectors}
         if set(state) != expected:
             raise ValueError(f"A {self.name} state has the keys {sorted(expected)}, "
