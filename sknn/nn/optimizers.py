@@ -113,12 +113,7 @@ class _FlatState:
 
     # -- binding and state ------------------------------------------------
     def bind(self, params, l2_mask, initial, scratch_rows):
-        """Fit the vectors to ``params`` and build the workspace.
-
-        A vector of another size (or none yet) starts afresh at its
-        ``initial`` value (default 0); one of the same size is kept, cast to
-        ``params``' dtype.
-        """
+        """Fit the vectors to ``params`` (see :meth:`Optimizer.bind`); build the workspace."""
         for name, stored in self.vectors.items():
             if stored is None or stored.shape != params.shape:
                 self.vectors[name] = np.full_like(params, initial.get(name, 0.0))
@@ -137,12 +132,9 @@ class _FlatState:
         self.size, self.dtype, self.l2_mask = params.size, params.dtype, l2_mask
 
     def value(self, name):
-        """A copy of vector ``name``'s true value (None before :meth:`bind`).
-
-        The scale is folded into the stored vector first (the
-        renormalization of :meth:`decay`), so a state loaded from the copy
-        continues bit for bit as this one does.
-        """
+        """A copy of vector ``name``'s true value (None before :meth:`bind`). The scale is
+        folded in first (as :meth:`decay` renormalizes), so a state loaded from the copy
+        continues bit for bit as this one does."""
         stored = self.vectors[name]
         if stored is None:
             return None
@@ -331,18 +323,34 @@ class Optimizer:
         raise NotImplementedError
 
     def state_dict(self) -> dict:
-        """The state as plain data: ``n_steps`` and every state vector.
+        """The state as plain data, for another optimizer or engine to continue.
 
-        Vectors are NumPy copies at their true values (None before the
-        optimizer is bound). :meth:`load_state_dict` of an optimizer with
-        the same rule continues from it exactly; the torch engine uses the
-        pair to train with this state and hand it back.
+        An optimizer with the same rule continues from it exactly, bit for
+        bit (:meth:`load_state_dict`); the torch engine trains with it and
+        hands it back. Reading it folds the lazy decay into the stored
+        vectors, as the optimizer does on its own every ~100 steps.
+
+        Returns
+        -------
+        state : dict
+            ``n_steps`` (int) and every state vector by name (``velocity``;
+            ``m``, ``v``; ``u``; ``accumulator``, see each rule), a NumPy
+            copy at its true value, or None before the optimizer is bound;
+            NAdam adds the float ``mu_product``.
         """
         return {"n_steps": self.n_steps,
                 **{name: self._state.value(name) for name in self._vectors}}
 
     def load_state_dict(self, state):
-        """Continue from ``state``, a :meth:`state_dict` of an optimizer with this rule."""
+        """Continue from ``state``.
+
+        Parameters
+        ----------
+        state : dict
+            A :meth:`state_dict` of an optimizer with this rule. Vectors are
+            copied, in the bound dtype once the optimizer is bound (their
+            size must then be the parameters').
+        """
         expected = {"n_steps", *self._vectors}
         if set(state) != expected:
             raise ValueError(f"A {self.name} state has the keys {sorted(expected)}, "
@@ -358,11 +366,8 @@ class Optimizer:
 
 
 class _LazyDecay:
-    """A lazily decayed vector (``values * scale``) as sknn 0.1.0 pickled it.
-
-    Kept only so that those pickles load; :func:`_convert_old_pickle` turns
-    it into the current state.
-    """
+    """A lazily decayed vector (``values * scale``) as sknn 0.1.0 pickled it: kept only
+    so that those pickles load, :func:`_convert_old_pickle` converts it."""
 
 
 #: sknn 0.1.0 kept each state vector in an attribute of the optimizer.
