@@ -22,7 +22,7 @@ from sknn.nn.losses import (
 )
 from sknn.spec import Dense, NetworkSpec, Regularization, mlp_spec
 
-from gradcheck import numeric_array_grad
+from tests.nn.gradcheck import numeric_array_grad
 
 N_SAMPLES = 8
 BOUNDS = {"logistic": (-1.0, 3.0), "tanh": (-1.0, 3.0)}

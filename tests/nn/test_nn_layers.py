@@ -7,7 +7,7 @@ import scipy.sparse as sp
 from sknn.nn.activations import ACTIVATIONS
 from sknn.nn.layers import ActivationLayer, Dense, Sequential
 
-from gradcheck import numeric_param_grad
+from tests.nn.gradcheck import numeric_param_grad
 
 
 def _dense_network(fan_in=4, fan_out=3, needs_input_grad=True, seed=0):

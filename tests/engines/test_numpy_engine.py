@@ -14,7 +14,7 @@ from sknn.nn.optimizers import make_optimizer
 from sknn.spec import (Activation, BatchNorm, Dense, Dropout, NetworkSpec, Regularization,
                        mlp_spec)
 
-from gradcheck import engine_numeric_gradient, reseeded_loss_and_gradient
+from tests.nn.gradcheck import engine_numeric_gradient, reseeded_loss_and_gradient
 
 N_SAMPLES, N_FEATURES, N_OUTPUTS = 10, 4, 3
 EPS = 1e-6
