@@ -15,8 +15,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sknn import DeepNetClassifier, DeepNetRegressor, MLPClassifier, MLPRegressor
 from sknn.estimators.deep_net import DEEP_NET_DEFAULTS
-from tests.test_mlp_checks import BATCH_WEIGHT_REASON, PARTIAL_FIT_CHECKS, PARTIAL_FIT_REASON
-from tests.test_mlp_checks import SPLIT_WEIGHT_REASON
+from tests.estimators.test_mlp_checks import (BATCH_WEIGHT_REASON, PARTIAL_FIT_CHECKS,
+                                              PARTIAL_FIT_REASON, SPLIT_WEIGHT_REASON)
 
 SMALL = dict(n_hidden=2, n_neurons=8, max_iter=20, random_state=0)
 

@@ -9,8 +9,6 @@ import pytest
 from scipy.special import expit
 from sklearn.metrics import mean_absolute_error, mean_poisson_deviance
 
-from sknn.engines.numpy_engine import NumpyEngine
-from sknn.network import initial_weights
 from sknn.nn.losses import (
     LOSSES,
     OUTPUT_ACTIVATIONS,
@@ -20,9 +18,9 @@ from sknn.nn.losses import (
     loss_spec_from_legacy_name,
     make_loss,
 )
-from sknn.spec import Dense, NetworkSpec, Regularization, mlp_spec
+from sknn.spec import Dense, NetworkSpec
 
-from gradcheck import numeric_array_grad
+from tests.nn.gradcheck import numeric_array_grad
 
 N_SAMPLES = 8
 BOUNDS = {"logistic": (-1.0, 3.0), "tanh": (-1.0, 3.0)}
@@ -463,31 +461,3 @@ def test_targets_outside_an_unbounded_output_advise_another_output_not_bounds():
 def test_negative_poisson_targets_get_the_poisson_message(loss):
     with pytest.raises(ValueError, match="not allowed for Poisson regression"):
         check_targets_in_range(loss, np.array([1.0, -2.0]))
-
-
-# -- the engine resolves composed losses from the spec -------------------------------
-@pytest.mark.parametrize("loss", [LossSpec("huber", "tanh", (-1, 3), 0.5),
-                                  LossSpec("poisson", "softplus"),
-                                  LossSpec("absolute_error", "logistic", (0, 10))])
-def test_numpy_engine_trains_on_a_composed_loss(loss):
-    spec = mlp_spec(3, (4,), 2, "tanh", loss, initializer="sklearn", dtype="float64")
-    weights = initial_weights(spec, np.random.RandomState(0))
-    engine = NumpyEngine(spec, weights, regularization=Regularization(alpha=0.0))
-    rng = np.random.RandomState(1)
-    X, Y = rng.normal(size=(10, 3)), rng.uniform(0.0, 3.0, size=(10, 2))
-    data = engine.prepare(X, Y)
-    loss_value, grad = engine.loss_and_gradient(data)
-    assert engine.loss_fn is make_loss(spec.loss)
-    value = make_loss(spec.loss).value(engine.forward(X), Y)
-    assert loss_value == pytest.approx(value, rel=1e-12)
-    flat, numeric = engine.flat_parameters().copy(), np.empty_like(grad)
-    analytic = grad.copy()
-    for i in range(flat.size):
-        values = []
-        for step in (1e-6, -1e-6):
-            shifted = flat.copy()
-            shifted[i] += step
-            engine.set_flat_parameters(shifted)
-            values.append(engine.loss(data))
-        numeric[i] = (values[0] - values[1]) / 2e-6
-    np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-8)

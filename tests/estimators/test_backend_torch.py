@@ -13,8 +13,8 @@ from sklearn.datasets import make_classification, make_regression
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sknn import DeepNetClassifier, DeepNetRegressor, MLPClassifier, MLPRegressor
-from tests.test_deep_net import expected_failures as deep_net_expected_failures
-from tests.test_mlp_checks import expected_failures as mlp_expected_failures
+from tests.estimators.test_deep_net import expected_failures as deep_net_expected_failures
+from tests.estimators.test_mlp_checks import expected_failures as mlp_expected_failures
 
 torch = pytest.importorskip("torch")
 
@@ -90,7 +90,7 @@ def test_without_torch_numpy_fits_and_a_torch_trained_model_predicts(tmp_path):
     script.write_text(_WITHOUT_TORCH)
     # the sknn under test, not whichever the environment has installed
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        p for p in (str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH"))
+        p for p in (str(Path(__file__).resolve().parents[2]), os.environ.get("PYTHONPATH"))
         if p))
     result = subprocess.run([sys.executable, str(script), str(path), str(tmp_path / "p.npy")],
                             capture_output=True, text=True, timeout=120, env=env)
@@ -101,8 +101,8 @@ def test_without_torch_numpy_fits_and_a_torch_trained_model_predicts(tmp_path):
 _CHECKED = dict(hidden_layer_sizes=(16,), random_state=0, backend="torch")
 _CHECKED_DEEP = dict(n_hidden=2, n_neurons=8, max_iter=20, random_state=0, backend="torch")
 
-# The NumPy configurations' counterparts (tests/test_mlp_checks.py,
-# tests/test_deep_net.py), with the same expected failures and reasons.
+# The NumPy configurations' counterparts (tests/estimators/test_mlp_checks.py,
+# tests/estimators/test_deep_net.py), with the same expected failures and reasons.
 TORCH_CONFIGURATIONS = [
     MLPClassifier(**_CHECKED),
     MLPClassifier(solver="sgd", momentum=0.9, nesterovs_momentum=True, **_CHECKED),

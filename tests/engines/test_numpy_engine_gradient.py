@@ -16,7 +16,7 @@ from sknn.nn.activations import ACTIVATIONS
 from sknn.nn.losses import LOSSES
 from sknn.spec import Regularization, mlp_spec
 
-from gradcheck import engine_numeric_gradient, reseeded_loss_and_gradient
+from tests.nn.gradcheck import engine_numeric_gradient, reseeded_loss_and_gradient
 
 N_SAMPLES, N_FEATURES, N_OUTPUTS = 8, 4, 3
 HIDDEN = (5, 3)

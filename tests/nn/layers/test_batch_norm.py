@@ -6,7 +6,7 @@ import scipy.sparse as sp
 
 from sknn.nn.layers import BatchNorm, Dense, Sequential
 
-from gradcheck import numeric_array_grad, numeric_param_grad
+from tests.nn.gradcheck import numeric_array_grad, numeric_param_grad
 
 N, UNITS = 7, 4
 

@@ -9,7 +9,7 @@ from sklearn.neural_network import _base as sk_base
 
 from sknn.nn.losses import LOSSES, LossSpec, make_loss
 
-from gradcheck import numeric_array_grad
+from tests.nn.gradcheck import numeric_array_grad
 
 N_SAMPLES = 6
 

@@ -6,7 +6,7 @@ of :class:`sknn.PerceptronClassifier` under the name ``Perceptron``, and every
 test it defines is collected here.
 """
 
-from sklearn_suite import load_swapped_tests
+from tests.sklearn_suite import load_swapped_tests
 
 _module, _tests = load_swapped_tests(
     "linear_model/tests/test_perceptron.py",

@@ -1,4 +1,4 @@
-"""NumPy engine with BatchNorm, Dropout, L1, clipping and max-norm.
+"""NumPy engine with BatchNorm, Dropout, L1, clipping, max-norm and composed losses.
 
 Covers the weight format (one dict per layer with parameters or buffers),
 scikit-learn's initial draws, whole-network gradients with batch norm in
@@ -10,11 +10,12 @@ import pytest
 
 from sknn.engines.numpy_engine import NumpyEngine
 from sknn.network import Network, initial_weights
+from sknn.nn.losses import LossSpec, make_loss
 from sknn.nn.optimizers import make_optimizer
 from sknn.spec import (Activation, BatchNorm, Dense, Dropout, NetworkSpec, Regularization,
                        mlp_spec)
 
-from gradcheck import engine_numeric_gradient, reseeded_loss_and_gradient
+from tests.nn.gradcheck import engine_numeric_gradient, reseeded_loss_and_gradient
 
 N_SAMPLES, N_FEATURES, N_OUTPUTS = 10, 4, 3
 EPS = 1e-6
@@ -330,3 +331,31 @@ def test_build_layers_decides_input_gradients_and_in_place_buffers():
     input_bn = build_layers(_spec([BatchNorm(), Dense(2)]))
     assert not input_bn[0].needs_input_grad and not input_bn[0].inplace
     assert input_bn[1].needs_input_grad  # the batch norm's gamma and beta need it
+
+
+# -- the engine resolves composed losses from the spec -------------------------------
+@pytest.mark.parametrize("loss", [LossSpec("huber", "tanh", (-1, 3), 0.5),
+                                  LossSpec("poisson", "softplus"),
+                                  LossSpec("absolute_error", "logistic", (0, 10))])
+def test_numpy_engine_trains_on_a_composed_loss(loss):
+    spec = mlp_spec(3, (4,), 2, "tanh", loss, initializer="sklearn", dtype="float64")
+    weights = initial_weights(spec, np.random.RandomState(0))
+    engine = NumpyEngine(spec, weights, regularization=Regularization(alpha=0.0))
+    rng = np.random.RandomState(1)
+    X, Y = rng.normal(size=(10, 3)), rng.uniform(0.0, 3.0, size=(10, 2))
+    data = engine.prepare(X, Y)
+    loss_value, grad = engine.loss_and_gradient(data)
+    assert engine.loss_fn is make_loss(spec.loss)
+    value = make_loss(spec.loss).value(engine.forward(X), Y)
+    assert loss_value == pytest.approx(value, rel=1e-12)
+    flat, numeric = engine.flat_parameters().copy(), np.empty_like(grad)
+    analytic = grad.copy()
+    for i in range(flat.size):
+        values = []
+        for step in (1e-6, -1e-6):
+            shifted = flat.copy()
+            shifted[i] += step
+            engine.set_flat_parameters(shifted)
+            values.append(engine.loss(data))
+        numeric[i] = (values[0] - values[1]) / 2e-6
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-8)

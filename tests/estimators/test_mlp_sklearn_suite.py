@@ -6,7 +6,7 @@ replaced by sknn's, and every test it defines is collected here. Tests that
 call scikit-learn private helpers sknn lacks would be listed in ``EXCLUDED``.
 """
 
-from sklearn_suite import load_swapped_tests
+from tests.sklearn_suite import load_swapped_tests
 
 # name -> reason. None today: sknn keeps `_loss_grad_lbfgs`, `_optimizer` and
 # `_no_improvement_count`, which the shipped tests read.
