@@ -29,6 +29,7 @@ import numpy as np
 
 from sknn.nn.activations import ACTIVATIONS, resolve_activation
 from sknn.nn.initializers import INITIALIZERS
+from sknn.nn.layers.sequential import flat_order
 from sknn.nn.losses import LossSpec, make_loss
 from sknn.nn.network import forward_with_weights
 from sknn.spec import Activation, BatchNorm, Dense, Dropout, TiedDense
@@ -116,18 +117,15 @@ def check_weights(spec, weights):
 
 def trainable_parameter_order(spec):
     """``(layer index, name)`` of every trainable parameter, in the order of the
-    engines' flat parameter vector.
+    engines' flat parameter vector (:func:`~sknn.nn.layers.sequential.flat_order`:
+    kernels first, so the L2 penalty on kernels is one leading slice).
 
-    Kernels first, then the other parameters (biases, batch norm's gamma and
-    beta, PReLU slopes), each group in layer order: for a plain MLP that is
-    scikit-learn's packing, and the L2 penalty on kernels is one leading
-    slice. Buffers and the parameters of frozen layers (``trainable=False``)
-    are not in it: training never changes them.
+    Buffers and the parameters of frozen layers (``trainable=False``) are
+    not in it: training never changes them.
     """
-    names = [(i, name) for i, (layer, shapes) in enumerate(zip(spec.layers, weight_layout(spec)))
-             if getattr(layer, "trainable", True) for name in shapes.params]
-    return ([entry for entry in names if entry[1] == "kernel"]
-            + [entry for entry in names if entry[1] != "kernel"])
+    trainable = [getattr(layer, "trainable", True) for layer in spec.layers]
+    order = flat_order([shapes.params for shapes in weight_layout(spec)], trainable)
+    return [(i, name) for i, name in order if trainable[i]]
 
 
 #: Initial values of the weights that are not drawn at random.

@@ -141,38 +141,25 @@ def build_network(spec, rng=None):
 def forward_with_weights(spec, weights, X, dropout_rng=None):
     """Raw outputs of ``spec`` with fitted ``weights``, in inference mode.
 
-    ``weights`` is in sknn's weight format (one dict per layer with
-    weights, in layer order: see :mod:`sknn.network`). With a
+    ``weights`` is in sknn's weight format (see :mod:`sknn.network`). With a
     ``dropout_rng`` (a :class:`numpy.random.Generator`), dropout layers run
     in training mode, drawing their masks from it, while every other layer
     (batch norm included) stays in inference mode: one stochastic pass of
     Monte Carlo dropout.
 
-    Dense layers are bound to the stored kernels and biases themselves
-    (``Dense.bind`` only keeps views), so a fitted model predicts without
-    building an engine or copying its big arrays; other layers get copies
-    of their small vectors (a layer's ``bind`` may write initial values,
-    as PReLU's does). The pass allocates about one array per layer.
+    The layers are bound to the stored arrays themselves (``bind`` keeps
+    views and no layer writes its weights in an inference pass), so a
+    fitted model predicts without building an engine or copying its
+    weights; the pass allocates about one array per layer.
     """
     stored = iter(weights)
     out = X
     for layer in build_layers(spec, dropout_rng):
         if layer.param_shapes or getattr(layer, "buffer_shapes", {}):
             state = next(stored)
-            if isinstance(layer, Dense):
-                layer.bind(state, dict.fromkeys(state))
-            else:
-                _bind_copies(layer, state)
+            layer.bind(state, dict.fromkeys(state))
+            if getattr(layer, "buffer_shapes", {}):
+                layer.bind_buffers(state)
         stochastic = dropout_rng is not None and isinstance(layer, Dropout)
         out, _ = layer.forward(out, training=stochastic)
     return out
-
-
-def _bind_copies(layer, state):
-    params = {key: np.array(state[key]) for key in layer.param_shapes}
-    layer.bind(params, dict.fromkeys(params))
-    for key, view in params.items():
-        view[...] = state[key]
-    buffers = getattr(layer, "buffer_shapes", {})
-    if buffers:
-        layer.bind_buffers({key: np.array(state[key]) for key in buffers})
