@@ -1,9 +1,8 @@
 """A spec as NumPy layers: the network the NumPy engine trains and fitted weights run on.
 
 :func:`build_network` gives the NumPy engine its layers sharing one flat
-parameter vector; :func:`forward_with_weights` runs fitted weights through
-the same layers without an engine (what :class:`sknn.network.Network`
-predicts with).
+parameter vector; :meth:`sknn.network.Network.forward` binds fitted weights
+to the layers of :func:`build_layers` without an engine.
 """
 
 from __future__ import annotations
@@ -137,29 +136,3 @@ def build_network(spec, rng=None):
     """Translate a spec into NumPy layers sharing one flat parameter vector."""
     return Sequential(build_layers(spec, rng), dtype=spec.dtype)
 
-
-def forward_with_weights(spec, weights, X, dropout_rng=None):
-    """Raw outputs of ``spec`` with fitted ``weights``, in inference mode.
-
-    ``weights`` is in sknn's weight format (see :mod:`sknn.network`). With a
-    ``dropout_rng`` (a :class:`numpy.random.Generator`), dropout layers run
-    in training mode, drawing their masks from it, while every other layer
-    (batch norm included) stays in inference mode: one stochastic pass of
-    Monte Carlo dropout.
-
-    The layers are bound to the stored arrays themselves (``bind`` keeps
-    views and no layer writes its weights in an inference pass), so a
-    fitted model predicts without building an engine or copying its
-    weights; the pass allocates about one array per layer.
-    """
-    stored = iter(weights)
-    out = X
-    for layer in build_layers(spec, dropout_rng):
-        if layer.param_shapes or getattr(layer, "buffer_shapes", {}):
-            state = next(stored)
-            layer.bind(state, dict.fromkeys(state))
-            if getattr(layer, "buffer_shapes", {}):
-                layer.bind_buffers(state)
-        stochastic = dropout_rng is not None and isinstance(layer, Dropout)
-        out, _ = layer.forward(out, training=stochastic)
-    return out
