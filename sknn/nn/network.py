@@ -54,11 +54,13 @@ def build_layers(spec, rng=None):
             width, reusable = built.fan_out, True
         else:
             raise TypeError(f"The NumPy engine cannot build a {type(layer).__name__} layer")
-        if not getattr(layer, "trainable", True):
-            built = _frozen(built)
+        trainable = getattr(layer, "trainable", True)
+        if not trainable:
+            # Sequential lays frozen parameters out after the trainable ones, out
+            # of the optimizer's reach; frozen batch norm runs in inference mode
+            built.trainable = False
         # only trainable parameters want gradients: below the lowest trainable
         # layer (a frozen bottom stack) the backward pass stops
-        trainable = getattr(built, "trainable", True)
         has_params = has_params or (bool(built.param_shapes) and trainable)
         layers.append(built)
     return layers
@@ -102,34 +104,6 @@ class TiedDense:
         if self.pending is not None:
             self.tied.kernel_grad += self.pending
             self.pending = None
-
-
-class _InferenceMode:
-    """A frozen batch norm layer: inference mode even in training (Keras's rule).
-
-    It normalizes with the moving statistics and never updates them; the
-    wrapped layer does everything else.
-    """
-
-    trainable = False
-
-    def __init__(self, layer):
-        self.layer = layer
-
-    def __getattr__(self, name):
-        return getattr(self.layer, name)
-
-    def forward(self, X, training=False):
-        return self.layer.forward(X, training=False)
-
-
-def _frozen(layer):
-    """``layer`` marked frozen: :class:`~sknn.nn.layers.Sequential` lays its
-    parameters out after the trainable ones, out of the optimizer's reach."""
-    if isinstance(layer, BatchNorm):
-        return _InferenceMode(layer)
-    layer.trainable = False
-    return layer
 
 
 def build_network(spec, rng=None):
