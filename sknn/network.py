@@ -314,14 +314,9 @@ class Network:
 
     def fold_batch_norm(self):
         """The network with every batch norm that directly follows a dense layer
-        folded into that layer.
-
-        In inference mode such a pair is one affine map; per output column
-        ``j``, with ``scale[j] = gamma[j] / sqrt(moving_variance[j] + epsilon)``,
-        the folded kernel is ``W[:, j] * scale[j]`` and the folded bias
-        ``(b[j] - moving_mean[j]) * scale[j] + beta[j]``, computed in float64
-        and stored in the dense layer's dtype. Other batch norm layers stay.
-        The arrays are new, never views of this network's.
+        folded into that layer, as :meth:`sknn.MLPClassifier.fuse_batch_norm`
+        describes; other batch norm layers stay. The arrays are new, never
+        views of this network's.
         """
         layers, weights = [], []  # one entry per kept spec layer
         for layer, state in zip(self.spec.layers, self.layer_weights()):

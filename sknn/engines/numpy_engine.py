@@ -99,11 +99,6 @@ class NumpyEngine:
             sample_weight = np.asarray(sample_weight, dtype=self.dtype)
         return NumpyData(X, Y, sample_weight)
 
-    @staticmethod
-    def _batch(data, idx):
-        weight = None if data.sample_weight is None else data.sample_weight[idx]
-        return data.X[idx], data.Y[idx], weight
-
     # -- training ---------------------------------------------------------
     def _loss_and_backward(self, X, Y, sample_weight):
         """Data loss of a batch; fills the network's gradients (without penalty)."""
@@ -147,7 +142,8 @@ class NumpyEngine:
         step returns None and changes nothing, optimizer state included, as
         if the batch were absent.
         """
-        X, Y, sample_weight = self._batch(data, idx)
+        X, Y = data.X[idx], data.Y[idx]
+        sample_weight = None if data.sample_weight is None else data.sample_weight[idx]
         weight_sum = self._weight_sum(X.shape[0], sample_weight)
         if not weight_sum > 0:
             return None
