@@ -29,8 +29,9 @@ import numpy as np
 
 from sknn.nn.activations import ACTIVATIONS, resolve_activation
 from sknn.nn.initializers import INITIALIZERS
+from sknn.nn.layers.sequential import flat_order
 from sknn.nn.losses import LossSpec, make_loss
-from sknn.nn.network import forward_with_weights
+from sknn.nn.network import build_layers
 from sknn.spec import Activation, BatchNorm, Dense, Dropout, TiedDense
 
 __all__ = ["Network", "initial_weights", "weight_layout"]
@@ -86,17 +87,12 @@ def weight_layout(spec):
         elif isinstance(layer, BatchNorm):
             params = {"gamma": (width,), "beta": (width,)}
             buffers = {"moving_mean": (width,), "moving_variance": (width,)}
-        elif isinstance(layer, Activation):
-            if _is_prelu(layer):
-                params = {"slope": (width,)}
-        elif not isinstance(layer, Dropout):
+        elif isinstance(layer, Activation) and ACTIVATIONS.get(layer.name).name == "prelu":
+            params = {"slope": (width,)}
+        elif not isinstance(layer, (Activation, Dropout)):
             raise TypeError(f"No weight layout for a {type(layer).__name__} layer.")
         layout.append(LayerLayout(params, buffers))
     return layout
-
-
-def _is_prelu(layer):
-    return ACTIVATIONS.get(layer.name).name == "prelu"
 
 
 def weight_shapes(spec):
@@ -116,18 +112,15 @@ def check_weights(spec, weights):
 
 def trainable_parameter_order(spec):
     """``(layer index, name)`` of every trainable parameter, in the order of the
-    engines' flat parameter vector.
+    engines' flat parameter vector (:func:`~sknn.nn.layers.sequential.flat_order`:
+    kernels first, so the L2 penalty on kernels is one leading slice).
 
-    Kernels first, then the other parameters (biases, batch norm's gamma and
-    beta, PReLU slopes), each group in layer order: for a plain MLP that is
-    scikit-learn's packing, and the L2 penalty on kernels is one leading
-    slice. Buffers and the parameters of frozen layers (``trainable=False``)
-    are not in it: training never changes them.
+    Buffers and the parameters of frozen layers (``trainable=False``) are
+    not in it: training never changes them.
     """
-    names = [(i, name) for i, (layer, shapes) in enumerate(zip(spec.layers, weight_layout(spec)))
-             if getattr(layer, "trainable", True) for name in shapes.params]
-    return ([entry for entry in names if entry[1] == "kernel"]
-            + [entry for entry in names if entry[1] != "kernel"])
+    trainable = [getattr(layer, "trainable", True) for layer in spec.layers]
+    order = flat_order([shapes.params for shapes in weight_layout(spec)], trainable)
+    return [(i, name) for i, name in order if trainable[i]]
 
 
 #: Initial values of the weights that are not drawn at random.
@@ -291,16 +284,29 @@ class Network:
         """Raw outputs (before the loss's link) of the network, in inference mode.
 
         With a ``dropout_rng`` (a :class:`numpy.random.Generator`) dropout
-        layers draw masks from it: one pass of Monte Carlo dropout. Weights
-        stored in float16 are computed in float32 (NumPy has no fast float16
-        matrix product).
+        layers run in training mode, drawing their masks from it, while
+        every other layer (batch norm included) stays in inference mode: one
+        pass of Monte Carlo dropout. Weights stored in float16 are computed
+        in float32 (NumPy has no fast float16 matrix product).
         """
         weights = self.weights
         # one dtype for all weights (astype casts every one), so the first layer tells
         if weights and any(value.dtype == np.float16 for value in weights[0].values()):
             weights = [{name: value.astype(np.float32) for name, value in state.items()}
                        for state in weights]
-        return forward_with_weights(self.spec, weights, X, dropout_rng)
+        # the layers keep views of the stored arrays (no layer writes its weights
+        # in an inference pass): no engine is built and no weight copied
+        stored, out = iter(weights), X
+        for spec_layer, layer in zip(self.spec.layers, build_layers(self.spec, dropout_rng)):
+            buffers = getattr(layer, "buffer_shapes", {})
+            if layer.param_shapes or buffers:
+                state = next(stored)
+                layer.bind(state, dict.fromkeys(state))
+                if buffers:
+                    layer.bind_buffers(state)
+            stochastic = dropout_rng is not None and isinstance(spec_layer, Dropout)
+            out, _ = layer.forward(out, training=stochastic)
+        return out
 
     def predict(self, X, dropout_rng=None):
         """Outputs through the loss's link: probabilities or predicted values."""
@@ -308,14 +314,9 @@ class Network:
 
     def fold_batch_norm(self):
         """The network with every batch norm that directly follows a dense layer
-        folded into that layer.
-
-        In inference mode such a pair is one affine map; per output column
-        ``j``, with ``scale[j] = gamma[j] / sqrt(moving_variance[j] + epsilon)``,
-        the folded kernel is ``W[:, j] * scale[j]`` and the folded bias
-        ``(b[j] - moving_mean[j]) * scale[j] + beta[j]``, computed in float64
-        and stored in the dense layer's dtype. Other batch norm layers stay.
-        The arrays are new, never views of this network's.
+        folded into that layer, as :meth:`sknn.MLPClassifier.fuse_batch_norm`
+        describes; other batch norm layers stay. The arrays are new, never
+        views of this network's.
         """
         layers, weights = [], []  # one entry per kept spec layer
         for layer, state in zip(self.spec.layers, self.layer_weights()):

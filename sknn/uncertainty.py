@@ -16,20 +16,17 @@ __all__ = ["mc_predict", "mc_predict_proba"]
 
 def _network_and_input(estimator, X, method):
     """The estimator that has ``method`` and ``X`` as it reaches it."""
-    if isinstance(estimator, Pipeline):
-        network = estimator.steps[-1][1]
-        if not hasattr(network, method):
-            raise TypeError(f"{method} needs a DeepNet estimator with MC dropout or a Pipeline "
-                            f"ending in one; this Pipeline ends in "
-                            f"{type(network).__name__}, which has no {method}.")
-        if len(estimator.steps) > 1:
-            X = estimator[:-1].transform(X)
-        return network, X
-    if not hasattr(estimator, method):
+    pipeline = isinstance(estimator, Pipeline)
+    network = estimator.steps[-1][1] if pipeline else estimator
+    if not hasattr(network, method):
+        name = type(network).__name__
+        found = f"this Pipeline ends in {name}" if pipeline else f"got {name}"
         raise TypeError(f"{method} needs a DeepNet estimator with MC dropout "
-                        f"(DeepNetClassifier, DeepNetRegressor) or a Pipeline ending in one, "
-                        f"got {type(estimator).__name__}.")
-    return estimator, X
+                        f"(DeepNetClassifier, DeepNetRegressor) or a Pipeline ending in one; "
+                        f"{found}.")
+    if pipeline and len(estimator.steps) > 1:
+        X = estimator[:-1].transform(X)
+    return network, X
 
 
 def mc_predict(estimator, X, n_samples=30):

@@ -2,10 +2,8 @@
 
 An engine is built from a :class:`~sknn.spec.NetworkSpec`, an optimizer and
 initial weights, and is driven by :func:`sknn.training.fit_loop`. Weights
-cross the boundary as NumPy arrays in sknn's weight format, one dict per
-layer that has parameters or buffers, in layer order, as
-:func:`sknn.network.weight_layout` defines it. So every fitted model is
-engine-independent.
+cross the boundary as NumPy arrays in sknn's weight format (:mod:`sknn.network`),
+so every fitted model is engine-independent.
 
 Registered engines (the estimators' ``backend``): ``"numpy"``, the reference,
 and ``"torch"`` (:mod:`sknn.engines.torch_engine`, imported only when asked
@@ -42,7 +40,8 @@ class Engine(Protocol):
     #: The sknn optimizer defining the update rule (:mod:`sknn.nn.optimizers`);
     #: the loop sets SGD's ``momentum`` when the schedule cycles it.
     optimizer: object
-    #: True: minibatches are read from the prepared data.X in place (host memory)
+    #: True: minibatches index the prepared ``data.X`` in host memory, so the fit
+    #: may replace it by a lazy selection of rows instead of copying them
     reads_rows_in_place: bool
 
     def prepare(self, X, Y, sample_weight=None) -> Data: ...  # move data once

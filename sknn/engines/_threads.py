@@ -39,17 +39,13 @@ _PARALLEL_GEMM_MIN_MACS = 4_000_000
 
 @contextlib.contextmanager
 def compute_threads(spec, batch_size):
-    """Thread limits for a training run on this engine.
+    """Thread limits for a training run.
 
     NumPy's BLAS (matrix products) gets :func:`blas_thread_limit`; SciPy's
     BLAS, which runs the optimizers' vector updates (``axpy``), always gets
     one thread: threading a 64k-element ``axpy`` only adds synchronisation,
-    and on a loaded 2-core machine it measured up to 50x slower.
-
-    The limits are process-wide (BLAS has one thread pool), so concurrent
-    fits share them through :data:`_SHARED_LIMITS`: the first fit to enter
-    saves the libraries' settings and the last to leave restores them, so
-    no interleaving of threads can leave a limit behind.
+    and on a loaded 2-core machine it measured up to 50x slower. Concurrent
+    fits share the process-wide limits through :class:`_SharedLimits`.
     """
     numpy_libs, scipy_libs = _blas_libraries()
     limits = [(lib, 1) for lib in scipy_libs]

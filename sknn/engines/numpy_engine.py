@@ -41,29 +41,17 @@ class NumpyEngine:
     ----------
     spec : NetworkSpec
     weights : list of dict
-        Initial weights, copied in: one dict per layer that has parameters
-        or buffers, in layer order (see :func:`sknn.network.initial_weights`).
+        Initial weights in the weight format (:mod:`sknn.network`), copied in.
     optimizer : sknn.nn.optimizers.Optimizer or None
         Needed for :meth:`train_step` only.
     regularization : Regularization
-        Penalties and constraints. ``alpha`` is the L2 penalty
-        ``alpha / 2 * ||kernels||^2`` and ``l1`` the L1 penalty
-        ``l1 * ||kernels||_1``, both divided by the batch's total sample
-        weight as in scikit-learn. ``clip_value`` / ``clip_norm`` clip the
-        gradient of the penalized loss (data, L1 and L2 terms: what Keras
-        clips) before each update, and ``max_norm`` rescales each unit's
-        incoming weights after it. L-BFGS (:meth:`loss_and_gradient`) uses
-        the penalties only.
+        Penalties and constraints around each update (see :meth:`train_step`);
+        L-BFGS (:meth:`loss_and_gradient`) uses the penalties only.
     rng : int, numpy.random.Generator or None
         Randomness of training-mode layers (dropout masks).
     """
 
-    #: Training gathers each minibatch by indexing the prepared ``data.X`` on
-    #: the host, so that ``X`` may be replaced by a lazy selection of rows of an
-    #: array in the engine's dtype (the estimators' early-stopping split does,
-    #: instead of copying the training rows). An engine that copies the data to
-    #: a device in :meth:`prepare` says False.
-    reads_rows_in_place = True
+    reads_rows_in_place = True  # minibatches index data.X on the host
 
     def __init__(self, spec, weights, optimizer=None, regularization=None, rng=None):
         self.spec = spec
@@ -111,11 +99,6 @@ class NumpyEngine:
             sample_weight = np.asarray(sample_weight, dtype=self.dtype)
         return NumpyData(X, Y, sample_weight)
 
-    @staticmethod
-    def _batch(data, idx):
-        weight = None if data.sample_weight is None else data.sample_weight[idx]
-        return data.X[idx], data.Y[idx], weight
-
     # -- training ---------------------------------------------------------
     def _loss_and_backward(self, X, Y, sample_weight):
         """Data loss of a batch; fills the network's gradients (without penalty)."""
@@ -132,12 +115,8 @@ class NumpyEngine:
         return n_samples if sample_weight is None else float(sample_weight.sum())
 
     def _add_penalty_gradients(self, weight_sum, include_l2):
-        """Add the L1 (and, if asked, L2) gradients to the kernels' gradients.
-
-        ``weight_sum`` is the batch's :meth:`_weight_sum`. Returns ``(penalty,
-        l2)``: the penalty added so far and the L2 strength (per unit of
-        sample weight).
-        """
+        """Add the L1 (and, if asked, L2) gradients to the kernels' gradients;
+        return the penalty added and the L2 strength per unit of sample weight."""
         l2 = self.alpha / weight_sum
         kernels, kernel_grads = self.network.kernels, self.network.kernel_grads
         penalty = 0.0
@@ -151,6 +130,8 @@ class NumpyEngine:
     def train_step(self, data, idx, lr):
         """One update: backward, L1, clipping, optimizer (with L2), max-norm.
 
+        The penalties act on kernels, divided by the batch's total sample
+        weight as in scikit-learn (:class:`~sknn.spec.Regularization`).
         Without clipping the optimizer adds the L2 gradient inside its
         chunked pass (cheapest); with clipping it is added first, so the
         clipped gradient is the penalized loss's, as in Keras.
@@ -161,7 +142,8 @@ class NumpyEngine:
         step returns None and changes nothing, optimizer state included, as
         if the batch were absent.
         """
-        X, Y, sample_weight = self._batch(data, idx)
+        X, Y = data.X[idx], data.Y[idx]
+        sample_weight = None if data.sample_weight is None else data.sample_weight[idx]
         weight_sum = self._weight_sum(X.shape[0], sample_weight)
         if not weight_sum > 0:
             return None
@@ -174,7 +156,6 @@ class NumpyEngine:
             regularizers.clip_by_value(grads, reg.clip_value)
         if reg.clip_norm is not None:
             regularizers.clip_by_global_norm(grads, reg.clip_norm)
-        # without clipping the optimizer adds the L2 gradient chunk by chunk, in cache
         inner_l2 = 0.0 if clipping else l2
         squared_norm = self.optimizer.step(self._params, grads, lr, l2=inner_l2)
         if reg.max_norm is not None:

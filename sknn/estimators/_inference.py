@@ -33,7 +33,7 @@ calls are dominated by input validation either way.
 from __future__ import annotations
 
 import copy
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 import scipy.sparse as sp
@@ -76,8 +76,7 @@ def _check_pruning_arguments(threshold, sparsity):
     if threshold is not None and (not isinstance(threshold, Real) or not threshold >= 0):
         raise ValueError(f"threshold must be a real number >= 0, got {threshold!r}.")
     if sparsity is not None and (isinstance(sparsity, (bool, np.bool_))
-                                 or not isinstance(sparsity, (Real, Integral))
-                                 or not 0 <= sparsity <= 1):
+                                 or not isinstance(sparsity, Real) or not 0 <= sparsity <= 1):
         raise ValueError(f"sparsity must be a fraction in [0, 1], got {sparsity!r}.")
 
 
@@ -259,10 +258,8 @@ class InferenceMixin:
 
 def _dtype_name(dtype):
     """'float32' for 'float32', np.float32 or np.dtype('float32'); None if not a dtype."""
-    if dtype is None:  # np.dtype(None) would be float64
-        return None
     try:
-        return np.dtype(dtype).name
+        return None if dtype is None else np.dtype(dtype).name  # np.dtype(None) is float64
     except (TypeError, ValueError):
         return None
 

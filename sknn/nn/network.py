@@ -1,9 +1,8 @@
 """A spec as NumPy layers: the network the NumPy engine trains and fitted weights run on.
 
 :func:`build_network` gives the NumPy engine its layers sharing one flat
-parameter vector; :func:`forward_with_weights` runs fitted weights through
-the same layers without an engine (what :class:`sknn.network.Network`
-predicts with).
+parameter vector; :meth:`sknn.network.Network.forward` binds fitted weights
+to the layers of :func:`build_layers` without an engine.
 """
 
 from __future__ import annotations
@@ -55,11 +54,13 @@ def build_layers(spec, rng=None):
             width, reusable = built.fan_out, True
         else:
             raise TypeError(f"The NumPy engine cannot build a {type(layer).__name__} layer")
-        if not getattr(layer, "trainable", True):
-            built = _frozen(built)
+        trainable = getattr(layer, "trainable", True)
+        if not trainable:
+            # Sequential lays frozen parameters out after the trainable ones, out
+            # of the optimizer's reach; frozen batch norm runs in inference mode
+            built.trainable = False
         # only trainable parameters want gradients: below the lowest trainable
         # layer (a frozen bottom stack) the backward pass stops
-        trainable = getattr(built, "trainable", True)
         has_params = has_params or (bool(built.param_shapes) and trainable)
         layers.append(built)
     return layers
@@ -105,74 +106,7 @@ class TiedDense:
             self.pending = None
 
 
-class _InferenceMode:
-    """A frozen batch norm layer: inference mode even in training (Keras's rule).
-
-    It normalizes with the moving statistics and never updates them; the
-    wrapped layer does everything else.
-    """
-
-    trainable = False
-
-    def __init__(self, layer):
-        self.layer = layer
-
-    def __getattr__(self, name):
-        return getattr(self.layer, name)
-
-    def forward(self, X, training=False):
-        return self.layer.forward(X, training=False)
-
-
-def _frozen(layer):
-    """``layer`` marked frozen: :class:`~sknn.nn.layers.Sequential` lays its
-    parameters out after the trainable ones, out of the optimizer's reach."""
-    if isinstance(layer, BatchNorm):
-        return _InferenceMode(layer)
-    layer.trainable = False
-    return layer
-
-
 def build_network(spec, rng=None):
     """Translate a spec into NumPy layers sharing one flat parameter vector."""
     return Sequential(build_layers(spec, rng), dtype=spec.dtype)
 
-
-def forward_with_weights(spec, weights, X, dropout_rng=None):
-    """Raw outputs of ``spec`` with fitted ``weights``, in inference mode.
-
-    ``weights`` is in sknn's weight format (one dict per layer with
-    weights, in layer order: see :mod:`sknn.network`). With a
-    ``dropout_rng`` (a :class:`numpy.random.Generator`), dropout layers run
-    in training mode, drawing their masks from it, while every other layer
-    (batch norm included) stays in inference mode: one stochastic pass of
-    Monte Carlo dropout.
-
-    Dense layers are bound to the stored kernels and biases themselves
-    (``Dense.bind`` only keeps views), so a fitted model predicts without
-    building an engine or copying its big arrays; other layers get copies
-    of their small vectors (a layer's ``bind`` may write initial values,
-    as PReLU's does). The pass allocates about one array per layer.
-    """
-    stored = iter(weights)
-    out = X
-    for layer in build_layers(spec, dropout_rng):
-        if layer.param_shapes or getattr(layer, "buffer_shapes", {}):
-            state = next(stored)
-            if isinstance(layer, Dense):
-                layer.bind(state, dict.fromkeys(state))
-            else:
-                _bind_copies(layer, state)
-        stochastic = dropout_rng is not None and isinstance(layer, Dropout)
-        out, _ = layer.forward(out, training=stochastic)
-    return out
-
-
-def _bind_copies(layer, state):
-    params = {key: np.array(state[key]) for key in layer.param_shapes}
-    layer.bind(params, dict.fromkeys(params))
-    for key, view in params.items():
-        view[...] = state[key]
-    buffers = getattr(layer, "buffer_shapes", {})
-    if buffers:
-        layer.bind_buffers({key: np.array(state[key]) for key in buffers})

@@ -137,9 +137,7 @@ def make_activation_layer(spec_layer, units, rng=None):
     Returns
     -------
     layer : ActivationLayer, PReLU or RReLU
-        With ``param_shapes``, ``bind``, ``forward`` and ``output_reusable``
-        (True when backward does not read the output, so a following layer
-        may overwrite it); PReLU also has ``initial_params(dtype)``.
+        A layer as :class:`~sknn.nn.layers.Sequential` chains them.
 
     Examples
     --------

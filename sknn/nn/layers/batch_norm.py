@@ -46,6 +46,9 @@ class BatchNorm:
     """
 
     output_reusable = True  # the output is always a fresh array
+    #: False freezes the layer: inference mode even in training (Keras's rule),
+    #: so the moving statistics are used and never updated
+    trainable = True
 
     def __init__(self, units, momentum=0.99, epsilon=1e-3, needs_input_grad=True,
                  inplace=False):
@@ -89,7 +92,7 @@ class BatchNorm:
             X, inplace = X.toarray(), True
         else:
             inplace = self.inplace
-        if training:
+        if training and self.trainable:
             return self._train_forward(X, inplace)
         return self._inference_forward(X)
 

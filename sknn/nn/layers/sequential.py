@@ -27,16 +27,32 @@ def initial_state(layer, dtype, params=True, buffers=True):
     return state
 
 
+def flat_order(param_shapes, trainable):
+    """``(layer index, name)`` of every parameter, in the order of the flat vector.
+
+    ``param_shapes`` holds each layer's parameter shapes by name and
+    ``trainable`` whether the layer trains. Trainable layers come first,
+    then frozen ones; within each group all kernels, then every other
+    parameter, each in layer order.
+    """
+    order = []
+    for wanted in (True, False):
+        group = [(i, key) for i, shapes in enumerate(param_shapes) if bool(trainable[i]) is wanted
+                 for key in shapes]
+        order += [entry for entry in group if entry[1] == "kernel"]
+        order += [entry for entry in group if entry[1] != "kernel"]
+    return order
+
+
 class Sequential:
     """Chain layers and own their parameters as one contiguous vector.
 
-    Parameters are laid out all kernels first, then every other parameter
-    (biases, BatchNorm's gamma and beta, PReLU slopes) in layer order: for a
-    plain MLP that is scikit-learn's packed vector, the L2 penalty is one
-    slice and L-BFGS works on :attr:`params` directly. Layers whose
-    ``trainable`` attribute is False (frozen) come after all the others,
-    laid out the same way: the first :attr:`n_trainable_params` entries are
-    what training updates, and :attr:`kernels` are the trainable kernels.
+    Parameters are laid out in :func:`flat_order`: for a plain MLP that is
+    scikit-learn's packed vector, the L2 penalty is one slice and L-BFGS
+    works on :attr:`params` directly. Layers whose ``trainable`` attribute
+    is False (frozen) come last: the first :attr:`n_trainable_params`
+    entries are what training updates, and :attr:`kernels` are the
+    trainable kernels.
 
     Buffers (BatchNorm's running statistics) are not trained, so they stay
     out of the flat vectors: a layer declares ``buffer_shapes`` and receives
@@ -56,26 +72,18 @@ class Sequential:
     def __init__(self, layers, dtype=np.float64):
         self.layers = list(layers)
         self.dtype = np.dtype(dtype)
-        # frozen layers (``trainable`` False) go last, so the trainable
-        # parameters are one leading slice that optimizers and L-BFGS update
         trainable = [getattr(layer, "trainable", True) for layer in self.layers]
-        order = []
-        for wanted in (True, False):
-            order += [(i, "kernel") for i, layer in enumerate(self.layers)
-                      if trainable[i] is wanted and "kernel" in layer.param_shapes]
-            order += [(i, key) for i, layer in enumerate(self.layers) if trainable[i] is wanted
-                      for key in layer.param_shapes if key != "kernel"]
-        sizes = [math.prod(self.layers[i].param_shapes[key]) for i, key in order]
-        self.params = np.zeros(sum(sizes), dtype=self.dtype)
+        self._slices, end = {}, 0
+        self.n_kernel_params = self.n_trainable_params = 0
+        for i, key in flat_order([layer.param_shapes for layer in self.layers], trainable):
+            start, end = end, end + math.prod(self.layers[i].param_shapes[key])
+            self._slices[(i, key)] = slice(start, end)
+            if trainable[i]:  # the trainable parameters lead, their kernels first
+                self.n_trainable_params = end
+                if key == "kernel":
+                    self.n_kernel_params = end
+        self.params = np.zeros(end, dtype=self.dtype)
         self.grads = np.zeros_like(self.params)
-        self.n_kernel_params = sum(s for (i, key), s in zip(order, sizes)
-                                   if key == "kernel" and trainable[i])
-        self.n_trainable_params = sum(s for (i, key), s in zip(order, sizes) if trainable[i])
-        self._slices = {}
-        offset = 0
-        for (i, key), size in zip(order, sizes):
-            self._slices[(i, key)] = slice(offset, offset + size)
-            offset += size
         self._buffers = []
         for i, layer in enumerate(self.layers):
             params = self._views(self.params, i)
