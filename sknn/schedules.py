@@ -13,16 +13,11 @@ where ``progress`` is a :class:`Progress`. Two class attributes tell
 - ``per_epoch``: before every epoch (piecewise, scikit-learn's invscaling);
 - neither: once, at the start of a fit; the loop holds the rate afterwards.
 
-After every epoch the loop calls :meth:`Schedule.end_epoch`, the one hook
-of reactive policies: it returns the rate to hold from then on, or None to
-stop. The base class stops when scikit-learn's stopping rule fires;
-:class:`ReduceOnPlateau` and :class:`Adaptive` (scikit-learn's
-``'adaptive'``) lower the held rate instead.
-
-A schedule may also define ``momentum(progress)``, applied to optimizers
-with a ``momentum`` attribute (SGD) before the same step.
-
-An initial rate left at ``None`` is the estimator's ``learning_rate_init``
+After every epoch the loop asks :meth:`Schedule.end_epoch`, the hook of the
+reactive policies (:class:`ReduceOnPlateau`, :class:`Adaptive`), for the
+rate to hold. A schedule may also define ``momentum(progress)``, applied to
+optimizers with a ``momentum`` attribute (SGD) before the same step. An
+initial rate left at ``None`` is the estimator's ``learning_rate_init``
 (:func:`make_schedule` fills it in on a copy), so every registered name works
 with its defaults: ``learning_rate='cosine'``.
 """
@@ -36,8 +31,16 @@ from numbers import Real
 from sklearn.base import BaseEstimator, clone
 
 from sknn._registry import Registry
+from sknn._sklearn_compat import Interval
 
 SCHEDULES = Registry("learning_rate schedule")
+
+# The ranges hyperparameters are checked against (finite numbers only), and why.
+_AT_LEAST_0 = Interval(Real, 0, None, closed="left")
+_ABOVE_0 = Interval(Real, 0, None, closed="neither")
+_FRACTION = Interval(Real, 0, 1, closed="both")
+_GROWS = " (a negative power makes the rate grow)"
+_NEGATIVE_RATE = " (a negative rate climbs the loss)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,13 +89,11 @@ class Schedule(BaseEstimator):
     first ``max_iter`` calls; later calls keep its final rate, and the first
     of them warns (:class:`~sknn.exceptions.ScheduleBudgetWarning`).
 
-    The built-in schedules check their parameters when they are set (in
-    ``__init__`` and ``set_params``) and again, with the unset rates
-    filled in, when a fit binds them: rates must be finite and positive
-    (``min_lr`` may be 0), and a decay must not make the rate grow. The
-    training loop also checks every rate a schedule returns, so a custom
-    schedule that returns a negative, infinite or non-numeric rate stops
-    the fit with an error naming it.
+    The built-in schedules check their parameters when they are set and
+    again, with the unset rates filled in, when a fit binds them. The
+    training loop checks every rate a schedule returns, so a custom one
+    that returns a negative, infinite or non-numeric rate stops the fit
+    with an error naming it.
 
     Examples
     --------
@@ -171,42 +172,26 @@ class Schedule(BaseEstimator):
         return self
 
     def _check_params(self):
-        self._check_rates()
-        self._validate()
-
-    def _check_rates(self):
         for name in self._rate_params:
             value = getattr(self, name, None)
             if value is not None:
                 self._require(_is_real(value) and 0 < value < math.inf,
                               f"{name} must be a finite learning rate > 0", value)
+        self._validate()
 
     def _require(self, condition, requirement, value):
-        """Raise a ValueError naming this schedule, the requirement and the value."""
         if not condition:
             raise ValueError(f"{type(self).__name__}: {requirement}, got {value!r}.")
 
-    def _require_number(self, name, low=None, high=None, low_closed=True, high_closed=True,
-                        optional=False, why=""):
-        """``name`` must be a finite real number in the given bounds (None allowed if
-        ``optional``)."""
+    def _require_in(self, name, interval, why="", optional=False):
+        """``name`` must be a finite real number in ``interval`` (or None if ``optional``)."""
         value = getattr(self, name)
-        if optional and value is None:
-            return
-        inside = _is_real(value) and math.isfinite(value)
-        if inside and low is not None:
-            inside = value >= low if low_closed else value > low
-        if inside and high is not None:
-            inside = value <= high if high_closed else value < high
-        bounds = (("(-inf" if low is None else ("[" if low_closed else "(") + f"{low:g}")
-                  + ", " + ("inf)" if high is None else f"{high:g}" + ("]" if high_closed
-                                                                       else ")")))
-        self._require(inside, f"{name} must be {'None or ' if optional else ''}a finite number "
-                      f"in {bounds}{why}", value)
+        if not (optional and value is None):
+            self._require(_is_real(value) and interval.is_satisfied_by(value),
+                          f"{name} must be {'None or ' if optional else ''}{interval}{why}", value)
 
     def _validate(self):
-        """Raise ValueError on inconsistent hyperparameters (called where they are set
-        and by :meth:`bind`); a rate left at None is not known yet."""
+        """Check the hyperparameters but the rates (a rate left at None is not known yet)."""
 
 
 @SCHEDULES.register("constant")
@@ -249,7 +234,7 @@ class InvScaling(Schedule):
         self._check_params()
 
     def _validate(self):
-        self._require_number("power_t", low=0, why=" (a negative power makes the rate grow)")
+        self._require_in("power_t", _AT_LEAST_0, _GROWS)
 
     def __call__(self, progress):
         if progress.epoch == 0:
@@ -279,8 +264,8 @@ class PowerDecay(Schedule):
         self._check_params()
 
     def _validate(self):
-        self._require_number("decay_steps", low=0, low_closed=False, optional=True)
-        self._require_number("power", low=0, why=" (a negative power makes the rate grow)")
+        self._require_in("decay_steps", _ABOVE_0, optional=True)
+        self._require_in("power", _AT_LEAST_0, _GROWS)
 
     def __call__(self, progress):
         steps = self.decay_steps or progress.steps_per_epoch
@@ -309,9 +294,9 @@ class ExponentialDecay(Schedule):
         self._check_params()
 
     def _validate(self):
-        self._require_number("decay_steps", low=0, low_closed=False, optional=True)
-        self._require_number("decay_rate", low=0, high=1, low_closed=False,
-                             why=" (above 1 the rate grows without bound)")
+        self._require_in("decay_steps", _ABOVE_0, optional=True)
+        self._require_in("decay_rate", Interval(Real, 0, 1, closed="right"),
+                         " (above 1 the rate grows without bound)")
 
     def __call__(self, progress):
         steps = self.decay_steps or max(progress.total_steps, 1)
@@ -410,14 +395,14 @@ class OneCycle(Schedule):
         self._check_params()
 
     def _validate(self):
-        self._require_number("pct_start", low=0, high=1)
+        self._require_in("pct_start", _FRACTION)
         self._require(self.anneal_strategy in ("linear", "cos"),
                       "anneal_strategy must be 'linear' or 'cos'", self.anneal_strategy)
         for name in ("div_factor", "final_div_factor"):
-            self._require_number(name, low=1, why=" (below 1 a rate would exceed max_lr or "
-                                 "rise at the end of the cycle)")
+            self._require_in(name, Interval(Real, 1, None, closed="left"), " (below 1 a rate "
+                             "would exceed max_lr or rise at the end of the cycle)")
         for name in ("base_momentum", "max_momentum"):
-            self._require_number(name, low=0, high=1)
+            self._require_in(name, _FRACTION)
 
     def _phases(self, total_steps):
         """(end step, start value, end value) per phase; values 0/1/2: initial/max/final."""
@@ -477,13 +462,13 @@ class CosineDecay(Schedule):
         self._check_params()
 
     def _validate(self):
-        self._require_number("min_lr", low=0, why=" (a negative rate climbs the loss)")
+        self._require_in("min_lr", _AT_LEAST_0, _NEGATIVE_RATE)
         if self.initial_lr is not None:
             self._require(self.min_lr <= self.initial_lr, f"min_lr must not exceed "
                           f"initial_lr={self.initial_lr!r} (the decay would make the rate "
                           f"grow)", self.min_lr)
-        self._require_number("warmup_steps", low=0)
-        self._require_number("decay_steps", low=0, low_closed=False, optional=True)
+        self._require_in("warmup_steps", _AT_LEAST_0)
+        self._require_in("decay_steps", _ABOVE_0, optional=True)
 
     def __call__(self, progress):
         span = self.initial_lr - self.min_lr
@@ -528,10 +513,10 @@ class ReduceOnPlateau(Schedule):
         self._check_params()
 
     def _validate(self):
-        self._require_number("factor", low=0, high=1, low_closed=False, high_closed=False)
-        self._require_number("patience", low=1)
-        self._require_number("min_lr", low=0, why=" (a negative rate climbs the loss)")
-        self._require_number("min_delta", low=0)
+        self._require_in("factor", Interval(Real, 0, 1, closed="neither"))
+        self._require_in("patience", Interval(Real, 1, None, closed="left"))
+        self._require_in("min_lr", _AT_LEAST_0, _NEGATIVE_RATE)
+        self._require_in("min_delta", _AT_LEAST_0)
         self._require(self.monitor in ("loss", "val_loss"), "monitor must be 'loss' or "
                       "'val_loss'", self.monitor)
 
@@ -543,8 +528,6 @@ class ReduceOnPlateau(Schedule):
         return self.initial_lr
 
     def end_epoch(self, lr, history, stall, memory):
-        """Lower the rate after ``patience`` epochs without improvement; otherwise stop
-        as the base class does when scikit-learn's rule fires."""
         value = history[self.monitor][-1]
         if value < memory.get("best", math.inf) - self.min_delta:
             memory.update(best=value, wait=0)
@@ -584,9 +567,9 @@ class Adaptive(Constant):
         super().__init__(initial_lr)
 
     def _validate(self):
-        self._require_number("divisor", low=1, low_closed=False,
-                             why=" (dividing by at most 1 does not lower the rate)")
-        self._require_number("min_lr", low=0, why=" (a negative rate climbs the loss)")
+        self._require_in("divisor", Interval(Real, 1, None, closed="neither"),
+                         " (dividing by at most 1 does not lower the rate)")
+        self._require_in("min_lr", _AT_LEAST_0, _NEGATIVE_RATE)
 
     def end_epoch(self, lr, history, stall, memory):
         if stall is None:
@@ -617,8 +600,7 @@ def make_schedule(schedule, learning_rate_init, **params) -> Schedule:
 
 
 def schedule_from_name(name, **params):
-    """The registered schedule ``name``, built from the entries of ``params`` its
-    constructor takes (unset rates stay unset).
+    """The registered schedule ``name`` built as :func:`make_schedule` does, unbound.
 
     Examples
     --------
