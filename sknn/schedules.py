@@ -48,9 +48,8 @@ class Progress:
     """Where training stands when a rate is asked for.
 
     ``epoch`` and ``step`` (optimizer steps taken) count from 0 at the start
-    of the current fit and continue over ``partial_fit`` calls;
-    ``samples_seen`` is scikit-learn's ``t_`` (it also continues over warm
-    starts); ``total_epochs`` is ``max_iter``.
+    of a fit and continue over ``partial_fit`` calls; ``samples_seen`` is
+    scikit-learn's ``t_``; ``total_epochs`` is ``max_iter``.
 
     Examples
     --------
@@ -81,13 +80,11 @@ class Schedule(BaseEstimator):
     Subclasses list in ``_rate_params`` the parameters that default to the
     estimator's ``learning_rate_init`` when left at ``None``. A schedule with
     ``fixed_budget = True`` plans the whole fit (its rate depends on
-    ``max_iter``, as 1cycle's and cosine decay's do): the training-loss
-    stopping rule (``tol``, ``n_iter_no_change``) does not cut it short, and
-    running all ``max_iter`` epochs is not a convergence failure. Early
-    stopping on a validation set (``early_stopping=True``) still applies.
-    Under ``partial_fit`` (one epoch per call) such a schedule runs over the
-    first ``max_iter`` calls; later calls keep its final rate, and the first
-    of them warns (:class:`~sknn.exceptions.ScheduleBudgetWarning`).
+    ``max_iter``, like 1cycle's): the training-loss stopping rule does not
+    cut it short (early stopping on a validation set does), and running all
+    ``max_iter`` epochs is not a convergence failure. Under ``partial_fit``
+    it runs over the first ``max_iter`` calls; later calls keep its final
+    rate, and the first of them warns (:class:`~sknn.exceptions.ScheduleBudgetWarning`).
 
     The built-in schedules check their parameters when they are set and
     again, with the unset rates filled in, when a fit binds them. The
@@ -360,12 +357,10 @@ class OneCycle(Schedule):
 
     The rate rises from ``max_lr / div_factor`` to ``max_lr`` over the first
     ``pct_start`` of all steps, then falls to ``max_lr / (div_factor *
-    final_div_factor)`` (PyTorch divides the *initial* rate by
-    ``final_div_factor``). ``three_phase`` first returns to the initial
-    rate over as many steps, then falls. SGD's momentum moves the opposite
-    way, between ``max_momentum`` and ``base_momentum``. ``max_lr=None`` is
-    the estimator's ``learning_rate_init``; steps past the end keep the
-    final rate.
+    final_div_factor)``. ``three_phase`` first returns to the initial rate
+    over as many steps, then falls. SGD's momentum moves the opposite way,
+    between ``max_momentum`` and ``base_momentum``. Steps past the end keep
+    the final rate.
 
     Examples
     --------
@@ -404,17 +399,15 @@ class OneCycle(Schedule):
         for name in ("base_momentum", "max_momentum"):
             self._require_in(name, _FRACTION)
 
-    def _phases(self, total_steps):
-        """(end step, start value, end value) per phase; values 0/1/2: initial/max/final."""
-        rise = float(self.pct_start * total_steps) - 1
-        if self.three_phase:
-            return [(rise, 0, 1), (2 * rise, 1, 0), (total_steps - 1, 0, 2)]
-        return [(rise, 0, 1), (total_steps - 1, 1, 2)]
-
     def _position(self, progress):
-        """(start value index, end value index, fraction of the phase done)."""
-        step, start_step = min(progress.step, progress.total_steps - 1), 0.0
-        phases = self._phases(progress.total_steps)
+        """(start value index, end value index, fraction of the phase done); the
+        values 0, 1, 2 are the initial, the maximum and the final one."""
+        total = progress.total_steps
+        step, start_step = min(progress.step, total - 1), 0.0
+        rise = float(self.pct_start * total) - 1
+        # (end step, start value, end value) per phase
+        phases = ([(rise, 0, 1), (2 * rise, 1, 0), (total - 1, 0, 2)] if self.three_phase
+                  else [(rise, 0, 1), (total - 1, 1, 2)])
         for index, (end_step, start, end) in enumerate(phases):
             if step <= end_step or index == len(phases) - 1:
                 span = end_step - start_step
@@ -544,11 +537,10 @@ class ReduceOnPlateau(Schedule):
 class Adaptive(Constant):
     """scikit-learn's ``learning_rate='adaptive'``: divide the rate instead of stopping.
 
-    The MLPs build it for ``learning_rate='adaptive'`` with ``solver='sgd'``.
     The rate is constant until scikit-learn's stopping rule (``tol``,
     ``n_iter_no_change``) fires; then it is divided by ``divisor`` and the
-    rule's patience starts again, and once the rate is at most ``min_lr``
-    the rule stops training. The defaults are scikit-learn's.
+    rule's patience starts again; once the rate is at most ``min_lr`` the
+    rule stops training. The defaults are scikit-learn's.
 
     Examples
     --------

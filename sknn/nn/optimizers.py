@@ -203,12 +203,10 @@ class _FlatState:
 class Optimizer:
     """Base class: build with hyperparameters, :meth:`bind`, then :meth:`step`.
 
-    ``learning_rate`` holds the rate of the most recent step, for
-    scikit-learn code that reads ``estimator._optimizer.learning_rate``; it
-    belongs to the schedule, not to :meth:`state_dict`. Subclasses store
-    every constructor argument under its own name, which is what
-    :meth:`config` reports, and name their state in ``_vectors`` and
-    ``_scalars``.
+    ``learning_rate`` holds the rate of the most recent step (scikit-learn
+    code reads ``estimator._optimizer.learning_rate``); it belongs to the
+    schedule, not to :meth:`state_dict`. Subclasses store every constructor
+    argument under its own name (what :meth:`config` reports).
     """
 
     name = "base"
@@ -227,11 +225,9 @@ class Optimizer:
         self._state = _FlatState(self._vectors)
 
     def config(self) -> dict:
-        """Hyperparameters that define the update rule (not the state).
+        """Every constructor argument but ``learning_rate``, by name: the rule, not the state.
 
-        Every constructor argument but ``learning_rate``, by name, so an
-        estimator can tell whether an existing optimizer still fits its
-        parameters.
+        An estimator compares it to tell whether an existing optimizer still fits.
         """
         names = inspect.signature(type(self).__init__).parameters
         return {name: getattr(self, name) for name in names
@@ -331,11 +327,8 @@ class Optimizer:
 
 
 class _LazyDecay:
-    """A lazily decayed vector (``values * scale``) as sknn 0.1.0 pickled it.
-
-    Kept only so that those pickles load; :func:`_convert_old_pickle` turns
-    it into the current state.
-    """
+    """A lazily decayed vector (``values * scale``) as sknn 0.1.0 pickled it: kept only
+    so that those pickles load (:func:`_convert_old_pickle`)."""
 
 
 #: sknn 0.1.0 kept each state vector in an attribute of the optimizer.
@@ -363,15 +356,13 @@ def _convert_old_pickle(cls, old):
 class SGD(Optimizer):
     """Stochastic gradient descent with (Nesterov) momentum.
 
-    ``v <- momentum * v - lr * g``; then ``p <- p + v``, or with Nesterov
-    ``p <- p + momentum * v - lr * g`` (scikit-learn's formulation).
-
-    ``momentum`` may be reassigned between steps (1cycle's momentum cycle).
-    With a constant rate this equals ``torch.optim.SGD`` (``v = -lr * buf``),
-    Nesterov included; when the rate changes the two differ, because
-    scikit-learn's velocity holds past rates and PyTorch's buffer does not.
-    With ``momentum == 0`` a step is plain SGD and leaves ``v`` untouched,
-    as PyTorch leaves its buffer. State: ``velocity`` (``v``).
+    ``v <- momentum v - lr g``; then ``p <- p + v``, or with Nesterov
+    ``p <- p + momentum v - lr g`` (scikit-learn's formulation). ``momentum``
+    may change between steps (1cycle). With a constant rate this equals
+    ``torch.optim.SGD`` (``v = -lr buf``); when the rate changes they differ,
+    as scikit-learn's velocity holds past rates. ``momentum == 0`` is plain
+    SGD and leaves ``v`` untouched, as PyTorch leaves its buffer. State:
+    ``velocity`` (``v``).
 
     Examples
     --------
@@ -419,9 +410,8 @@ class Adam(Optimizer):
     ``p <- p - lr sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)``.
 
     ``eps`` is added to the uncorrected root (the paper's "efficient
-    version", as scikit-learn writes it); ``torch.optim.Adam`` adds it to
-    ``sqrt(v / (1 - b2^t))``, so the two agree exactly only for ``eps = 0``.
-    State: ``m`` and ``v``, both decayed lazily, so a step is seven passes.
+    version", as scikit-learn writes it), not to ``sqrt(v / (1 - b2^t))`` as
+    in ``torch.optim.Adam``. State: ``m`` and ``v``.
 
     Examples
     --------
@@ -461,11 +451,9 @@ class Adam(Optimizer):
 class AdamW(Adam):
     """Adam with decoupled weight decay (Loshchilov & Hutter), as ``torch.optim.AdamW``.
 
-    ``p <- (1 - lr * weight_decay) * p``, then the :class:`Adam` step. Like
-    PyTorch, the decay shrinks *every* parameter, biases included (one
-    extra pass; the L2 mask is the L2 penalty's only); it follows the
-    scheduled rate. With ``weight_decay = 0`` this is exactly
-    :class:`Adam`, including its placement of ``eps``.
+    ``p <- (1 - lr weight_decay) p``, then the :class:`Adam` step (its
+    ``eps`` placement included). Like PyTorch, the decay shrinks *every*
+    parameter, biases included: the L2 mask is the L2 penalty's only.
 
     Examples
     --------
@@ -560,10 +548,8 @@ class Adamax(Adam):
     """Adam's infinity-norm variant (Kingma & Ba, section 7), as ``torch.optim.Adamax``.
 
     ``m <- b1 m + (1 - b1) g``, ``u <- max(b2 u, |g| + eps)``,
-    ``p <- p - lr / (1 - b1^t) * m / u`` (PyTorch adds ``eps`` inside the
-    max; Keras adds it to ``u`` in the division). State: ``m`` (decayed
-    lazily) and ``u`` (decayed in place: a max does not commute with a
-    lazy scale).
+    ``p <- p - lr / (1 - b1^t) * m / u``. State: ``m`` and ``u`` (decayed in
+    place: a max does not commute with a lazy scale).
 
     Examples
     --------
@@ -604,8 +590,7 @@ class RMSprop(Optimizer):
     """RMSprop (Hinton), as ``torch.optim.RMSprop`` with ``alpha = rho``.
 
     ``v <- rho v + (1 - rho) g^2``, ``p <- p - lr g / (sqrt(v) + eps)``
-    (no momentum, not centered). Keras adds ``eps`` under the root instead.
-    State: ``v``.
+    (no momentum, not centered). State: ``v``.
 
     Examples
     --------
@@ -640,11 +625,9 @@ class RMSprop(Optimizer):
 class Adagrad(Optimizer):
     """Adagrad (Duchi et al., 2011), as ``torch.optim.Adagrad``.
 
-    ``s <- s + g^2``, ``p <- p - lr g / (sqrt(s) + eps)``. The accumulator
-    starts at :attr:`INITIAL_ACCUMULATOR` = 0 and ``eps`` is added outside
-    the root, as in PyTorch (Keras starts at 0.1 and adds ``eps`` under the
-    root); PyTorch's ``lr_decay`` is left to the learning-rate schedules.
-    State: ``accumulator`` (``s``).
+    ``s <- s + g^2``, ``p <- p - lr g / (sqrt(s) + eps)``, ``s`` starting at
+    :attr:`INITIAL_ACCUMULATOR`; PyTorch's ``lr_decay`` is left to the
+    schedules. State: ``accumulator`` (``s``).
 
     Examples
     --------
