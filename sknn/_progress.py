@@ -22,9 +22,8 @@ BAR_WIDTH = 25
 
 
 def _write(text):
-    stream = sys.stdout
-    stream.write(text)
-    stream.flush()
+    sys.stdout.write(text)
+    sys.stdout.flush()
 
 
 def _clock(seconds):
@@ -85,13 +84,10 @@ class EpochLog:
     verbose : int
         0 prints nothing, 1 a line per epoch, 2 or more adds the progress bar.
     style : {'sklearn', 'epoch'}
-        'sklearn' keeps scikit-learn's MLP wording, ``Iteration N, loss =
-        ...`` then ``Validation score: ...`` under early stopping (its tests
-        and users' log parsers read these lines). 'epoch' prints one line
-        with everything known::
-
-            Epoch 3/200 - loss: 0.41234 - val_loss: 0.39877 - val_score: 0.9533 - lr: 0.01 - 0.21s
-
+        'sklearn' keeps scikit-learn's MLP lines (``Iteration N, loss = ...``,
+        ``Validation score: ...``), which its tests and users' log parsers
+        read. 'epoch' prints everything known on one line: ``Epoch 3/200 -
+        loss: 0.41234 - val_loss: 0.39877 - val_score: 0.9533 - lr: 0.01 - 0.21s``.
     max_epochs : int or None
         Printed as ``/max_epochs``; None (``partial_fit``) omits it.
     """
