@@ -24,6 +24,7 @@ with its defaults: ``learning_rate='cosine'``.
 
 from __future__ import annotations
 
+import inspect
 import math
 from dataclasses import dataclass
 from numbers import Real
@@ -38,9 +39,11 @@ SCHEDULES = Registry("learning_rate schedule")
 # The ranges hyperparameters are checked against (finite numbers only), and why.
 _AT_LEAST_0 = Interval(Real, 0, None, closed="left")
 _ABOVE_0 = Interval(Real, 0, None, closed="neither")
+_AT_LEAST_1 = Interval(Real, 1, None, closed="left")
 _FRACTION = Interval(Real, 0, 1, closed="both")
 _GROWS = " (a negative power makes the rate grow)"
 _NEGATIVE_RATE = " (a negative rate climbs the loss)"
+_OVERSHOOTS = " (below 1 a rate would exceed max_lr or rise at the end of the cycle)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +118,9 @@ class Schedule(BaseEstimator):
     #: refuses to start without a validation set).
     needs_validation = False
     _rate_params = ("initial_lr",)
+    #: Hyperparameter -> (the range of finite numbers it must lie in, why); one
+    #: whose default is None may also be None (the fit fills it in).
+    _limits = {}
 
     def __call__(self, progress: Progress) -> float:
         raise NotImplementedError
@@ -174,21 +180,20 @@ class Schedule(BaseEstimator):
             if value is not None:
                 self._require(_is_real(value) and 0 < value < math.inf,
                               f"{name} must be a finite learning rate > 0", value)
+        defaults = inspect.signature(type(self)).parameters
+        for name, (interval, why) in self._limits.items():
+            value, optional = getattr(self, name), defaults[name].default is None
+            if not (optional and value is None):
+                self._require(_is_real(value) and interval.is_satisfied_by(value), f"{name} must "
+                              f"be {'None or ' if optional else ''}{interval}{why}", value)
         self._validate()
 
     def _require(self, condition, requirement, value):
         if not condition:
             raise ValueError(f"{type(self).__name__}: {requirement}, got {value!r}.")
 
-    def _require_in(self, name, interval, why="", optional=False):
-        """``name`` must be a finite real number in ``interval`` (or None if ``optional``)."""
-        value = getattr(self, name)
-        if not (optional and value is None):
-            self._require(_is_real(value) and interval.is_satisfied_by(value),
-                          f"{name} must be {'None or ' if optional else ''}{interval}{why}", value)
-
     def _validate(self):
-        """Check the hyperparameters but the rates (a rate left at None is not known yet)."""
+        """Checks beyond :attr:`_limits` (a rate left at None is not known yet)."""
 
 
 @SCHEDULES.register("constant")
@@ -224,14 +229,12 @@ class InvScaling(Schedule):
     """
 
     per_epoch = True
+    _limits = {"power_t": (_AT_LEAST_0, _GROWS)}
 
     def __init__(self, initial_lr=None, power_t=0.5):
         self.initial_lr = initial_lr
         self.power_t = power_t
         self._check_params()
-
-    def _validate(self):
-        self._require_in("power_t", _AT_LEAST_0, _GROWS)
 
     def __call__(self, progress):
         if progress.epoch == 0:
@@ -253,16 +256,13 @@ class PowerDecay(Schedule):
     """
 
     per_step = True
+    _limits = {"decay_steps": (_ABOVE_0, ""), "power": (_AT_LEAST_0, _GROWS)}
 
     def __init__(self, initial_lr=None, decay_steps=None, power=1.0):
         self.initial_lr = initial_lr
         self.decay_steps = decay_steps
         self.power = power
         self._check_params()
-
-    def _validate(self):
-        self._require_in("decay_steps", _ABOVE_0, optional=True)
-        self._require_in("power", _AT_LEAST_0, _GROWS)
 
     def __call__(self, progress):
         steps = self.decay_steps or progress.steps_per_epoch
@@ -283,17 +283,14 @@ class ExponentialDecay(Schedule):
     """
 
     per_step = True
+    _limits = {"decay_steps": (_ABOVE_0, ""), "decay_rate": (
+        Interval(Real, 0, 1, closed="right"), " (above 1 the rate grows without bound)")}
 
     def __init__(self, initial_lr=None, decay_steps=None, decay_rate=0.1):
         self.initial_lr = initial_lr
         self.decay_steps = decay_steps
         self.decay_rate = decay_rate
         self._check_params()
-
-    def _validate(self):
-        self._require_in("decay_steps", _ABOVE_0, optional=True)
-        self._require_in("decay_rate", Interval(Real, 0, 1, closed="right"),
-                         " (above 1 the rate grows without bound)")
 
     def __call__(self, progress):
         steps = self.decay_steps or max(progress.total_steps, 1)
@@ -374,6 +371,9 @@ class OneCycle(Schedule):
     per_step = True
     fixed_budget = True
     _rate_params = ("max_lr",)
+    _limits = {"pct_start": (_FRACTION, ""), "base_momentum": (_FRACTION, ""),
+               "max_momentum": (_FRACTION, ""), "div_factor": (_AT_LEAST_1, _OVERSHOOTS),
+               "final_div_factor": (_AT_LEAST_1, _OVERSHOOTS)}
 
     def __init__(self, max_lr=None, pct_start=0.3, div_factor=25.0, final_div_factor=1e4,
                  anneal_strategy="linear", three_phase=False, cycle_momentum=True,
@@ -390,14 +390,8 @@ class OneCycle(Schedule):
         self._check_params()
 
     def _validate(self):
-        self._require_in("pct_start", _FRACTION)
         self._require(self.anneal_strategy in ("linear", "cos"),
                       "anneal_strategy must be 'linear' or 'cos'", self.anneal_strategy)
-        for name in ("div_factor", "final_div_factor"):
-            self._require_in(name, Interval(Real, 1, None, closed="left"), " (below 1 a rate "
-                             "would exceed max_lr or rise at the end of the cycle)")
-        for name in ("base_momentum", "max_momentum"):
-            self._require_in(name, _FRACTION)
 
     def _position(self, progress):
         """(start value index, end value index, fraction of the phase done); the
@@ -446,6 +440,8 @@ class CosineDecay(Schedule):
 
     per_step = True
     fixed_budget = True
+    _limits = {"min_lr": (_AT_LEAST_0, _NEGATIVE_RATE), "warmup_steps": (_AT_LEAST_0, ""),
+               "decay_steps": (_ABOVE_0, "")}
 
     def __init__(self, initial_lr=None, min_lr=0.0, warmup_steps=0, decay_steps=None):
         self.initial_lr = initial_lr
@@ -455,13 +451,10 @@ class CosineDecay(Schedule):
         self._check_params()
 
     def _validate(self):
-        self._require_in("min_lr", _AT_LEAST_0, _NEGATIVE_RATE)
         if self.initial_lr is not None:
             self._require(self.min_lr <= self.initial_lr, f"min_lr must not exceed "
                           f"initial_lr={self.initial_lr!r} (the decay would make the rate "
                           f"grow)", self.min_lr)
-        self._require_in("warmup_steps", _AT_LEAST_0)
-        self._require_in("decay_steps", _ABOVE_0, optional=True)
 
     def __call__(self, progress):
         span = self.initial_lr - self.min_lr
@@ -495,6 +488,10 @@ class ReduceOnPlateau(Schedule):
     (0.05, 'loss did not improve for 2 epochs. Setting learning rate to 0.050000')
     """
 
+    _limits = {"factor": (Interval(Real, 0, 1, closed="neither"), ""),
+               "patience": (_AT_LEAST_1, ""),
+               "min_lr": (_AT_LEAST_0, _NEGATIVE_RATE), "min_delta": (_AT_LEAST_0, "")}
+
     def __init__(self, initial_lr=None, factor=0.1, patience=10, min_lr=0.0, min_delta=1e-4,
                  monitor="loss"):
         self.initial_lr = initial_lr
@@ -506,10 +503,6 @@ class ReduceOnPlateau(Schedule):
         self._check_params()
 
     def _validate(self):
-        self._require_in("factor", Interval(Real, 0, 1, closed="neither"))
-        self._require_in("patience", Interval(Real, 1, None, closed="left"))
-        self._require_in("min_lr", _AT_LEAST_0, _NEGATIVE_RATE)
-        self._require_in("min_delta", _AT_LEAST_0)
         self._require(self.monitor in ("loss", "val_loss"), "monitor must be 'loss' or "
                       "'val_loss'", self.monitor)
 
@@ -553,15 +546,14 @@ class Adaptive(Constant):
     (None, 'Training loss did not improve. Learning rate too small. Stopping.')
     """
 
+    _limits = {"divisor": (Interval(Real, 1, None, closed="neither"),
+                           " (dividing by at most 1 does not lower the rate)"),
+               "min_lr": (_AT_LEAST_0, _NEGATIVE_RATE)}
+
     def __init__(self, initial_lr=None, divisor=5.0, min_lr=1e-6):
         self.divisor = divisor
         self.min_lr = min_lr
         super().__init__(initial_lr)
-
-    def _validate(self):
-        self._require_in("divisor", Interval(Real, 1, None, closed="neither"),
-                         " (dividing by at most 1 does not lower the rate)")
-        self._require_in("min_lr", _AT_LEAST_0, _NEGATIVE_RATE)
 
     def end_epoch(self, lr, history, stall, memory):
         if stall is None:
