@@ -1,12 +1,10 @@
 """Training feedback: the line printed after each epoch and the in-epoch progress bar.
 
-``verbose=1`` prints one line per epoch, and the loop's notes (a lowered
-rate, why training stopped, which weights were restored); ``verbose >= 2``
-also draws a carriage-return progress bar inside epochs that run longer than
-:data:`BAR_DELAY` seconds. The training loop prints nothing itself.
-Everything is written to ``sys.stdout`` as it is at the time (so pytest's
-capsys and notebook redirections see it) and flushed at once, so logs and
-notebooks show it live.
+``verbose=1`` prints one line per epoch and the loop's notes (the loop
+prints nothing itself); ``verbose >= 2`` also draws a carriage-return
+progress bar inside epochs longer than :data:`BAR_DELAY` seconds. Text goes
+to ``sys.stdout`` as it is at the time (so pytest's capsys and notebook
+redirections see it), flushed at once so that logs show it live.
 """
 
 from __future__ import annotations
@@ -18,16 +16,14 @@ import time
 BAR_DELAY = 1.0
 #: Seconds between two redraws of the bar.
 BAR_INTERVAL = 0.25
-#: The loop looks at the clock about this often (in seconds of training):
-#: between two looks it only compares a sample count with a threshold.
+#: The loop reads the clock about this often (seconds of training).
 CLOCK_CHECK_SECONDS = 0.05
 BAR_WIDTH = 25
 
 
 def _write(text):
-    stream = sys.stdout
-    stream.write(text)
-    stream.flush()
+    sys.stdout.write(text)
+    sys.stdout.flush()
 
 
 def _clock(seconds):
@@ -38,12 +34,10 @@ def _clock(seconds):
 class ProgressBar:
     """A progress line redrawn with ``\\r`` inside one epoch of ``total`` samples.
 
-    The training loop calls :meth:`update` only when ``done >= next_check``,
-    a sample count the bar moves ahead so that the clock is read about every
-    :data:`CLOCK_CHECK_SECONDS`: per batch the loop pays one comparison. The
-    bar is drawn once the epoch has run :data:`BAR_DELAY` seconds (short
-    epochs never show one), then at most every :data:`BAR_INTERVAL` seconds,
-    and :meth:`close` erases it so the epoch's summary line takes its place.
+    The loop calls :meth:`update` only when ``done >= next_check``, a sample
+    count set so that the clock is read about every :data:`CLOCK_CHECK_SECONDS`
+    (one comparison per batch). The bar shows after :data:`BAR_DELAY`
+    seconds, then redraws at most every :data:`BAR_INTERVAL` seconds.
     """
 
     def __init__(self, total, epoch_label=""):
@@ -90,13 +84,10 @@ class EpochLog:
     verbose : int
         0 prints nothing, 1 a line per epoch, 2 or more adds the progress bar.
     style : {'sklearn', 'epoch'}
-        'sklearn' keeps scikit-learn's MLP wording, ``Iteration N, loss =
-        ...`` then ``Validation score: ...`` under early stopping (its tests
-        and users' log parsers read these lines). 'epoch' prints one line
-        with everything known::
-
-            Epoch 3/200 - loss: 0.41234 - val_loss: 0.39877 - val_score: 0.9533 - lr: 0.01 - 0.21s
-
+        'sklearn' keeps scikit-learn's MLP lines (``Iteration N, loss = ...``,
+        ``Validation score: ...``), which its tests and users' log parsers
+        read. 'epoch' prints everything known on one line: ``Epoch 3/200 -
+        loss: 0.41234 - val_loss: 0.39877 - val_score: 0.9533 - lr: 0.01 - 0.21s``.
     max_epochs : int or None
         Printed as ``/max_epochs``; None (``partial_fit``) omits it.
     """
@@ -109,9 +100,8 @@ class EpochLog:
         self.max_epochs = max_epochs
 
     def epoch_number(self, n_iter, schedule_epoch):
-        """The number printed for an epoch: ``n_iter`` (of this fit), or in the 'epoch'
-        style under ``partial_fit`` (one epoch per call) ``schedule_epoch``, counted
-        over the calls."""
+        """``n_iter`` (of this fit), or in the 'epoch' style under ``partial_fit``
+        ``schedule_epoch`` (counted over the calls): the number printed for an epoch."""
         return schedule_epoch if self.style == "epoch" and not self.max_epochs else n_iter
 
     def say(self, text):
@@ -123,9 +113,10 @@ class EpochLog:
         """A :class:`ProgressBar` for the coming epoch, or None below ``verbose=2``."""
         if self.verbose < 2:
             return None
-        label = ("Epoch %d/%d " % (epoch, self.max_epochs) if self.max_epochs
-                 else "Epoch %d " % epoch)
-        return ProgressBar(total, label if self.style == "epoch" else "")
+        return ProgressBar(total, self._epoch(epoch) + " " if self.style == "epoch" else "")
+
+    def _epoch(self, epoch):
+        return "Epoch %d/%d" % (epoch, self.max_epochs) if self.max_epochs else "Epoch %d" % epoch
 
     def end_epoch(self, epoch, loss, val_loss=None, val_score=None, learning_rate=None,
                   seconds=None):
@@ -138,14 +129,9 @@ class EpochLog:
                 text += "Validation score: %f\n" % val_score
             _write(text)
             return
-        fields = ["Epoch %d/%d" % (epoch, self.max_epochs) if self.max_epochs
-                  else "Epoch %d" % epoch, "loss: %.6g" % loss]
-        if val_loss is not None:
-            fields.append("val_loss: %.6g" % val_loss)
-        if val_score is not None:
-            fields.append("val_score: %.4f" % val_score)
-        if learning_rate is not None:
-            fields.append("lr: %.3g" % learning_rate)
-        if seconds is not None:
-            fields.append("%.2fs" % seconds)
+        fields = [self._epoch(epoch), "loss: %.6g" % loss]
+        for template, value in (("val_loss: %.6g", val_loss), ("val_score: %.4f", val_score),
+                                ("lr: %.3g", learning_rate), ("%.2fs", seconds)):
+            if value is not None:
+                fields.append(template % value)
         _write(" - ".join(fields) + "\n")

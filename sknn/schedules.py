@@ -13,22 +13,18 @@ where ``progress`` is a :class:`Progress`. Two class attributes tell
 - ``per_epoch``: before every epoch (piecewise, scikit-learn's invscaling);
 - neither: once, at the start of a fit; the loop holds the rate afterwards.
 
-After every epoch the loop calls :meth:`Schedule.end_epoch`, the one hook
-of reactive policies: it returns the rate to hold from then on, or None to
-stop. The base class stops when scikit-learn's stopping rule fires;
-:class:`ReduceOnPlateau` and :class:`Adaptive` (scikit-learn's
-``'adaptive'``) lower the held rate instead.
-
-A schedule may also define ``momentum(progress)``, applied to optimizers
-with a ``momentum`` attribute (SGD) before the same step.
-
-An initial rate left at ``None`` is the estimator's ``learning_rate_init``
+After every epoch the loop asks :meth:`Schedule.end_epoch`, the hook of the
+reactive policies (:class:`ReduceOnPlateau`, :class:`Adaptive`), for the
+rate to hold. A schedule may also define ``momentum(progress)``, applied to
+optimizers with a ``momentum`` attribute (SGD) before the same step. An
+initial rate left at ``None`` is the estimator's ``learning_rate_init``
 (:func:`make_schedule` fills it in on a copy), so every registered name works
 with its defaults: ``learning_rate='cosine'``.
 """
 
 from __future__ import annotations
 
+import inspect
 import math
 from dataclasses import dataclass
 from numbers import Real
@@ -36,8 +32,18 @@ from numbers import Real
 from sklearn.base import BaseEstimator, clone
 
 from sknn._registry import Registry
+from sknn._sklearn_compat import Interval
 
 SCHEDULES = Registry("learning_rate schedule")
+
+# The ranges hyperparameters are checked against (finite numbers only), and why.
+_AT_LEAST_0 = Interval(Real, 0, None, closed="left")
+_ABOVE_0 = Interval(Real, 0, None, closed="neither")
+_AT_LEAST_1 = Interval(Real, 1, None, closed="left")
+_FRACTION = Interval(Real, 0, 1, closed="both")
+_GROWS = " (a negative power makes the rate grow)"
+_NEGATIVE_RATE = " (a negative rate climbs the loss)"
+_OVERSHOOTS = " (below 1 a rate would exceed max_lr or rise at the end of the cycle)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +51,8 @@ class Progress:
     """Where training stands when a rate is asked for.
 
     ``epoch`` and ``step`` (optimizer steps taken) count from 0 at the start
-    of the current fit and continue over ``partial_fit`` calls;
-    ``samples_seen`` is scikit-learn's ``t_`` (it also continues over warm
-    starts); ``total_epochs`` is ``max_iter``.
+    of a fit and continue over ``partial_fit`` calls; ``samples_seen`` is
+    scikit-learn's ``t_``; ``total_epochs`` is ``max_iter``.
 
     Examples
     --------
@@ -78,21 +83,17 @@ class Schedule(BaseEstimator):
     Subclasses list in ``_rate_params`` the parameters that default to the
     estimator's ``learning_rate_init`` when left at ``None``. A schedule with
     ``fixed_budget = True`` plans the whole fit (its rate depends on
-    ``max_iter``, as 1cycle's and cosine decay's do): the training-loss
-    stopping rule (``tol``, ``n_iter_no_change``) does not cut it short, and
-    running all ``max_iter`` epochs is not a convergence failure. Early
-    stopping on a validation set (``early_stopping=True``) still applies.
-    Under ``partial_fit`` (one epoch per call) such a schedule runs over the
-    first ``max_iter`` calls; later calls keep its final rate, and the first
-    of them warns (:class:`~sknn.exceptions.ScheduleBudgetWarning`).
+    ``max_iter``, like 1cycle's): the training-loss stopping rule does not
+    cut it short (early stopping on a validation set does), and running all
+    ``max_iter`` epochs is not a convergence failure. Under ``partial_fit``
+    it runs over the first ``max_iter`` calls; later calls keep its final
+    rate, and the first of them warns (:class:`~sknn.exceptions.ScheduleBudgetWarning`).
 
-    The built-in schedules check their parameters when they are set (in
-    ``__init__`` and ``set_params``) and again, with the unset rates
-    filled in, when a fit binds them: rates must be finite and positive
-    (``min_lr`` may be 0), and a decay must not make the rate grow. The
-    training loop also checks every rate a schedule returns, so a custom
-    schedule that returns a negative, infinite or non-numeric rate stops
-    the fit with an error naming it.
+    The built-in schedules check their parameters when they are set and
+    again, with the unset rates filled in, when a fit binds them. The
+    training loop checks every rate a schedule returns, so a custom one
+    that returns a negative, infinite or non-numeric rate stops the fit
+    with an error naming it.
 
     Examples
     --------
@@ -117,6 +118,9 @@ class Schedule(BaseEstimator):
     #: refuses to start without a validation set).
     needs_validation = False
     _rate_params = ("initial_lr",)
+    #: Hyperparameter -> (the range of finite numbers it must lie in, why); one
+    #: whose default is None may also be None (the fit fills it in).
+    _limits = {}
 
     def __call__(self, progress: Progress) -> float:
         raise NotImplementedError
@@ -171,42 +175,25 @@ class Schedule(BaseEstimator):
         return self
 
     def _check_params(self):
-        self._check_rates()
-        self._validate()
-
-    def _check_rates(self):
         for name in self._rate_params:
             value = getattr(self, name, None)
             if value is not None:
                 self._require(_is_real(value) and 0 < value < math.inf,
                               f"{name} must be a finite learning rate > 0", value)
+        defaults = inspect.signature(type(self)).parameters
+        for name, (interval, why) in self._limits.items():
+            value, optional = getattr(self, name), defaults[name].default is None
+            if not (optional and value is None):
+                self._require(_is_real(value) and interval.is_satisfied_by(value), f"{name} must "
+                              f"be {'None or ' if optional else ''}{interval}{why}", value)
+        self._validate()
 
     def _require(self, condition, requirement, value):
-        """Raise a ValueError naming this schedule, the requirement and the value."""
         if not condition:
             raise ValueError(f"{type(self).__name__}: {requirement}, got {value!r}.")
 
-    def _require_number(self, name, low=None, high=None, low_closed=True, high_closed=True,
-                        optional=False, why=""):
-        """``name`` must be a finite real number in the given bounds (None allowed if
-        ``optional``)."""
-        value = getattr(self, name)
-        if optional and value is None:
-            return
-        inside = _is_real(value) and math.isfinite(value)
-        if inside and low is not None:
-            inside = value >= low if low_closed else value > low
-        if inside and high is not None:
-            inside = value <= high if high_closed else value < high
-        bounds = (("(-inf" if low is None else ("[" if low_closed else "(") + f"{low:g}")
-                  + ", " + ("inf)" if high is None else f"{high:g}" + ("]" if high_closed
-                                                                       else ")")))
-        self._require(inside, f"{name} must be {'None or ' if optional else ''}a finite number "
-                      f"in {bounds}{why}", value)
-
     def _validate(self):
-        """Raise ValueError on inconsistent hyperparameters (called where they are set
-        and by :meth:`bind`); a rate left at None is not known yet."""
+        """Checks beyond :attr:`_limits` (a rate left at None is not known yet)."""
 
 
 @SCHEDULES.register("constant")
@@ -242,14 +229,12 @@ class InvScaling(Schedule):
     """
 
     per_epoch = True
+    _limits = {"power_t": (_AT_LEAST_0, _GROWS)}
 
     def __init__(self, initial_lr=None, power_t=0.5):
         self.initial_lr = initial_lr
         self.power_t = power_t
         self._check_params()
-
-    def _validate(self):
-        self._require_number("power_t", low=0, why=" (a negative power makes the rate grow)")
 
     def __call__(self, progress):
         if progress.epoch == 0:
@@ -271,16 +256,13 @@ class PowerDecay(Schedule):
     """
 
     per_step = True
+    _limits = {"decay_steps": (_ABOVE_0, ""), "power": (_AT_LEAST_0, _GROWS)}
 
     def __init__(self, initial_lr=None, decay_steps=None, power=1.0):
         self.initial_lr = initial_lr
         self.decay_steps = decay_steps
         self.power = power
         self._check_params()
-
-    def _validate(self):
-        self._require_number("decay_steps", low=0, low_closed=False, optional=True)
-        self._require_number("power", low=0, why=" (a negative power makes the rate grow)")
 
     def __call__(self, progress):
         steps = self.decay_steps or progress.steps_per_epoch
@@ -301,17 +283,14 @@ class ExponentialDecay(Schedule):
     """
 
     per_step = True
+    _limits = {"decay_steps": (_ABOVE_0, ""), "decay_rate": (
+        Interval(Real, 0, 1, closed="right"), " (above 1 the rate grows without bound)")}
 
     def __init__(self, initial_lr=None, decay_steps=None, decay_rate=0.1):
         self.initial_lr = initial_lr
         self.decay_steps = decay_steps
         self.decay_rate = decay_rate
         self._check_params()
-
-    def _validate(self):
-        self._require_number("decay_steps", low=0, low_closed=False, optional=True)
-        self._require_number("decay_rate", low=0, high=1, low_closed=False,
-                             why=" (above 1 the rate grows without bound)")
 
     def __call__(self, progress):
         steps = self.decay_steps or max(progress.total_steps, 1)
@@ -375,12 +354,10 @@ class OneCycle(Schedule):
 
     The rate rises from ``max_lr / div_factor`` to ``max_lr`` over the first
     ``pct_start`` of all steps, then falls to ``max_lr / (div_factor *
-    final_div_factor)`` (PyTorch divides the *initial* rate by
-    ``final_div_factor``). ``three_phase`` first returns to the initial
-    rate over as many steps, then falls. SGD's momentum moves the opposite
-    way, between ``max_momentum`` and ``base_momentum``. ``max_lr=None`` is
-    the estimator's ``learning_rate_init``; steps past the end keep the
-    final rate.
+    final_div_factor)``. ``three_phase`` first returns to the initial rate
+    over as many steps, then falls. SGD's momentum moves the opposite way,
+    between ``max_momentum`` and ``base_momentum``. Steps past the end keep
+    the final rate.
 
     Examples
     --------
@@ -394,6 +371,9 @@ class OneCycle(Schedule):
     per_step = True
     fixed_budget = True
     _rate_params = ("max_lr",)
+    _limits = {"pct_start": (_FRACTION, ""), "base_momentum": (_FRACTION, ""),
+               "max_momentum": (_FRACTION, ""), "div_factor": (_AT_LEAST_1, _OVERSHOOTS),
+               "final_div_factor": (_AT_LEAST_1, _OVERSHOOTS)}
 
     def __init__(self, max_lr=None, pct_start=0.3, div_factor=25.0, final_div_factor=1e4,
                  anneal_strategy="linear", three_phase=False, cycle_momentum=True,
@@ -410,26 +390,18 @@ class OneCycle(Schedule):
         self._check_params()
 
     def _validate(self):
-        self._require_number("pct_start", low=0, high=1)
         self._require(self.anneal_strategy in ("linear", "cos"),
                       "anneal_strategy must be 'linear' or 'cos'", self.anneal_strategy)
-        for name in ("div_factor", "final_div_factor"):
-            self._require_number(name, low=1, why=" (below 1 a rate would exceed max_lr or "
-                                 "rise at the end of the cycle)")
-        for name in ("base_momentum", "max_momentum"):
-            self._require_number(name, low=0, high=1)
-
-    def _phases(self, total_steps):
-        """(end step, start value, end value) per phase; values 0/1/2: initial/max/final."""
-        rise = float(self.pct_start * total_steps) - 1
-        if self.three_phase:
-            return [(rise, 0, 1), (2 * rise, 1, 0), (total_steps - 1, 0, 2)]
-        return [(rise, 0, 1), (total_steps - 1, 1, 2)]
 
     def _position(self, progress):
-        """(start value index, end value index, fraction of the phase done)."""
-        step, start_step = min(progress.step, progress.total_steps - 1), 0.0
-        phases = self._phases(progress.total_steps)
+        """(start value index, end value index, fraction of the phase done); the
+        values 0, 1, 2 are the initial, the maximum and the final one."""
+        total = progress.total_steps
+        step, start_step = min(progress.step, total - 1), 0.0
+        rise = float(self.pct_start * total) - 1
+        # (end step, start value, end value) per phase
+        phases = ([(rise, 0, 1), (2 * rise, 1, 0), (total - 1, 0, 2)] if self.three_phase
+                  else [(rise, 0, 1), (total - 1, 1, 2)])
         for index, (end_step, start, end) in enumerate(phases):
             if step <= end_step or index == len(phases) - 1:
                 span = end_step - start_step
@@ -468,6 +440,8 @@ class CosineDecay(Schedule):
 
     per_step = True
     fixed_budget = True
+    _limits = {"min_lr": (_AT_LEAST_0, _NEGATIVE_RATE), "warmup_steps": (_AT_LEAST_0, ""),
+               "decay_steps": (_ABOVE_0, "")}
 
     def __init__(self, initial_lr=None, min_lr=0.0, warmup_steps=0, decay_steps=None):
         self.initial_lr = initial_lr
@@ -477,13 +451,10 @@ class CosineDecay(Schedule):
         self._check_params()
 
     def _validate(self):
-        self._require_number("min_lr", low=0, why=" (a negative rate climbs the loss)")
         if self.initial_lr is not None:
             self._require(self.min_lr <= self.initial_lr, f"min_lr must not exceed "
                           f"initial_lr={self.initial_lr!r} (the decay would make the rate "
                           f"grow)", self.min_lr)
-        self._require_number("warmup_steps", low=0)
-        self._require_number("decay_steps", low=0, low_closed=False, optional=True)
 
     def __call__(self, progress):
         span = self.initial_lr - self.min_lr
@@ -517,6 +488,10 @@ class ReduceOnPlateau(Schedule):
     (0.05, 'loss did not improve for 2 epochs. Setting learning rate to 0.050000')
     """
 
+    _limits = {"factor": (Interval(Real, 0, 1, closed="neither"), ""),
+               "patience": (_AT_LEAST_1, ""),
+               "min_lr": (_AT_LEAST_0, _NEGATIVE_RATE), "min_delta": (_AT_LEAST_0, "")}
+
     def __init__(self, initial_lr=None, factor=0.1, patience=10, min_lr=0.0, min_delta=1e-4,
                  monitor="loss"):
         self.initial_lr = initial_lr
@@ -528,10 +503,6 @@ class ReduceOnPlateau(Schedule):
         self._check_params()
 
     def _validate(self):
-        self._require_number("factor", low=0, high=1, low_closed=False, high_closed=False)
-        self._require_number("patience", low=1)
-        self._require_number("min_lr", low=0, why=" (a negative rate climbs the loss)")
-        self._require_number("min_delta", low=0)
         self._require(self.monitor in ("loss", "val_loss"), "monitor must be 'loss' or "
                       "'val_loss'", self.monitor)
 
@@ -543,8 +514,6 @@ class ReduceOnPlateau(Schedule):
         return self.initial_lr
 
     def end_epoch(self, lr, history, stall, memory):
-        """Lower the rate after ``patience`` epochs without improvement; otherwise stop
-        as the base class does when scikit-learn's rule fires."""
         value = history[self.monitor][-1]
         if value < memory.get("best", math.inf) - self.min_delta:
             memory.update(best=value, wait=0)
@@ -561,11 +530,10 @@ class ReduceOnPlateau(Schedule):
 class Adaptive(Constant):
     """scikit-learn's ``learning_rate='adaptive'``: divide the rate instead of stopping.
 
-    The MLPs build it for ``learning_rate='adaptive'`` with ``solver='sgd'``.
     The rate is constant until scikit-learn's stopping rule (``tol``,
     ``n_iter_no_change``) fires; then it is divided by ``divisor`` and the
-    rule's patience starts again, and once the rate is at most ``min_lr``
-    the rule stops training. The defaults are scikit-learn's.
+    rule's patience starts again; once the rate is at most ``min_lr`` the
+    rule stops training. The defaults are scikit-learn's.
 
     Examples
     --------
@@ -578,15 +546,14 @@ class Adaptive(Constant):
     (None, 'Training loss did not improve. Learning rate too small. Stopping.')
     """
 
+    _limits = {"divisor": (Interval(Real, 1, None, closed="neither"),
+                           " (dividing by at most 1 does not lower the rate)"),
+               "min_lr": (_AT_LEAST_0, _NEGATIVE_RATE)}
+
     def __init__(self, initial_lr=None, divisor=5.0, min_lr=1e-6):
         self.divisor = divisor
         self.min_lr = min_lr
         super().__init__(initial_lr)
-
-    def _validate(self):
-        self._require_number("divisor", low=1, low_closed=False,
-                             why=" (dividing by at most 1 does not lower the rate)")
-        self._require_number("min_lr", low=0, why=" (a negative rate climbs the loss)")
 
     def end_epoch(self, lr, history, stall, memory):
         if stall is None:
@@ -617,8 +584,7 @@ def make_schedule(schedule, learning_rate_init, **params) -> Schedule:
 
 
 def schedule_from_name(name, **params):
-    """The registered schedule ``name``, built from the entries of ``params`` its
-    constructor takes (unset rates stay unset).
+    """The registered schedule ``name`` built as :func:`make_schedule` does, unbound.
 
     Examples
     --------

@@ -202,7 +202,8 @@ def mlp_spec(n_inputs, hidden_layer_sizes, n_outputs, activation, loss, *,
     rates = _per_layer(dropout, len(hidden_layer_sizes), "dropout")
     layers = [Dropout(float(input_dropout), dropout_kind)] if input_dropout else []
     for units, rate in zip(hidden_layer_sizes, rates):
-        block = [Dense(int(units), initializer, init_gain), Activation(activation, activation_alpha)]
+        block = [Dense(int(units), initializer, init_gain),
+                 Activation(activation, activation_alpha)]
         if batch_norm is not None:
             block.insert(1 if batch_norm_position == "before" else 2, batch_norm)
         if rate:

@@ -1,12 +1,10 @@
 """The one training loop, written against the engine interface.
 
-``fit_loop`` runs epochs until max_iter, a stopping rule or the schedule
-ends them, in small steps: ``fit_loop -> TrainState.train_epoch ->
-run_epoch -> engine.train_step``. It owns shuffling, the learning-rate
-schedule (and its momentum), the schedule's end-of-epoch policy (plateaus,
-scikit-learn's stopping rule), early stopping with restore of the best
-weights, the fall-back after a divergence, the history and optional
-per-layer gradient norms; verbose output goes through
+``fit_loop`` runs epochs (``fit_loop -> TrainState.train_epoch -> run_epoch
+-> engine.train_step``) until max_iter, a stopping rule or the schedule ends
+them. It owns shuffling, the schedule and its end-of-epoch policy, early
+stopping with restore of the best weights, the fall-back after a divergence,
+the history and gradient norms; verbose output goes through
 :class:`sknn._progress.EpochLog`. ``fit_lbfgs`` runs full-batch L-BFGS.
 Neither knows about labels or estimators: scoring arrives as a callback.
 """
@@ -63,10 +61,8 @@ def resolve_batch_size(batch_size, n_samples, warn=True):
 def check_rate(rate, schedule):
     """``rate`` as a float, or an error naming ``schedule`` when it is not a usable rate.
 
-    A negative rate climbs the loss (gradient ascent) and a NaN or infinite
-    one destroys the weights, so neither is ever handed to an optimizer. A
-    rate of 0 is accepted: the step changes nothing (1cycle and cosine decay
-    end near or at 0 by design).
+    A negative rate climbs the loss and a NaN or infinite one destroys the
+    weights; 0 is accepted (1cycle and cosine decay end near or at 0).
     """
     try:
         value = float(rate)

@@ -32,18 +32,15 @@ Where torch's defaults differ from the NumPy reference, the reference wins:
 - Sparse input is densified by :meth:`TorchEngine.prepare` and
   :meth:`TorchEngine.forward`.
 - Data crosses to the device once per fit (:meth:`TorchEngine.prepare`).
-  Each epoch's order is drawn by the training loop with NumPy's generator,
-  as for the NumPy engine, uploaded once, and minibatches are gathered on
-  the device; the epoch loss accumulates there (:class:`DeviceScalar`):
-  one host synchronisation per epoch. Drawing the order on the device
-  instead would save that one upload (8 bytes per sample and epoch, 8 MB
-  at 1,000,000 samples) but give up the identical sample order, hence
-  identical fits, of both engines and scikit-learn for a given seed.
-- Optimizer state (moments, velocities, step counts) is imported from the
-  sknn optimizer's ``state_dict()`` when training starts and written back
-  with its ``load_state_dict()``, in its NumPy layout and dtype, by
-  :meth:`TorchEngine.end_fit`: ``partial_fit``, warm starts, pickling and
-  switching backends continue it as the NumPy engine does.
+  Each epoch's order is drawn on the host with NumPy's generator (so both
+  engines and scikit-learn visit samples in the same order for a seed) and
+  uploaded once (8 bytes per sample); minibatches are gathered on the
+  device, and the epoch loss accumulates there (:class:`DeviceScalar`):
+  one host synchronisation per epoch.
+- Optimizer state is imported from the sknn optimizer's ``state_dict()``
+  when training starts and written back with its ``load_state_dict()`` by
+  :meth:`TorchEngine.end_fit`, so ``partial_fit``, warm starts, pickling
+  and switching backends continue it as the NumPy engine does.
 """
 
 from __future__ import annotations
@@ -51,6 +48,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import scipy.sparse as sp
@@ -289,11 +287,9 @@ _TORCH_WEIGHTS = {"kernel": ("weight", True), "bias": ("bias", False),
 def _weight_views(module, spec):
     """Per spec layer, ``{sknn name: (tensor, transposed)}`` following
     :func:`sknn.network.weight_layout` (empty for a layer without weights)."""
-    views = []
-    for layer, shapes in zip(module, weight_layout(spec)):
-        views.append({name: (getattr(layer, _TORCH_WEIGHTS[name][0]), _TORCH_WEIGHTS[name][1])
-                      for name in shapes.shapes})
-    return views
+    return [{name: (getattr(layer, _TORCH_WEIGHTS[name][0]), _TORCH_WEIGHTS[name][1])
+             for name in shapes.shapes}
+            for layer, shapes in zip(module, weight_layout(spec))]
 
 
 # -- losses --------------------------------------------------------------------
@@ -446,18 +442,20 @@ class _ScikitAdam(_Rule):
 
 
 class _TorchOptim(_Rule):
-    """A ``torch.optim`` optimizer whose rate is set before every step.
+    """A ``torch.optim`` optimizer, ``make(params, sknn optimizer)``, whose rate is set
+    before every step.
 
     ``keys`` maps each of torch's per-parameter state keys to the sknn
     ``state_dict`` key of the same vector; ``scalars`` does the same for
     scalar state. torch's ``step`` is the step count.
     """
 
-    keys = {}
-    scalars = {}
+    def __init__(self, params, optimizer, flat, make, keys, scalars=None):
+        self.make, self.keys, self.scalars = make, keys, scalars or {}
+        super().__init__(params, optimizer, flat)
 
     def _import(self, state, flat):
-        self.torch_optimizer = self._make(self.params, self.optimizer)
+        self.torch_optimizer = self.make(self.params, self.optimizer)
         if self.n_steps == 0:  # torch's own initial state
             return
         per_key = {key: flat.split(state[name], self.params) for key, name in self.keys.items()}
@@ -475,49 +473,10 @@ class _TorchOptim(_Rule):
                  for key, name in self.keys.items()}
         return {**state, **{name: float(first[key]) for key, name in self.scalars.items()}}
 
-    @staticmethod
-    def _make(params, o):
-        raise NotImplementedError
-
     def _step(self, lr):
         for group in self.torch_optimizer.param_groups:
             group["lr"] = lr
         self.torch_optimizer.step()
-
-
-class _NAdam(_TorchOptim):
-    keys = {"exp_avg": "m", "exp_avg_sq": "v"}
-    scalars = {"mu_product": "mu_product"}
-
-    @staticmethod
-    def _make(params, o):
-        return torch.optim.NAdam(params, betas=(o.beta_1, o.beta_2), eps=o.epsilon,
-                                 momentum_decay=o.MOMENTUM_DECAY)
-
-
-class _Adamax(_TorchOptim):
-    keys = {"exp_avg": "m", "exp_inf": "u"}
-
-    @staticmethod
-    def _make(params, o):
-        return torch.optim.Adamax(params, betas=(o.beta_1, o.beta_2), eps=o.epsilon)
-
-
-class _RMSprop(_TorchOptim):
-    keys = {"square_avg": "v"}
-
-    @staticmethod
-    def _make(params, o):
-        return torch.optim.RMSprop(params, alpha=o.rho, eps=o.epsilon)
-
-
-class _Adagrad(_TorchOptim):
-    keys = {"sum": "accumulator"}
-
-    @staticmethod
-    def _make(params, o):
-        return torch.optim.Adagrad(params, eps=o.epsilon,
-                                   initial_accumulator_value=o.INITIAL_ACCUMULATOR)
 
 
 #: sknn optimizer name -> ``(params, sknn optimizer, flat layout) -> rule``, a rule
@@ -526,10 +485,21 @@ OPTIMIZER_RULES = {
     "sgd": _ScikitSGD,
     "adam": _ScikitAdam,
     "adamw": _ScikitAdam,
-    "nadam": _NAdam,
-    "adamax": _Adamax,
-    "rmsprop": _RMSprop,
-    "adagrad": _Adagrad,
+    "nadam": partial(_TorchOptim, keys={"exp_avg": "m", "exp_avg_sq": "v"},
+                     scalars={"mu_product": "mu_product"},
+                     make=lambda params, o: torch.optim.NAdam(
+                         params, betas=(o.beta_1, o.beta_2), eps=o.epsilon,
+                         momentum_decay=o.MOMENTUM_DECAY)),
+    "adamax": partial(_TorchOptim, keys={"exp_avg": "m", "exp_inf": "u"},
+                      make=lambda params, o: torch.optim.Adamax(
+                          params, betas=(o.beta_1, o.beta_2), eps=o.epsilon)),
+    "rmsprop": partial(_TorchOptim, keys={"square_avg": "v"},
+                       make=lambda params, o: torch.optim.RMSprop(
+                           params, alpha=o.rho, eps=o.epsilon)),
+    "adagrad": partial(_TorchOptim, keys={"sum": "accumulator"},
+                       make=lambda params, o: torch.optim.Adagrad(
+                           params, eps=o.epsilon,
+                           initial_accumulator_value=o.INITIAL_ACCUMULATOR)),
 }
 
 
@@ -565,14 +535,12 @@ class _FlatLayout:
 class _OneTorchThread:
     """Context manager: torch on one thread, then back to the count it had.
 
-    ``torch.set_num_threads`` is process-wide in part (the default new
-    threads start with, MKL's count) and per-thread in part (OpenMP's count
-    of the calling thread), so concurrent fits saving and restoring it each
-    for itself could save the 1 another had set and leave it behind: a
-    thread that first used torch while another fit held 1 started at 1 and
-    kept it. Here the first of the overlapping users saves the count, every
-    user sets 1 on entry and the saved count on exit (its own thread's), and
-    the last one forgets it.
+    ``torch.set_num_threads`` is partly process-wide (new threads' default,
+    MKL's count) and partly per thread (OpenMP's), so concurrent fits each
+    saving and restoring it could save the 1 another had set and leave it
+    behind. Here the first of the overlapping users saves the count, every
+    user sets 1 on entry and the saved count on exit, and the last one
+    forgets it.
     """
 
     def __init__(self):
@@ -911,16 +879,18 @@ class TorchEngine:
                 value = np.asarray(source[key])
                 tensor.copy_(self._tensor(value.T if transposed else value).reshape(tensor.shape))
 
+    def _weight_tensors(self):
+        return [tensor for layer in self._views for tensor, _ in layer.values()]
+
     @torch.no_grad()
     def snapshot(self):
         """A copy of every weight (batch norm statistics too) that stays on the device."""
-        return [tensor.clone() for layer in self._views for tensor, _ in layer.values()]
+        return [tensor.clone() for tensor in self._weight_tensors()]
 
     @torch.no_grad()
     def restore(self, snapshot):
         """Go back to a :meth:`snapshot`."""
-        tensors = [tensor for layer in self._views for tensor, _ in layer.values()]
-        for tensor, saved in zip(tensors, snapshot, strict=True):
+        for tensor, saved in zip(self._weight_tensors(), snapshot, strict=True):
             tensor.copy_(saved)
 
     @torch.no_grad()

@@ -4,18 +4,11 @@ The network keeps all parameters in a single contiguous array (and the
 gradients in another), so an update is a handful of vectorized passes over
 one buffer instead of a Python loop over layers. The learning rate is an
 argument of :meth:`Optimizer.step`: schedules live outside the optimizer.
-
-An optimizer is built from its hyperparameters, bound to the parameter
-vector (:meth:`Optimizer.bind`: the state is allocated and the L2 mask,
-which entries the L2 penalty acts on, is fixed), then stepped. Its state
-goes in and out as plain NumPy arrays and scalars through
-:meth:`Optimizer.state_dict` / :meth:`Optimizer.load_state_dict`; that is
-how the torch engine continues it.
-
-Each rule's ``_update`` is its formula, chunk by chunk, written with the
-operations of :class:`_FlatState`, the speed layer every rule shares:
-chunked passes that stay in cache, BLAS ``axpy`` and lazily decayed moving
-averages.
+An optimizer is built, bound (:meth:`Optimizer.bind`), then stepped; its
+state goes in and out as plain data (:meth:`Optimizer.state_dict`), which is
+how the torch engine continues it. Each rule's ``_update`` is its formula,
+chunk by chunk, in the operations of :class:`_FlatState`, the speed layer
+every rule shares.
 
 Every per-step scalar is a Python float on purpose: a NumPy float64 scalar
 would make in-place float32 operations compute in float64 (NEP 50), ~1.6x
@@ -50,9 +43,9 @@ def _balanced_chunks(size):
 
 
 def _runs(mask):
-    """``(start, stop)`` of every run of True in the boolean ``mask``."""
-    edges = np.flatnonzero(np.diff(np.concatenate(([False], mask, [False]))))
-    return list(zip(edges[0::2].tolist(), edges[1::2].tolist()))
+    """A slice for every run of True in the boolean ``mask``."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([False], mask, [False])))).tolist()
+    return [slice(start, stop) for start, stop in zip(edges[0::2], edges[1::2])]
 
 
 def _blas_axpy(dtype):
@@ -73,21 +66,17 @@ def _blas_axpy(dtype):
 class _FlatState:
     """The state vectors of one optimizer, and the speed layer the rules share.
 
-    - **Chunks.** A step runs chunk by chunk (:data:`CHUNK`): an Adam step
-      makes about ten elementwise passes, and doing all of them on a slice
-      that stays in the L2 cache before moving on measured about a third
-      faster than ten passes over whole buffers of a 266k-parameter
-      network. The L2 penalty's gradient is added in the same loop, while
-      the slice is in cache. Temporaries live in one chunk-sized scratch,
-      reused by every chunk, so it is never written back to memory.
+    - **Chunks** (:data:`CHUNK`): an Adam step makes about ten elementwise
+      passes; making all of them on a slice that stays in the L2 cache
+      measured a third faster than ten passes over whole buffers (266k
+      parameters). The L2 gradient is added in the same loop, and
+      temporaries live in one chunk-sized scratch that never leaves cache.
     - **BLAS axpy** (``y += a * x`` in one pass) for every scaled addition.
-    - **Lazy decay.** A vector ``x`` is stored as ``scale * stored``:
-      decaying a moving average ``x <- beta x + c y`` costs a full pass per
-      step, folding ``beta`` into ``scale`` turns it into one ``axpy``
-      (``stored += c / scale * y``). ``stored`` is renormalized (one pass)
-      when ``1 / scale`` grows past :attr:`RENORMALIZE`, about every 130
-      steps for ``beta = 0.9``, so float32 never overflows. A vector that
-      is never decayed keeps ``scale == 1``.
+    - **Lazy decay.** A vector is stored as ``x = scale * stored``: folding
+      ``beta`` of ``x <- beta x + c y`` into ``scale`` saves a pass per
+      step (``stored += c / scale * y`` is one axpy). ``stored`` is
+      renormalized when ``1 / scale`` passes :attr:`RENORMALIZE` (every
+      ~130 steps for ``beta = 0.9``), so float32 never overflows.
 
     Only ``vectors`` and ``scales`` are state (pickled); the rest is
     workspace, rebuilt by :meth:`bind`.
@@ -98,20 +87,14 @@ class _FlatState:
     def __init__(self, names):
         self.vectors = dict.fromkeys(names)  # name -> stored array (None before bind)
         self.scales = dict.fromkeys(names, 1.0)  # true value = scale * stored
-        self._clear_workspace()
-
-    def _clear_workspace(self):
-        self.size = self.dtype = self.l2_mask = self.scratch = self.axpy = None
-        self.chunks = []
+        self.size = self.dtype = self.l2_mask = None  # unbound: no workspace
 
     def __getstate__(self):
         return {"vectors": self.vectors, "scales": self.scales}
 
     def __setstate__(self, state):
-        self.__dict__.update(state)
-        self._clear_workspace()
+        self.__dict__.update(state, size=None, dtype=None, l2_mask=None)
 
-    # -- binding and state ------------------------------------------------
     def bind(self, params, l2_mask, initial, scratch_rows):
         """Fit the vectors to ``params`` (see :meth:`Optimizer.bind`); build the workspace."""
         for name, stored in self.vectors.items():
@@ -120,21 +103,19 @@ class _FlatState:
                 self.scales[name] = 1.0
             elif stored.dtype != params.dtype:
                 self.vectors[name] = stored.astype(params.dtype)
-        runs = [] if l2_mask is None else _runs(l2_mask)
         # per chunk, the slices (relative to the chunk) that get the L2 gradient
-        self.chunks = [(chunk, [slice(max(start, chunk.start) - chunk.start,
-                                      min(stop, chunk.stop) - chunk.start)
-                                for start, stop in runs
-                                if start < chunk.stop and stop > chunk.start])
+        self.chunks = [(chunk, [] if l2_mask is None else _runs(l2_mask[chunk]))
                        for chunk in _balanced_chunks(params.size)]
         self.scratch = np.empty((scratch_rows, self.chunks[0][0].stop), dtype=params.dtype)
         self.axpy = _blas_axpy(params.dtype)
         self.size, self.dtype, self.l2_mask = params.size, params.dtype, l2_mask
 
     def value(self, name):
-        """A copy of vector ``name``'s true value (None before :meth:`bind`). The scale is
-        folded in first (as :meth:`decay` renormalizes), so a state loaded from the copy
-        continues bit for bit as this one does."""
+        """A copy of vector ``name``'s true value (None before :meth:`bind`).
+
+        The scale is folded in first (as :meth:`decay` renormalizes), so a
+        state loaded from the copy continues bit for bit as this one does.
+        """
         stored = self.vectors[name]
         if stored is None:
             return None
@@ -152,7 +133,6 @@ class _FlatState:
                                  f"parameters ({self.size},).")
         self.vectors[name], self.scales[name] = value, 1.0
 
-    # -- one step ---------------------------------------------------------
     def run(self, params, grads, update, coefficients, l2):
         """``update(chunk, params[chunk], grads[chunk], coefficients)`` for every chunk,
         after adding ``l2 * params`` to ``grads`` on the L2 mask.
@@ -208,17 +188,12 @@ class _FlatState:
         return out
 
     def fold_scales(self, coefficient, numerator, denominator, epsilon, correction=1.0):
-        """Scalars of ``coefficient * x / (sqrt(v / correction) + epsilon)`` on stored vectors.
+        """``(c s_x / r, epsilon / r)``, the scalars of ``c x / (sqrt(v / correction) + epsilon)``
+        on stored vectors, since with ``x = s_x x'``, ``v = s_v v'`` and
+        ``r = sqrt(s_v / correction)`` it equals ``(c s_x / r) x' / (sqrt(v') + epsilon / r)``.
 
-        With ``x = s_x x'`` (vector ``numerator``; None for the gradient,
-        which is not stored: ``s_x = 1``) and ``v = s_v v'`` (vector
-        ``denominator``), ``r = sqrt(s_v / correction)``::
-
-            coefficient x / (sqrt(v / correction) + epsilon)
-                = (coefficient s_x / r) x' / (sqrt(v') + epsilon / r)
-
-        Returns ``(coefficient s_x / r, epsilon / r)``, for :meth:`add_ratio`
-        and :meth:`sqrt_plus`.
+        ``numerator`` and ``denominator`` name ``x`` and ``v``; a ``numerator``
+        of None is the gradient (not stored: ``s_x = 1``).
         """
         root = math.sqrt(self.scales[denominator] / correction)
         scale = 1.0 if numerator is None else self.scales[numerator]
@@ -228,16 +203,17 @@ class _FlatState:
 class Optimizer:
     """Base class: build with hyperparameters, :meth:`bind`, then :meth:`step`.
 
-    ``learning_rate`` holds the rate of the most recent step, for
-    scikit-learn code that reads ``estimator._optimizer.learning_rate``; it
-    belongs to the schedule, not to :meth:`state_dict`. Subclasses store
-    every constructor argument under its own name, which is what
-    :meth:`config` reports, and name their state vectors in ``_vectors``.
+    ``learning_rate`` holds the rate of the most recent step (scikit-learn
+    code reads ``estimator._optimizer.learning_rate``); it belongs to the
+    schedule, not to :meth:`state_dict`. Subclasses store every constructor
+    argument under its own name (what :meth:`config` reports).
     """
 
     name = "base"
     #: Names of the state vectors, each shaped like the parameters.
     _vectors = ()
+    #: Names of scalar state, each kept in the attribute ``"_" + name``.
+    _scalars = ()
     #: Starting values of state vectors that do not start at 0.
     _initial = {}
     #: Chunk-sized temporaries a step needs (rows of the scratch).
@@ -249,11 +225,9 @@ class Optimizer:
         self._state = _FlatState(self._vectors)
 
     def config(self) -> dict:
-        """Hyperparameters that define the update rule (not the state).
+        """Every constructor argument but ``learning_rate``, by name: the rule, not the state.
 
-        Every constructor argument but ``learning_rate``, by name, so an
-        estimator can tell whether an existing optimizer still fits its
-        parameters.
+        An estimator compares it to tell whether an existing optimizer still fits.
         """
         names = inspect.signature(type(self).__init__).parameters
         return {name: getattr(self, name) for name in names
@@ -284,8 +258,8 @@ class Optimizer:
     def step(self, params, grads, lr, l2=0.0):
         """Update ``params`` in place from ``grads`` at learning rate ``lr``.
 
-        An optimizer not yet bound to parameters of this size and dtype is
-        bound here (without an L2 mask, unless one of this size was given).
+        An optimizer not bound to parameters of this size and dtype binds
+        here (keeping an L2 mask of this size).
 
         Parameters
         ----------
@@ -316,7 +290,7 @@ class Optimizer:
 
     def _begin_step(self, lr):
         """Per-step scalars (decays, bias corrections), computed once for all chunks."""
-        return ()
+        raise NotImplementedError
 
     def _update(self, chunk, p, g, coefficients):
         """The rule on one chunk: ``p`` and ``g`` are its slices of the vectors."""
@@ -339,7 +313,8 @@ class Optimizer:
             NAdam adds the float ``mu_product``.
         """
         return {"n_steps": self.n_steps,
-                **{name: self._state.value(name) for name in self._vectors}}
+                **{name: self._state.value(name) for name in self._vectors},
+                **{name: getattr(self, "_" + name) for name in self._scalars}}
 
     def load_state_dict(self, state):
         """Continue from ``state``.
@@ -351,13 +326,15 @@ class Optimizer:
             copied, in the bound dtype once the optimizer is bound (their
             size must then be the parameters').
         """
-        expected = {"n_steps", *self._vectors}
+        expected = {"n_steps", *self._vectors, *self._scalars}
         if set(state) != expected:
             raise ValueError(f"A {self.name} state has the keys {sorted(expected)}, "
                              f"got {sorted(state)}.")
         self.n_steps = int(state["n_steps"])
         for name in self._vectors:
             self._state.load(name, state[name])
+        for name in self._scalars:
+            setattr(self, "_" + name, float(state[name]))
 
     def __setstate__(self, state):
         if "_state" not in state:  # pickled by sknn 0.1.0, before state_dict
@@ -367,7 +344,7 @@ class Optimizer:
 
 class _LazyDecay:
     """A lazily decayed vector (``values * scale``) as sknn 0.1.0 pickled it: kept only
-    so that those pickles load, :func:`_convert_old_pickle` converts it."""
+    so that those pickles load (:func:`_convert_old_pickle`)."""
 
 
 #: sknn 0.1.0 kept each state vector in an attribute of the optimizer.
@@ -384,27 +361,24 @@ def _convert_old_pickle(cls, old):
             state.vectors[name], state.scales[name] = stored.values, float(stored.scale)
         elif stored is not None:
             state.vectors[name] = stored
-    # hyperparameters, learning_rate and n_steps keep their names; the old
-    # per-step scalars (_step_size, ...) are recomputed by every step
-    converted = {key: value for key, value in old.items() if not key.startswith("_")}
-    if "_mu_product" in old:
-        converted["_mu_product"] = old["_mu_product"]
-    return {**converted, "_state": state}
+    # hyperparameters, learning_rate, n_steps and scalar state keep their
+    # names; the old per-step scalars (_step_size, ...) are recomputed by every step
+    kept = {key: value for key, value in old.items()
+            if not key.startswith("_") or key[1:] in cls._scalars}
+    return {**kept, "_state": state}
 
 
 @OPTIMIZERS.register("sgd")
 class SGD(Optimizer):
     """Stochastic gradient descent with (Nesterov) momentum.
 
-    ``v <- momentum * v - lr * g``; then ``p <- p + v``, or with Nesterov
-    ``p <- p + momentum * v - lr * g`` (scikit-learn's formulation).
-
-    ``momentum`` may be reassigned between steps (1cycle's momentum cycle).
-    With a constant rate this equals ``torch.optim.SGD`` (``v = -lr * buf``),
-    Nesterov included; when the rate changes the two differ, because
-    scikit-learn's velocity holds past rates and PyTorch's buffer does not.
-    With ``momentum == 0`` a step is plain SGD and leaves ``v`` untouched,
-    as PyTorch leaves its buffer. State: ``velocity`` (``v``).
+    ``v <- momentum v - lr g``; then ``p <- p + v``, or with Nesterov
+    ``p <- p + momentum v - lr g`` (scikit-learn's formulation). ``momentum``
+    may change between steps (1cycle). With a constant rate this equals
+    ``torch.optim.SGD`` (``v = -lr buf``); when the rate changes they differ,
+    as scikit-learn's velocity holds past rates. ``momentum == 0`` is plain
+    SGD and leaves ``v`` untouched, as PyTorch leaves its buffer. State:
+    ``velocity`` (``v``).
 
     Examples
     --------
@@ -452,9 +426,8 @@ class Adam(Optimizer):
     ``p <- p - lr sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)``.
 
     ``eps`` is added to the uncorrected root (the paper's "efficient
-    version", as scikit-learn writes it); ``torch.optim.Adam`` adds it to
-    ``sqrt(v / (1 - b2^t))``, so the two agree exactly only for ``eps = 0``.
-    State: ``m`` and ``v``, both decayed lazily, so a step is seven passes.
+    version", as scikit-learn writes it), not to ``sqrt(v / (1 - b2^t))`` as
+    in ``torch.optim.Adam``. State: ``m`` and ``v``.
 
     Examples
     --------
@@ -494,11 +467,9 @@ class Adam(Optimizer):
 class AdamW(Adam):
     """Adam with decoupled weight decay (Loshchilov & Hutter), as ``torch.optim.AdamW``.
 
-    ``p <- (1 - lr * weight_decay) * p``, then the :class:`Adam` step. Like
-    PyTorch, the decay shrinks *every* parameter, biases included (one
-    extra pass; the L2 mask is the L2 penalty's only); it follows the
-    scheduled rate. With ``weight_decay = 0`` this is exactly
-    :class:`Adam`, including its placement of ``eps``.
+    ``p <- (1 - lr weight_decay) p``, then the :class:`Adam` step (its
+    ``eps`` placement included). Like PyTorch, the decay shrinks *every*
+    parameter, biases included: the L2 mask is the L2 penalty's only.
 
     Examples
     --------
@@ -552,6 +523,7 @@ class NAdam(Adam):
     """
 
     name = "nadam"
+    _scalars = ("mu_product",)
     _scratch_rows = 2
     #: ``psi`` of the momentum schedule (``momentum_decay`` in PyTorch).
     MOMENTUM_DECAY = 4e-3
@@ -586,25 +558,14 @@ class NAdam(Adam):
         state.add_ratio(p, -momentum_step, state.vectors["m"][chunk], d, out=tmp)
         state.add_ratio(p, -grad_step, g, d, out=tmp)
 
-    def state_dict(self):
-        return {**super().state_dict(), "mu_product": self._mu_product}
-
-    def load_state_dict(self, state):
-        state = dict(state)
-        mu_product = float(state.pop("mu_product"))
-        super().load_state_dict(state)
-        self._mu_product = mu_product
-
 
 @OPTIMIZERS.register("adamax")
-class Adamax(Optimizer):
+class Adamax(Adam):
     """Adam's infinity-norm variant (Kingma & Ba, section 7), as ``torch.optim.Adamax``.
 
     ``m <- b1 m + (1 - b1) g``, ``u <- max(b2 u, |g| + eps)``,
-    ``p <- p - lr / (1 - b1^t) * m / u`` (PyTorch adds ``eps`` inside the
-    max; Keras adds it to ``u`` in the division). State: ``m`` (decayed
-    lazily) and ``u`` (decayed in place: a max does not commute with a
-    lazy scale).
+    ``p <- p - lr / (1 - b1^t) * m / u``. State: ``m`` and ``u`` (decayed in
+    place: a max does not commute with a lazy scale).
 
     Examples
     --------
@@ -619,10 +580,7 @@ class Adamax(Optimizer):
     _vectors = ("m", "u")
 
     def __init__(self, learning_rate=2e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
-        super().__init__(learning_rate)
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
+        super().__init__(learning_rate, beta_1, beta_2, epsilon)
 
     def _begin_step(self, lr):
         self._state.decay("m", self.beta_1)
@@ -648,8 +606,7 @@ class RMSprop(Optimizer):
     """RMSprop (Hinton), as ``torch.optim.RMSprop`` with ``alpha = rho``.
 
     ``v <- rho v + (1 - rho) g^2``, ``p <- p - lr g / (sqrt(v) + eps)``
-    (no momentum, not centered). Keras adds ``eps`` under the root instead.
-    State: ``v``.
+    (no momentum, not centered). State: ``v``.
 
     Examples
     --------
@@ -684,11 +641,9 @@ class RMSprop(Optimizer):
 class Adagrad(Optimizer):
     """Adagrad (Duchi et al., 2011), as ``torch.optim.Adagrad``.
 
-    ``s <- s + g^2``, ``p <- p - lr g / (sqrt(s) + eps)``. The accumulator
-    starts at :attr:`INITIAL_ACCUMULATOR` = 0 and ``eps`` is added outside
-    the root, as in PyTorch (Keras starts at 0.1 and adds ``eps`` under the
-    root); PyTorch's ``lr_decay`` is left to the learning-rate schedules.
-    State: ``accumulator`` (``s``).
+    ``s <- s + g^2``, ``p <- p - lr g / (sqrt(s) + eps)``, ``s`` starting at
+    :attr:`INITIAL_ACCUMULATOR`; PyTorch's ``lr_decay`` is left to the
+    schedules. State: ``accumulator`` (``s``).
 
     Examples
     --------
