@@ -310,6 +310,10 @@ class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, BaseEstimato
                        track_gradient_norms=getattr(self, "track_gradient_norms", False))
         if not plan.stochastic:
             self._check_lbfgs_compatible()
+            if validation_data is not None:
+                raise ValueError("validation_data is scored after every epoch of a stochastic "
+                                 "solver; solver='lbfgs' has no epochs. Use a stochastic "
+                                 "solver such as 'adam', or score the fitted model on it.")
             return plan
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
@@ -597,7 +601,7 @@ class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, BaseEstimato
         return fused
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, validation_data=None):
         """Fit the model to data matrix ``X`` and targets ``y``.
 
         Parameters
@@ -608,13 +612,24 @@ class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, BaseEstimato
             Class labels (classification) or real targets (regression).
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights in the loss.
+        validation_data : (X_val, y_val) or (X_val, y_val, sample_weight_val), default=None
+            A validation set scored after every epoch (``val_loss`` and
+            ``val_score`` in ``history_``), as Keras's ``validation_data``.
+            With ``early_stopping=True`` it is also the early-stopping set,
+            used instead of holding out ``validation_fraction`` of ``X``;
+            without, it only monitors and never changes the training. It is
+            weighted as training is: by ``sample_weight_val`` and by
+            ``class_weight`` ('balanced' with the training set's class
+            frequencies). ``y_val`` may only hold classes that ``y`` has.
+            Stochastic solvers only.
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False,
+                         validation_data=validation_data)
 
     def _check_solver(self):
         if self.solver not in STOCHASTIC_SOLVERS:

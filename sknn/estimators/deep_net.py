@@ -321,14 +321,9 @@ class _DeepNetBase(BaseMultilayerPerceptron):
             Class labels (or a label indicator matrix), or real targets.
         sample_weight : array-like of shape (n_samples,), default=None
         validation_data : (X_val, y_val) or (X_val, y_val, sample_weight_val), default=None
-            A validation set scored after every epoch (``val_loss`` and
-            ``val_score`` in ``history_``), as Keras's ``validation_data``.
-            With ``early_stopping=True`` it is also the early-stopping set,
-            used instead of holding out ``validation_fraction`` of ``X``;
-            without, it only monitors and never changes the training. It is
-            weighted as training is: by ``sample_weight_val`` and by
-            ``class_weight`` ('balanced' with the training set's class
-            frequencies). ``y_val`` may only hold classes that ``y`` has.
+            A validation set scored after every epoch, and the early-stopping
+            set with ``early_stopping=True``; see
+            :meth:`sknn.MLPClassifier.fit`.
 
         Returns
         -------

@@ -319,3 +319,43 @@ def test_scikit_learns_class_weight_check_with_early_stopping():
 
     check_class_weight_classifiers("MLPClassifier",
                                    MLPClassifier(solver="sgd", early_stopping=True))
+
+
+def _split_digits():
+    X, y = load_digits(return_X_y=True)
+    X = X / 16.0
+    return X[:1000], X[1000:1400], y[:1000], y[1000:1400]
+
+
+def test_mlp_validation_data_is_scored_every_epoch_and_only_monitors():
+    X, X_val, y, y_val = _split_digits()
+    params = dict(hidden_layer_sizes=(16,), max_iter=6, tol=0.0, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        monitored = MLPClassifier(**params).fit(X, y, validation_data=(X_val, y_val))
+        plain = MLPClassifier(**params).fit(X, y)
+    for a, b in zip(monitored.coefs_, plain.coefs_):
+        np.testing.assert_array_equal(a, b)
+    scores = monitored.history_["val_score"]
+    assert len(scores) == 6 and None not in scores
+    assert scores[-1] == pytest.approx(monitored.score(X_val, y_val))
+    assert plain.history_["val_score"] == [None] * 6
+
+
+def test_mlp_validation_data_is_the_early_stopping_set():
+    X, X_val, y, y_val = _split_digits()
+    reg = MLPRegressor(hidden_layer_sizes=(16,), max_iter=8, early_stopping=True,
+                       n_iter_no_change=100, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(X, y, validation_data=(X_val, y_val))
+    # every row of X trained (no hold-out), and the kept weights score best on X_val
+    assert reg.t_ == 8 * X.shape[0]
+    assert len(reg.validation_scores_) == 8
+    assert reg.score(X_val, y_val) == pytest.approx(max(reg.validation_scores_))
+
+
+def test_mlp_validation_data_with_lbfgs_is_refused():
+    X, X_val, y, y_val = _split_digits()
+    with pytest.raises(ValueError, match="validation_data .* solver='lbfgs' has no epochs"):
+        MLPClassifier(solver="lbfgs", max_iter=5).fit(X, y, validation_data=(X_val, y_val))
