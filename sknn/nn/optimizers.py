@@ -25,9 +25,9 @@ import inspect
 import math
 
 import numpy as np
-from scipy.linalg.blas import get_blas_funcs
 
 from sknn._registry import Registry
+from sknn.nn.regularizers import blas_axpy
 
 OPTIMIZERS: Registry[type] = Registry("solver")
 
@@ -46,21 +46,6 @@ def _runs(mask):
     """A slice for every run of True in the boolean ``mask``."""
     edges = np.flatnonzero(np.diff(np.concatenate(([False], mask, [False])))).tolist()
     return [slice(start, stop) for start, stop in zip(edges[0::2], edges[1::2])]
-
-
-def _blas_axpy(dtype):
-    """BLAS ``y += a * x`` for ``dtype``, updating ``y`` in place.
-
-    f2py works in place on a contiguous array of the routine's type and
-    silently copies anything else, which would drop the update; that is
-    checked once here rather than on every call.
-    """
-    axpy = get_blas_funcs("axpy", dtype=dtype)
-    probe = np.zeros(4, dtype=dtype)
-    view = probe[1:3]
-    if axpy(np.ones(2, dtype=dtype), view, a=1.0) is not view or probe[1] != 1:
-        raise RuntimeError(f"SciPy's BLAS axpy does not update {dtype} views in place")
-    return axpy
 
 
 class _FlatState:
@@ -107,7 +92,7 @@ class _FlatState:
         self.chunks = [(chunk, [] if l2_mask is None else _runs(l2_mask[chunk]))
                        for chunk in _balanced_chunks(params.size)]
         self.scratch = np.empty((scratch_rows, self.chunks[0][0].stop), dtype=params.dtype)
-        self.axpy = _blas_axpy(params.dtype)
+        self.axpy = blas_axpy(params.dtype)
         self.size, self.dtype, self.l2_mask = params.size, params.dtype, l2_mask
 
     def value(self, name):

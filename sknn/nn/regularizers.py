@@ -20,8 +20,20 @@ from scipy.linalg.blas import get_blas_funcs
 
 
 @functools.lru_cache(maxsize=None)
-def _blas_axpy(dtype):
-    return get_blas_funcs("axpy", dtype=np.dtype(dtype))
+def blas_axpy(dtype):
+    """BLAS ``y += a * x`` for float32 or float64 ``dtype``, updating ``y`` in place.
+
+    f2py works in place on a contiguous array of the routine's type and
+    silently copies anything else, which would drop the update; that is
+    checked once per dtype here rather than on every call.
+    """
+    dtype = np.dtype(dtype)
+    axpy = get_blas_funcs("axpy", dtype=dtype)
+    probe = np.zeros(4, dtype=dtype)
+    view = probe[1:3]
+    if axpy(np.ones(2, dtype=dtype), view, a=1.0) is not view or probe[1] != 1:
+        raise RuntimeError(f"SciPy's BLAS axpy does not update {dtype} views in place")
+    return axpy
 
 
 def axpy(x, y, a):
@@ -30,7 +42,7 @@ def axpy(x, y, a):
     if x.dtype != y.dtype or x.dtype not in (np.float32, np.float64):
         y += a * x
         return y
-    out = _blas_axpy(x.dtype)(x, y, a=a)
+    out = blas_axpy(x.dtype)(x, y, a=a)
     if out is not y:  # f2py worked on a copy: write it back
         y[...] = out
     return y
