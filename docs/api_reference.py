@@ -34,7 +34,7 @@ SECTIONS = [
     ("Fitted network", "sknn.network",
      "What the network estimators store as ``network_``: the spec and its "
      "weights in layer order, and the weight layout of a spec.",
-     ["Network", "weight_layout", "initial_weights"]),
+     ["Network", "NetworkSummary", "weight_layout", "initial_weights"]),
     ("Initializers", "sknn.nn.initializers",
      "Custom weight initialization for the ``kernel_initializer`` parameter.",
      ["VarianceScaling", "Initializer", "auto_initializer"]),

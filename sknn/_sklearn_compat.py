@@ -5,6 +5,8 @@ each one here, and nowhere else in sknn, turns such a move into a one-line
 fix (tests/test_sklearn_compat.py fails on a private import anywhere else).
 Every name below has this import path in all supported releases
 (``scikit-learn>=1.6``, see pyproject.toml), so none needs a fallback yet.
+The one private hook that sknn overrides, in the HTML repr, is here too
+(:class:`SummaryInHTMLReprMixin`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import warnings
 
 from sklearn.base import _fit_context
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import (
     HasMethods,
@@ -46,6 +48,34 @@ def check_lbfgs_result(result, max_iter):
     return min(int(result.n_iter), max_iter)
 
 
+class SummaryInHTMLReprMixin:
+    """Show ``summary()`` of a fitted estimator, collapsed, in its notebook HTML repr.
+
+    scikit-learn documents no way to add fitted information to an
+    estimator's HTML repr. scikit-learn 1.9's repr asks the private method
+    ``_get_fitted_attr_html`` for the collapsed table of fitted attributes
+    (a private ``AttrsDict`` rendered by its ``_html_repr``); this mixin
+    renders a collapsed "Network summary" after that table, in its style,
+    also for a step of a pipeline. Earlier releases (1.8 included) have no
+    such table and never call the method, so they show no summary; a result
+    of another shape is returned untouched: a change in scikit-learn costs
+    the summary, never the repr.
+    """
+
+    def _get_fitted_attr_html(self, *args, **kwargs):
+        fitted_attributes = super()._get_fitted_attr_html(*args, **kwargs)
+        render = getattr(fitted_attributes, "_html_repr", None)
+        try:
+            summary = self.summary()._repr_html_()
+        except NotFittedError:  # a step of a fitted pipeline replaced since
+            return fitted_attributes
+        if callable(render):
+            fitted_attributes._html_repr = lambda: (
+                f'{render()}<div class="estimator-table"><details><summary>Network summary'
+                f'</summary>{summary}</details></div>')
+        return fitted_attributes
+
+
 __all__ = ["HasMethods", "Interval", "InvalidParameterError", "Options", "StrOptions",
-           "_check_partial_fit_first_call", "_check_sample_weight", "_fit_context",
-           "_safe_indexing", "check_lbfgs_result"]
+           "SummaryInHTMLReprMixin", "_check_partial_fit_first_call", "_check_sample_weight",
+           "_fit_context", "_safe_indexing", "check_lbfgs_result"]

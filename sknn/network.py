@@ -4,7 +4,8 @@ The weight layout is a function of the spec alone (:func:`weight_layout`):
 which parameters and buffers each layer type has and their shapes, given
 the width of its input. Initialization, the engines' weight exchange, the
 estimators' ``network_`` and everything that reads it (prediction, batch
-norm folding, pruning, dtype casting, transfer learning) follow it.
+norm folding, pruning, dtype casting, transfer learning, the summary)
+follow it.
 
 Weights cross every boundary in one format: a list with one dict per layer
 that has weights, in layer order, mapping a name to a NumPy array:
@@ -23,6 +24,7 @@ Nothing here imports scikit-learn or torch.
 from __future__ import annotations
 
 import dataclasses
+import html
 from typing import NamedTuple
 
 import numpy as np
@@ -34,15 +36,17 @@ from sknn.nn.losses import LossSpec, make_loss
 from sknn.nn.network import build_layers
 from sknn.spec import Activation, BatchNorm, Dense, Dropout, TiedDense
 
-__all__ = ["Network", "initial_weights", "weight_layout"]
+__all__ = ["Network", "NetworkSummary", "initial_weights", "weight_layout"]
 
 
 class LayerLayout(NamedTuple):
     """The weights of one spec layer: name -> shape of its ``params`` (trained)
-    and of its ``buffers`` (running statistics, updated by the forward pass)."""
+    and of its ``buffers`` (running statistics, updated by the forward pass),
+    and the layer's output ``width``."""
 
     params: dict
     buffers: dict
+    width: int
 
     @property
     def shapes(self):
@@ -91,7 +95,7 @@ def weight_layout(spec):
             params = {"slope": (width,)}
         elif not isinstance(layer, (Activation, Dropout)):
             raise TypeError(f"No weight layout for a {type(layer).__name__} layer.")
-        layout.append(LayerLayout(params, buffers))
+        layout.append(LayerLayout(params, buffers, width))
     return layout
 
 
@@ -183,9 +187,22 @@ def describe_layout(spec):
         if isinstance(layer, Dense):
             parts.append("dense %dx%d" % shapes.params["kernel"])
         elif shapes.params:
-            kind = {TiedDense: "tied dense", BatchNorm: "batch norm"}.get(type(layer), "prelu")
-            parts.append(f"{kind} {next(iter(shapes.params.values()))[0]}")
+            parts.append(f"{_layer_name(layer)} {shapes.width}")
     return ", ".join(parts)
+
+
+def _layer_name(layer):
+    """A spec layer in a word or two: 'dense', 'batch norm', 'relu', 'dropout 0.2'."""
+    if isinstance(layer, Activation):
+        return layer.name
+    if isinstance(layer, Dropout):
+        return f"{'alpha ' if layer.kind == 'alpha' else ''}dropout {layer.rate:g}"
+    return {Dense: "dense", TiedDense: "tied dense", BatchNorm: "batch norm"}[type(layer)]
+
+
+def _loss_text(loss):
+    """``loss`` by name where the name says it all, else the whole LossSpec."""
+    return repr(loss.name if loss == LossSpec(loss.name) else loss)
 
 
 class Network:
@@ -239,9 +256,7 @@ class Network:
         self.weights = list(weights)
 
     def __repr__(self):
-        loss = self.spec.loss  # by name where the name says it all
-        shown = loss.name if loss == LossSpec(loss.name) else loss
-        return f"Network([{describe_layout(self.spec)}], loss={shown!r})"
+        return f"Network([{describe_layout(self.spec)}], loss={_loss_text(self.spec.loss)})"
 
     def layer_weights(self):
         """One dict per spec layer: its weights, empty for a layer without weights."""
@@ -257,6 +272,65 @@ class Network:
     def biases(self):
         """The dense layers' biases, input side first (an estimator's ``intercepts_``)."""
         return [state["bias"] for state in self.weights if "kernel" in state]
+
+    @property
+    def nbytes(self):
+        """Bytes of all the weights, parameters and buffers."""
+        return int(sum(np.asarray(value).nbytes for state in self.weights
+                       for value in state.values()))
+
+    def summary(self):
+        """A table of the layers, their widths and weights, with totals and memory.
+
+        One row per spec layer, input side first. Parameters are what
+        training changes (unless the layer is frozen); buffers, batch
+        norm's moving mean and variance, are counted apart. A tied dense
+        layer counts its bias only: its kernel is the tied layer's.
+
+        Returns
+        -------
+        summary : NetworkSummary
+            Prints as a text table, shows as an HTML table in notebooks,
+            and holds the numbers as data.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sknn.spec import BatchNorm, freeze_hidden_layers, mlp_spec
+        >>> spec = mlp_spec(4, (8,), 3, "prelu", "log_loss", batch_norm=BatchNorm(),
+        ...                 dropout=0.2)
+        >>> spec = freeze_hidden_layers(spec, 1)
+        >>> network = Network(spec, initial_weights(spec, np.random.RandomState(0)))
+        >>> network.summary()
+        Inputs: 4, loss: 'log_loss'
+        #  layer        output  parameters  buffers  trainable
+        0  dense             8          40        0  frozen
+        1  batch norm        8          16       16  frozen
+        2  prelu             8           8        0  frozen
+        3  dropout 0.2       8           0        0
+        4  dense             3          27        0  yes
+        Total parameters: 91
+        Trainable parameters: 27
+        Non-trainable (frozen) parameters: 64
+        Buffers (not trained): 16
+        Weights: float64, 856 bytes
+        >>> network.summary().rows[1]  # doctest: +NORMALIZE_WHITESPACE
+        {'layer': 'batch norm', 'output_width': 8, 'parameters': 16, 'buffers': 16,
+         'trainable': False}
+        """
+        trained = {index for index, _ in trainable_parameter_order(self.spec)}
+        rows = []
+        for index, (layer, shapes, state) in enumerate(zip(
+                self.spec.layers, weight_layout(self.spec), self.layer_weights())):
+            parameters = int(sum(np.size(state[name]) for name in shapes.params))
+            rows.append({"layer": _layer_name(layer), "output_width": shapes.width,
+                         "parameters": parameters,
+                         "buffers": int(sum(np.size(state[name]) for name in shapes.buffers)),
+                         "trainable": index in trained if parameters else None})
+        dtypes = {np.asarray(value).dtype.name for state in self.weights
+                  for value in state.values()}
+        return NetworkSummary(rows, self.spec.n_inputs, _loss_text(self.spec.loss),
+                              ", ".join(sorted(dtypes)) or self.spec.dtype, self.nbytes)
 
     def with_dense(self, kernels, biases):
         """A network with these kernels and biases in its dense layers, other weights shared."""
@@ -328,6 +402,100 @@ class Network:
             weights.append(state)
         spec = dataclasses.replace(self.spec, layers=tuple(layers))
         return Network(spec, [state for state in weights if state])
+
+
+class NetworkSummary:
+    """What :meth:`Network.summary` returns: the layers of a network as a table.
+
+    ``print(summary)`` (or its repr) gives a text table, notebooks show it
+    as an HTML table, and the numbers are attributes. The arguments are
+    kept as attributes of the same names.
+
+    Parameters
+    ----------
+    rows : list of dict
+        One per spec layer, input side first: ``'layer'`` (its name: 'dense',
+        'batch norm', an activation's name, 'dropout 0.2', ...),
+        ``'output_width'``, ``'parameters'`` and ``'buffers'`` (numbers of
+        values) and ``'trainable'`` (True, False for a frozen layer, None
+        for a layer without parameters). ``pandas.DataFrame(summary.rows)``
+        makes it a data frame.
+    n_inputs : int
+        Width of the network's input.
+    loss : str
+        The training loss (its repr), whose link turns raw outputs into
+        predictions.
+    dtype : str
+        Dtype of the stored weights (several, comma-separated, if they differ).
+    nbytes : int
+        Bytes of all the weights, parameters and buffers.
+
+    Attributes
+    ----------
+    total_parameters, trainable_parameters, non_trainable_parameters : int
+        Numbers of parameter values: all of them, and split by whether
+        training changes them.
+    buffers : int
+        Number of buffer values (batch norm's moving statistics), which
+        the forward pass updates and training does not.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknn.spec import mlp_spec
+    >>> spec = mlp_spec(3, (4,), 1, "relu", "squared_error")
+    >>> summary = Network(spec, initial_weights(spec, np.random.RandomState(0))).summary()
+    >>> summary.total_parameters, summary.nbytes
+    (21, 168)
+    >>> [row["layer"] for row in summary.rows]
+    ['dense', 'relu', 'dense']
+    """
+
+    _HEADER = ("#", "layer", "output", "parameters", "buffers", "trainable")
+    _TRAINABLE = {True: "yes", False: "frozen", None: ""}
+
+    def __init__(self, rows, n_inputs, loss, dtype, nbytes):
+        self.rows, self.n_inputs, self.loss = rows, n_inputs, loss
+        self.total_parameters = sum(row["parameters"] for row in rows)
+        self.trainable_parameters = sum(row["parameters"] for row in rows if row["trainable"])
+        self.non_trainable_parameters = self.total_parameters - self.trainable_parameters
+        self.buffers = sum(row["buffers"] for row in rows)
+        self.dtype, self.nbytes = dtype, nbytes
+
+    def _cells(self):
+        return [[str(index), row["layer"], str(row["output_width"]), f"{row['parameters']:,}",
+                 f"{row['buffers']:,}", self._TRAINABLE[row["trainable"]]]
+                for index, row in enumerate(self.rows)]
+
+    def _title(self):
+        return f"Inputs: {self.n_inputs}, loss: {self.loss}"
+
+    def _totals(self):
+        return [f"Total parameters: {self.total_parameters:,}",
+                f"Trainable parameters: {self.trainable_parameters:,}",
+                f"Non-trainable (frozen) parameters: {self.non_trainable_parameters:,}",
+                f"Buffers (not trained): {self.buffers:,}",
+                f"Weights: {self.dtype}, {self.nbytes:,} bytes"]
+
+    def __str__(self):
+        table = [list(self._HEADER), *self._cells()]
+        widths = [max(len(cells[column]) for cells in table) for column in range(len(table[0]))]
+        # names left-aligned, numbers right-aligned
+        aligned = ["  ".join(cell.ljust(width) if column in (1, 5) else cell.rjust(width)
+                             for column, (cell, width) in enumerate(zip(cells, widths))).rstrip()
+                   for cells in table]
+        return "\n".join([self._title(), *aligned, *self._totals()])
+
+    __repr__ = __str__
+
+    def _repr_html_(self):
+        def row(cells, tag):
+            return "".join(["<tr>", *(f"<{tag}>{html.escape(cell)}</{tag}>" for cell in cells),
+                            "</tr>"])
+
+        return (f"<p>{html.escape(self._title())}</p><table><thead>{row(self._HEADER, 'th')}"
+                f"</thead><tbody>{''.join(row(cells, 'td') for cells in self._cells())}</tbody>"
+                f"</table><p>{'<br>'.join(html.escape(line) for line in self._totals())}</p>")
 
 
 def _folded(dense, batch_norm, epsilon):

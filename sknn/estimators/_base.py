@@ -20,6 +20,7 @@ from sknn._sklearn_compat import (
     Interval,
     Options,
     StrOptions,
+    SummaryInHTMLReprMixin,
     _check_sample_weight,
     _fit_context,
     check_lbfgs_result,
@@ -136,7 +137,8 @@ class ScheduleByNameMixin:
         return super().set_params(**schedule_objects_for_nested_params(self, params))
 
 
-class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, BaseEstimator, ABC):
+class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, SummaryInHTMLReprMixin,
+                               BaseEstimator, ABC):
     """Base of :class:`~sknn.MLPClassifier` and :class:`~sknn.MLPRegressor`.
 
     Validation is derived from the registries: a new activation, optimizer or
@@ -537,6 +539,43 @@ class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, BaseEstimato
         if getattr(self, "_inference_dtype", None) is not None:  # with_inference_dtype()
             X = inference_input(X, network)
         return network.predict(X)
+
+    def summary(self):
+        """A table of the fitted network's layers, with parameter totals and memory.
+
+        One row per layer (dense, batch norm, activation, dropout): its
+        output width, its numbers of parameters and of buffers (batch
+        norm's moving statistics, not trained), and whether it trains or
+        is frozen (the DeepNets' ``frozen_layers``). Then the totals,
+        the weights' dtype and their bytes. In a notebook the fitted
+        estimator's HTML repr shows it too, collapsed.
+
+        Returns
+        -------
+        summary : sknn.network.NetworkSummary
+            Prints as a text table (Keras's ``model.summary()``); its
+            ``rows`` and totals are data.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from sknn import MLPClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = MLPClassifier(hidden_layer_sizes=(8,), max_iter=20, random_state=0).fit(X, y)
+        >>> clf.summary()
+        Inputs: 4, loss: 'log_loss'
+        #  layer  output  parameters  buffers  trainable
+        0  dense       8          40        0  yes
+        1  relu        8           0        0
+        2  dense       3          27        0  yes
+        Total parameters: 67
+        Trainable parameters: 67
+        Non-trainable (frozen) parameters: 0
+        Buffers (not trained): 0
+        Weights: float64, 536 bytes
+        """
+        check_is_fitted(self)
+        return self._network().summary()
 
     # -- low-latency inference ----------------------------------------------
     def fuse_batch_norm(self):

@@ -44,10 +44,6 @@ from sklearn.utils.validation import check_is_fitted
 COMPUTE_DTYPES = {"float16": "float32", "float32": "float32", "float64": "float64"}
 
 
-def _nbytes(arrays):
-    return int(sum(np.asarray(array).nbytes for array in arrays))
-
-
 def inference_input(X, network):
     """``X`` cast to the dtype a copy made by ``with_inference_dtype`` computes in.
 
@@ -249,9 +245,8 @@ class InferenceMixin:
         converted._inference_dtype = dtype
         converted.memory_report_ = {
             "dtype": dtype, "compute_dtype": COMPUTE_DTYPES[dtype],
-            "coefs_nbytes": _nbytes(converted.coefs_),
-            "nbytes": _nbytes(v for layer in converted.network_.weights for v in layer.values()),
-            "original_nbytes": _nbytes(v for layer in network.weights for v in layer.values()),
+            "coefs_nbytes": int(sum(kernel.nbytes for kernel in converted.coefs_)),
+            "nbytes": converted.network_.nbytes, "original_nbytes": network.nbytes,
         }
         return converted
 

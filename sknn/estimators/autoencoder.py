@@ -11,6 +11,7 @@ applies and what :class:`~sknn.DeepNetClassifier`'s ``pretrained=`` reuses.
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 from numbers import Integral
 
 import numpy as np
@@ -24,6 +25,7 @@ from sknn._sklearn_compat import (
     Interval,
     InvalidParameterError,
     StrOptions,
+    SummaryInHTMLReprMixin,
     _fit_context,
     check_lbfgs_result,
 )
@@ -57,7 +59,7 @@ RECONSTRUCTION_LOSS = LossSpec("squared_error")
 
 
 class StackedAutoencoder(ScheduleByNameMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
-                         BaseEstimator):
+                         SummaryInHTMLReprMixin, BaseEstimator):
     """Stacked autoencoder trained greedily, layer by layer, on unlabeled data.
 
     Layer ``k`` is the encoder of a one-hidden-layer autoencoder trained to
@@ -505,6 +507,36 @@ class StackedAutoencoder(ScheduleByNameMixin, ClassNamePrefixFeaturesOutMixin, T
             raise ValueError(f"inverse_transform expects codes of {width} features (the last "
                              f"hidden layer's width), got {codes.shape[1]}.")
         return self.decoder_network_.forward(codes)
+
+    def summary(self):
+        """A table of the fitted autoencoder's layers, with parameter totals and memory.
+
+        The rows of the encoder (``network_``) come first, then those of
+        the decoders (``decoder_network_``, top layer's first): the whole
+        network from ``X`` to its reconstruction. With ``tied_weights=True``
+        the decoders' kernels, written out, count as weights of their own.
+        See :meth:`sknn.network.Network.summary`.
+
+        Returns
+        -------
+        summary : sknn.network.NetworkSummary
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sknn import StackedAutoencoder
+        >>> X = np.random.RandomState(0).normal(size=(40, 6))
+        >>> ae = StackedAutoencoder(hidden_layer_sizes=(4, 2), max_iter=5, random_state=0)
+        >>> summary = ae.fit(X).summary()
+        >>> [(row["layer"], row["output_width"]) for row in summary.rows]
+        [('dense', 4), ('elu', 4), ('dense', 2), ('elu', 2), ('dense', 4), ('dense', 6)]
+        >>> summary.total_parameters, summary.nbytes
+        (80, 320)
+        """
+        check_is_fitted(self)
+        encoder, decoder = self.network_, self.decoder_network_
+        spec = replace(encoder.spec, layers=encoder.spec.layers + decoder.spec.layers)
+        return Network(spec, encoder.weights + decoder.weights).summary()
 
     def _list_dense_weights(self):
         """``coefs_``, ``intercepts_``, ``decoder_coefs_`` and ``decoder_intercepts_``:
