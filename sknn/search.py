@@ -2,8 +2,9 @@
 
 :func:`search_space` returns the parameter grid or distributions that
 scikit-learn's searchers (``GridSearchCV``, ``RandomizedSearchCV``, the
-successive-halving ``HalvingGridSearchCV``/``HalvingRandomSearchCV``) and
-scikit-optimize's ``BayesSearchCV`` take, for the knobs that matter most:
+successive-halving ``HalvingGridSearchCV``/``HalvingRandomSearchCV``),
+scikit-optimize's ``BayesSearchCV`` and optuna-integration's
+``OptunaSearchCV`` take, for the knobs that matter most:
 network size, ``learning_rate_init`` and ``alpha`` on a log scale,
 ``activation``, ``batch_norm``, ``dropout``, ``solver`` and ``batch_size``.
 No candidate is a combination the estimator warns about: the activations
@@ -40,11 +41,14 @@ are cheap. The same search runs on a Dask cluster through joblib::
     with joblib.parallel_config(backend="dask"):
         search.fit(X, y)
 
-scikit-optimize is optional (``pip install "sknn-learn[search]"``); it is
-imported only when ``kind='bayes'`` is asked for.
+scikit-optimize and Optuna are optional (``pip install "sknn-learn[search]"``,
+``pip install "sknn-learn[optuna]"``); each is imported only when
+``kind='bayes'`` or ``kind='optuna'`` is asked for.
 """
 
 from __future__ import annotations
+
+import importlib
 
 import numpy as np
 from scipy.stats import loguniform, randint, uniform
@@ -52,7 +56,7 @@ from sklearn.base import BaseEstimator
 
 __all__ = ["search_space"]
 
-KINDS = ("random", "bayes", "grid")
+KINDS = ("random", "bayes", "grid", "optuna")
 
 # Candidate network shapes for estimators whose size is one parameter,
 # ``hidden_layer_sizes``: depth x width, widths shrinking with depth.
@@ -66,51 +70,72 @@ _GRID_SHAPES = [(64,), (128,), (64, 64)]
 _ACTIVATIONS = ["relu", "elu", "gelu", "tanh"]
 _SOLVERS = ["adam", "nadam", "adamw", "rmsprop", "sgd"]
 _BATCH_SIZES = [32, 64, 128, 256]
+_PENALTIES = [None, "l2", "l1", "elasticnet"]
 
 
-def _knobs(skopt_space):
-    """``{name: (random, bayes, grid)}``; ``bayes`` is None without scikit-optimize."""
-    def bayes(factory):
-        return None if skopt_space is None else factory(skopt_space)
-
-    return {
-        # deep networks with one depth and one width parameter (DeepNet-style)
-        "n_hidden": (randint(1, 4), bayes(lambda s: s.Integer(1, 3)), [1, 2]),
-        "n_neurons": (randint(16, 257),
-                      bayes(lambda s: s.Integer(16, 256, prior="log-uniform")), [32, 128]),
-        # skopt cannot propose tuples, so the Bayesian space tunes the width
-        # of one hidden layer (an int is a valid hidden_layer_sizes).
-        "hidden_layer_sizes": (list(_RANDOM_SHAPES),
-                               bayes(lambda s: s.Integer(16, 256, prior="log-uniform")),
-                               list(_GRID_SHAPES)),
-        "learning_rate_init": (loguniform(1e-4, 1e-1),
-                               bayes(lambda s: s.Real(1e-4, 1e-1, prior="log-uniform")),
-                               [1e-3, 1e-2]),
-        "eta0": (loguniform(1e-3, 1e1), bayes(lambda s: s.Real(1e-3, 1e1, prior="log-uniform")),
-                 [0.1, 1.0]),
-        "activation": (list(_ACTIVATIONS), bayes(lambda s: s.Categorical(_ACTIVATIONS)),
-                       ["relu", "tanh"]),
-        "batch_norm": ([False, True], bayes(lambda s: s.Categorical([False, True])),
-                       [False, True]),
-        "dropout": (uniform(0.0, 0.5), bayes(lambda s: s.Real(0.0, 0.5)), [0.0, 0.2]),
-        "solver": (list(_SOLVERS), bayes(lambda s: s.Categorical(_SOLVERS)), ["adam", "sgd"]),
-        "penalty": ([None, "l2", "l1", "elasticnet"],
-                    bayes(lambda s: s.Categorical(["l2", "l1", "elasticnet"])), [None, "l2"]),
-        "alpha": (loguniform(1e-6, 1e-1), bayes(lambda s: s.Real(1e-6, 1e-1, prior="log-uniform")),
-                  [1e-4, 1e-2]),
-        "batch_size": (list(_BATCH_SIZES), bayes(lambda s: s.Categorical(_BATCH_SIZES)), [32, 128]),
-    }
+# kind -> (package, its module of dimensions, the packages to install, the extra)
+_LIBRARIES = {"bayes": ("skopt", "space", "scikit-optimize", "search"),
+              "optuna": ("optuna", "distributions", "optuna optuna-integration", "optuna")}
 
 
-def _import_skopt_space():
+def _import_library(kind):
+    """The module ``kind``'s dimensions come from; None for scipy-based kinds."""
+    if kind not in _LIBRARIES:
+        return None
+    package, module, packages, extra = _LIBRARIES[kind]
     try:
-        from skopt import space
+        return getattr(importlib.import_module(package), module)
     except ImportError as exc:
         raise ImportError(
-            "search_space(kind='bayes') needs scikit-optimize; install it with "
-            "pip install \"sknn-learn[search]\" (the 'search' extra) or "
-            "pip install scikit-optimize.") from exc
-    return space
+            f"search_space(kind={kind!r}) needs {packages.split()[0]}; install it with "
+            f"pip install \"sknn-learn[{extra}]\" (the {extra!r} extra) or "
+            f"pip install {packages}.") from exc
+
+
+def _knobs(kind):
+    """``{name: (random, bayes, grid, optuna)}``; the bayes and optuna columns are
+    None unless ``kind`` asks for them, so their libraries are imported only then."""
+    library = _import_library(kind)
+
+    def only_for(column):
+        return lambda factory: factory(library) if kind == column else None
+
+    bayes, optuna = only_for("bayes"), only_for("optuna")
+    return {
+        # deep networks with one depth and one width parameter (DeepNet-style)
+        "n_hidden": (randint(1, 4), bayes(lambda s: s.Integer(1, 3)), [1, 2],
+                     optuna(lambda d: d.IntDistribution(1, 3))),
+        "n_neurons": (randint(16, 257),
+                      bayes(lambda s: s.Integer(16, 256, prior="log-uniform")), [32, 128],
+                      optuna(lambda d: d.IntDistribution(16, 256, log=True))),
+        # Neither skopt nor Optuna can propose tuples (Optuna's categorical
+        # choices must be None, bool, int, float or str), so their spaces tune
+        # the width of one hidden layer (an int is a valid hidden_layer_sizes).
+        "hidden_layer_sizes": (list(_RANDOM_SHAPES),
+                               bayes(lambda s: s.Integer(16, 256, prior="log-uniform")),
+                               list(_GRID_SHAPES),
+                               optuna(lambda d: d.IntDistribution(16, 256, log=True))),
+        "learning_rate_init": (loguniform(1e-4, 1e-1),
+                               bayes(lambda s: s.Real(1e-4, 1e-1, prior="log-uniform")),
+                               [1e-3, 1e-2],
+                               optuna(lambda d: d.FloatDistribution(1e-4, 1e-1, log=True))),
+        "eta0": (loguniform(1e-3, 1e1), bayes(lambda s: s.Real(1e-3, 1e1, prior="log-uniform")),
+                 [0.1, 1.0], optuna(lambda d: d.FloatDistribution(1e-3, 1e1, log=True))),
+        "activation": (list(_ACTIVATIONS), bayes(lambda s: s.Categorical(_ACTIVATIONS)),
+                       ["relu", "tanh"], optuna(lambda d: d.CategoricalDistribution(_ACTIVATIONS))),
+        "batch_norm": ([False, True], bayes(lambda s: s.Categorical([False, True])),
+                       [False, True], optuna(lambda d: d.CategoricalDistribution([False, True]))),
+        "dropout": (uniform(0.0, 0.5), bayes(lambda s: s.Real(0.0, 0.5)), [0.0, 0.2],
+                    optuna(lambda d: d.FloatDistribution(0.0, 0.5))),
+        "solver": (list(_SOLVERS), bayes(lambda s: s.Categorical(_SOLVERS)), ["adam", "sgd"],
+                   optuna(lambda d: d.CategoricalDistribution(_SOLVERS))),
+        "penalty": (list(_PENALTIES), bayes(lambda s: s.Categorical(["l2", "l1", "elasticnet"])),
+                    [None, "l2"], optuna(lambda d: d.CategoricalDistribution(_PENALTIES))),
+        "alpha": (loguniform(1e-6, 1e-1), bayes(lambda s: s.Real(1e-6, 1e-1, prior="log-uniform")),
+                  [1e-4, 1e-2], optuna(lambda d: d.FloatDistribution(1e-6, 1e-1, log=True))),
+        "batch_size": (list(_BATCH_SIZES), bayes(lambda s: s.Categorical(_BATCH_SIZES)), [32, 128],
+                       optuna(lambda d: d.CategoricalDistribution(_BATCH_SIZES))),
+    }
 
 
 def _is_sknn_estimator(obj):
@@ -194,7 +219,7 @@ def search_space(estimator, kind="random", *, params=None):
         An sknn estimator, or a :class:`~sklearn.pipeline.Pipeline` (or any
         meta-estimator) holding exactly one; the names are then prefixed
         with its path, e.g. ``model__learning_rate_init``.
-    kind : {'random', 'bayes', 'grid'}, default='random'
+    kind : {'random', 'bayes', 'grid', 'optuna'}, default='random'
         'random': ``scipy.stats`` distributions (``loguniform`` for
         ``learning_rate_init``, ``alpha`` and ``eta0``) and lists, for
         ``RandomizedSearchCV`` and ``HalvingRandomSearchCV``.
@@ -203,6 +228,10 @@ def search_space(estimator, kind="random", *, params=None):
         'grid': two or three values per knob, for ``GridSearchCV`` and
         ``HalvingGridSearchCV``; the grid grows as the product, so pick a
         few knobs with ``params``.
+        'optuna': ``optuna.distributions`` (``FloatDistribution`` with
+        ``log=True`` where 'random' is log-uniform, ``IntDistribution``,
+        ``CategoricalDistribution``) for optuna-integration's
+        ``OptunaSearchCV`` (needs the ``optuna`` extra).
     params : iterable of str, default=None
         Knob names (without prefix) to return; None returns every knob the
         estimator has, less those that conflict with its SELU or
@@ -211,7 +240,8 @@ def search_space(estimator, kind="random", *, params=None):
     Returns
     -------
     space : dict
-        Parameter name -> distribution, list or skopt dimension.
+        Parameter name -> distribution, list, skopt dimension or Optuna
+        distribution.
 
     Raises
     ------
@@ -229,8 +259,12 @@ def search_space(estimator, kind="random", *, params=None):
     The network size is searched as ``n_hidden`` (depth) and ``n_neurons``
     (width) when the estimator has those parameters; otherwise as candidate
     ``hidden_layer_sizes`` tuples (depth 1-3 x width 32-256). Because
-    scikit-optimize cannot propose tuples, ``kind='bayes'`` tunes
-    ``hidden_layer_sizes`` as the width of a single hidden layer.
+    scikit-optimize cannot propose tuples, and Optuna's categorical choices
+    must be None, bool, int, float or str, ``kind='bayes'`` and
+    ``kind='optuna'`` tune ``hidden_layer_sizes`` as the width of a single
+    hidden layer (16-256, log scale): an int is a valid
+    ``hidden_layer_sizes``. To search depth too with them, use an
+    estimator with ``n_hidden`` and ``n_neurons`` (the DeepNet ones).
 
     No candidate is one the estimator warns about. The searched activations
     leave out ``'selu'``: SELU is a preset rather than one activation among
@@ -265,6 +299,11 @@ def search_space(estimator, kind="random", *, params=None):
     >>> sorted(search.best_params_)
     ['mlpclassifier__hidden_layer_sizes', 'mlpclassifier__learning_rate_init']
 
+    For Optuna, a network shape is the width of one hidden layer:
+
+    >>> search_space(MLPClassifier(), "optuna", params=["hidden_layer_sizes"])
+    {'hidden_layer_sizes': IntDistribution(high=256, log=True, low=16, step=1)}
+
     A SELU network keeps its activation and gets no batch norm or penalty:
 
     >>> from sknn import DeepNetClassifier
@@ -275,7 +314,7 @@ def search_space(estimator, kind="random", *, params=None):
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}.")
     prefix, network = _find_sknn_estimator(estimator)
     available = network.get_params(deep=False)
-    knobs = _knobs(_import_skopt_space() if kind == "bayes" else None)
+    knobs = _knobs(kind)
     if "n_hidden" in available and "n_neurons" in available:
         knobs.pop("hidden_layer_sizes")
     if params is None:

@@ -37,6 +37,9 @@ NETWORK_BUDGET = {"max_iter": 2, "fine_tune_iter": 1}
 PERCEPTRON_BUDGET = {"max_iter": 50}
 # Candidates of a randomized search: each one is several budgeted fits.
 SEARCH_BUDGET = {"n_iter": 2, "n_candidates": 2}
+# OptunaSearchCV's max_iter is the partial_fit epochs a pruned search gives a
+# trial; it is lowered with its estimator's, which the final refit trains.
+OPTUNA_SEARCH_BUDGET = {"n_trials": 2, "max_iter": NETWORK_BUDGET["max_iter"]}
 # Stochastic forward passes of MC dropout, per call.
 SAMPLING_BUDGET = {"n_samples": 5}
 
@@ -63,6 +66,12 @@ def budgeted_fits():
         pass
     else:
         pairs.append((BayesSearchCV, SEARCH_BUDGET))
+    try:
+        from optuna_integration import OptunaSearchCV
+    except ImportError:  # the examples that need it fail with a clear ImportError
+        pass
+    else:
+        pairs.append((OptunaSearchCV, OPTUNA_SEARCH_BUDGET))
     return pairs
 
 

@@ -1,4 +1,4 @@
-"""Hyperparameter search: sknn.search_space and every scikit-learn/skopt searcher."""
+"""Hyperparameter search: sknn.search_space and every scikit-learn/skopt/Optuna searcher."""
 
 import pickle
 import re
@@ -23,6 +23,11 @@ from sknn import (DeepNetClassifier, MLPClassifier, MLPRegressor, PerceptronClas
 from sknn.schedules import OneCycle
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+# optuna-integration's notices on every OptunaSearchCV (experimental) and on
+# every trial (a deprecated Optuna module it calls); neither is about sknn.
+OPTUNA_NOTICES = ("ignore:OptunaSearchCV is experimental",
+                  "ignore:`optuna.terminator` module has been deprecated:FutureWarning")
 
 IRIS_X, IRIS_Y = load_iris(return_X_y=True)
 IRIS_X = StandardScaler().fit_transform(IRIS_X)
@@ -165,10 +170,16 @@ def test_bayes_kind_names_the_search_extra_without_skopt(monkeypatch):
         search_space(MLPClassifier(), "bayes")
 
 
-def test_sknn_imports_and_searches_without_skopt():
+def test_optuna_kind_names_the_optuna_extra_without_optuna(monkeypatch):
+    monkeypatch.setitem(sys.modules, "optuna", None)
+    with pytest.raises(ImportError, match=r"kind='optuna'\) needs optuna; .*sknn-learn\[optuna\]"):
+        search_space(MLPClassifier(), "optuna")
+
+
+def test_sknn_imports_and_searches_without_skopt_or_optuna():
     code = textwrap.dedent("""
         import sys
-        sys.modules["skopt"] = None
+        sys.modules["skopt"] = sys.modules["optuna"] = None
         import sknn
         from sklearn.datasets import load_iris
         from sklearn.model_selection import RandomizedSearchCV
@@ -176,7 +187,7 @@ def test_sknn_imports_and_searches_without_skopt():
         est = sknn.MLPClassifier(hidden_layer_sizes=(4,), max_iter=2, random_state=0)
         space = sknn.search_space(est, params=["alpha"])
         RandomizedSearchCV(est, space, n_iter=2, cv=2, random_state=0).fit(X, y)
-        assert not any(name.startswith("skopt") and module is not None
+        assert not any(name.startswith(("skopt", "optuna")) and module is not None
                        for name, module in sys.modules.items())
         print("ok")
     """)
@@ -242,6 +253,19 @@ def test_bayes_space_proposes_nothing_the_estimator_warns_about(name):
         assert "selu" not in space["activation"].categories
     search = skopt.BayesSearchCV(estimator, space, n_iter=12, cv=3, n_jobs=1,
                                  optimizer_kwargs={"n_initial_points": 12}, random_state=0)
+    assert _fit_recording_user_warnings(search) == []
+
+
+@pytest.mark.filterwarnings(*OPTUNA_NOTICES)
+@pytest.mark.parametrize("name", SPACE_ESTIMATORS)
+def test_optuna_space_proposes_nothing_the_estimator_warns_about(name):
+    optuna = pytest.importorskip("optuna")
+    from optuna_integration import OptunaSearchCV
+
+    estimator = SPACE_ESTIMATORS[name]()
+    search = OptunaSearchCV(estimator, search_space(estimator, "optuna"), n_trials=12, cv=3,
+                            study=optuna.create_study(
+                                direction="maximize", sampler=optuna.samplers.RandomSampler(0)))
     assert _fit_recording_user_warnings(search) == []
 
 
@@ -353,6 +377,99 @@ def test_bayes_search_over_a_pipeline_with_the_ready_made_space():
     model = search.best_estimator_.named_steps["model"]
     assert model.learning_rate.max_lr == search.best_params_["model__learning_rate__max_lr"]
     assert isinstance(model.hidden_layer_sizes, int)
+
+
+# -- Optuna -----------------------------------------------------------------------
+@pytest.mark.parametrize("estimator", [MLPClassifier(), PerceptronClassifier(),
+                                       DeepNetClassifier()], ids=lambda e: type(e).__name__)
+def test_optuna_space_spans_the_random_spaces_ranges(estimator):
+    distributions = pytest.importorskip("optuna").distributions
+    random_space = search_space(estimator, "random")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # Optuna warns about choices it cannot store
+        optuna_space = search_space(estimator, "optuna")
+    assert optuna_space.keys() == random_space.keys()
+    for name, drawn in random_space.items():
+        proposed = optuna_space[name]
+        if name == "hidden_layer_sizes":
+            # one hidden layer, as wide as the random shapes' layers can be
+            widths = [width for shape in drawn for width in shape]
+            assert isinstance(proposed, distributions.IntDistribution) and proposed.log
+            assert proposed.low <= min(widths) and max(widths) <= proposed.high
+        elif isinstance(drawn, list):
+            assert proposed == distributions.CategoricalDistribution(drawn), name
+        elif drawn.dist.name == "randint":
+            assert isinstance(proposed, distributions.IntDistribution), name
+            assert (proposed.low, proposed.high) == drawn.support(), name
+        else:
+            log_scale = drawn.dist.name == "loguniform"
+            assert proposed == distributions.FloatDistribution(*drawn.support(),
+                                                               log=log_scale), name
+
+
+@pytest.mark.filterwarnings(*OPTUNA_NOTICES)
+@pytest.mark.parametrize("family", FAMILIES)
+def test_optuna_search_tunes_every_estimator_family(family):
+    pytest.importorskip("optuna")
+    from optuna_integration import OptunaSearchCV
+
+    make, (X, y), knobs = FAMILIES[family]
+    estimator = make()
+    search = OptunaSearchCV(estimator, search_space(estimator, "optuna", params=knobs),
+                            n_trials=3, cv=3, random_state=0).fit(X, y)
+    assert len(search.trials_) == 3 and np.isfinite(search.best_score_)
+    assert search.best_estimator_.get_params()[knobs[0]] == search.best_params_[knobs[0]]
+
+
+@pytest.mark.filterwarnings(*OPTUNA_NOTICES)
+def test_optuna_search_over_a_pipeline_with_the_ready_made_space():
+    pytest.importorskip("optuna")
+    from optuna_integration import OptunaSearchCV
+
+    pipe = _schedule_pipeline()
+    space = search_space(pipe, "optuna", params=["hidden_layer_sizes", "learning_rate_init",
+                                                 "activation", "batch_norm", "dropout"])
+    search = OptunaSearchCV(pipe, space, n_trials=3, cv=3, random_state=0).fit(IRIS_X, IRIS_Y)
+    model = search.best_estimator_.named_steps["model"]
+    assert model.hidden_layer_sizes == search.best_params_["model__hidden_layer_sizes"]
+    assert isinstance(model.hidden_layer_sizes, int)
+
+
+HYPERBAND_EPOCHS = 9
+
+
+@pytest.mark.filterwarnings(*OPTUNA_NOTICES)
+@pytest.mark.parametrize("family", ["MLPClassifier", "MLPRegressor"])
+def test_hyperband_prunes_trials_between_partial_fit_epochs(family):
+    optuna = pytest.importorskip("optuna")
+    from optuna_integration import OptunaSearchCV
+
+    make, (X, y), knobs = FAMILIES[family]
+    estimator = make().set_params(batch_size=16, max_iter=HYPERBAND_EPOCHS)
+    # Hyperband puts a trial in a bracket by hashing the study's name with
+    # the trial's number: a fixed name makes the pruning reproducible
+    study = optuna.create_study(
+        study_name="hyperband", direction="maximize",
+        sampler=optuna.samplers.RandomSampler(seed=0),
+        pruner=optuna.pruners.HyperbandPruner(min_resource=1, max_resource=HYPERBAND_EPOCHS,
+                                              reduction_factor=3))
+    search = OptunaSearchCV(estimator, search_space(estimator, "optuna", params=knobs),
+                            enable_pruning=True, max_iter=HYPERBAND_EPOCHS, n_trials=12, cv=3,
+                            study=study).fit(X, y)
+    states = optuna.trial.TrialState
+    # one intermediate score per partial_fit epoch, until the pruner stops the trial
+    epochs = {trial.state: [] for trial in search.trials_}
+    for trial in search.trials_:
+        epochs[trial.state].append(sorted(trial.intermediate_values))
+    assert set(epochs) == {states.COMPLETE, states.PRUNED}
+    assert all(steps == list(range(HYPERBAND_EPOCHS)) for steps in epochs[states.COMPLETE])
+    assert all(len(steps) < HYPERBAND_EPOCHS for steps in epochs[states.PRUNED])
+    assert search.best_trial_.state == states.COMPLETE
+    # the refit trains the best candidate with fit, on all the data
+    best = search.best_estimator_
+    assert {name: best.get_params()[name] for name in knobs} == search.best_params_
+    assert 1 <= best.n_iter_ <= HYPERBAND_EPOCHS and best.n_features_in_ == X.shape[1]
+    assert np.isfinite(search.score(X, y))
 
 
 # -- early stopping sees the training fold only ----------------------------------
