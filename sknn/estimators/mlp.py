@@ -22,12 +22,10 @@ from sklearn.utils.validation import column_or_1d, validate_data
 
 from sknn._sklearn_compat import Interval, StrOptions, _check_partial_fit_first_call, _fit_context
 from sknn.estimators._base import BaseMultilayerPerceptron, store_init_arguments
-from sknn.estimators._checks import check_class_weight
+from sknn.estimators._checks import RegisteredNames, check_class_weight
 from sknn.exceptions import explain_input_errors, warn_single_class
 from sknn.nn.losses import LOSSES, OUTPUT_ACTIVATIONS, LossSpec, check_targets_in_range
 
-_REGRESSION_LOSSES = {name for name in LOSSES.names()
-                      if LOSSES.get(name).out_activation in ("identity", "exp")}
 
 # The parameters the MLP and DeepNet estimators share. ``${name}`` is the
 # default of parameter ``name`` in the documented class's signature (the
@@ -595,7 +593,8 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
 class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
     _parameter_constraints: dict = {
         **BaseMultilayerPerceptron._parameter_constraints,
-        "loss": [StrOptions(_REGRESSION_LOSSES)],
+        # every registered loss but the classifiers' own, which need encoded class targets
+        "loss": [RegisteredNames(LOSSES, exclude=["log_loss", "binary_log_loss"])],
         "huber_delta": [Interval(Real, 0, None, closed="neither")],
         "output_activation": [StrOptions(set(OUTPUT_ACTIVATIONS.names())), None],
         "output_bounds": [tuple, list, None],
