@@ -465,6 +465,8 @@ class _KernelInitializer:
 class _UpdateFunction(Optimizer):
     """An :class:`Optimizer` running the update function of :func:`register_optimizer`."""
 
+    _scratch_rows = 0  # the function makes its own temporaries
+
     def _begin_step(self, lr):
         return lr
 
