@@ -46,6 +46,7 @@ from sknn.spec import BatchNorm, Dropout, TrainConfig, mlp_spec
 from sknn.fitting import FitPlan, HeldOut, TrainingRows, run_fit
 from sknn.training import TrainState
 
+
 @contextlib.contextmanager
 def unchanged_if_interrupted(estimator):
     """Put ``estimator``'s attributes back as they were if a KeyboardInterrupt escapes.
