@@ -22,6 +22,12 @@ SECTIONS = [
      "The learning-rate range test, ready-made hyperparameter search spaces and "
      "Monte Carlo dropout for a network or a pipeline ending in one.",
      ["lr_find", "search_space", "mc_predict", "mc_predict_proba"]),
+    ("Extending", "sknn",
+     "Activations, losses, initializers, optimizers and schedules of your own, "
+     "registered by name: the name becomes a constructor value of every estimator "
+     "(see :ref:`extending`).",
+     ["register_activation", "register_loss", "register_initializer", "register_optimizer",
+      "register_schedule", "unregister"]),
     ("Learning-rate finder result", "sknn.lr_finder",
      "What :func:`sknn.lr_find` returns.",
      ["LRFinderResult"]),

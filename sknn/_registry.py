@@ -46,6 +46,14 @@ class Registry(Generic[T]):
 
         return add
 
+    def unregister(self, name: str) -> None:
+        """Remove the entry ``name`` and its aliases (user-registered entries, see
+        :func:`sknn.unregister`)."""
+        if name not in self._entries:
+            raise ValueError(f"{self.kind} {name!r} is not registered")
+        del self._entries[name]
+        self._aliases = {alias: key for alias, key in self._aliases.items() if key != name}
+
     def get(self, name_or_obj):
         """Look an entry up by name or alias; non-strings pass through."""
         if not isinstance(name_or_obj, str):

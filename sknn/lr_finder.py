@@ -17,8 +17,9 @@ from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
 from sknn.engines._threads import compute_threads
-from sknn.estimators._base import STOCHASTIC_SOLVERS, BaseMultilayerPerceptron
+from sknn.estimators._base import BaseMultilayerPerceptron
 from sknn.fitting import build_engine
+from sknn.nn.optimizers import OPTIMIZERS
 from sknn.training import resolve_batch_size
 
 __all__ = ["LRFinderResult", "lr_find"]
@@ -134,7 +135,7 @@ def _check_estimator(estimator):
         raise TypeError("lr_find needs an sknn network estimator (MLPClassifier, "
                         "MLPRegressor, DeepNetClassifier, DeepNetRegressor) or a Pipeline "
                         f"ending in one, got {got}.")
-    if network.solver not in STOCHASTIC_SOLVERS:
+    if network.solver not in OPTIMIZERS:
         raise ValueError(
             f"lr_find needs a stochastic solver, got solver={network.solver!r}: L-BFGS "
             "has no learning rate (it chooses its steps by line search). Use e.g. "

@@ -85,6 +85,20 @@ def test_rejected_registration_leaves_the_registry_unchanged():
     assert "blue" not in registry and "bleu" not in registry
 
 
+def test_unregister_removes_the_name_and_its_aliases_and_frees_them():
+    registry, _, green = _colours()
+    registry.unregister("red")
+    assert registry.names() == ["green"] and registry.all_names() == ["green"]
+    assert "rouge" not in registry
+    blue = object()
+    registry.register("blue", "rouge")(blue)
+    assert registry.get("rouge") is blue and registry.get("green") is green
+    with pytest.raises(ValueError, match="colour 'red' is not registered"):
+        registry.unregister("red")
+    with pytest.raises(ValueError, match="colour 'rouge' is not registered"):
+        registry.unregister("rouge")  # an alias goes with its name, not alone
+
+
 @pytest.mark.parametrize("registry", ALL_REGISTRIES, ids=REGISTRY_IDS)
 def test_project_registry_rejects_unknown_names_with_its_choices(registry):
     with pytest.raises(ValueError, match=f"Unknown {registry.kind}") as excinfo:

@@ -37,6 +37,9 @@ Where torch's defaults differ from the NumPy reference, the reference wins:
   uploaded once (8 bytes per sample); minibatches are gathered on the
   device, and the epoch loss accumulates there (:class:`DeviceScalar`):
   one host synchronisation per epoch.
+- Blocks registered by users run their ``torch_function`` (activations,
+  losses; without one the engine refuses them, saying so) and a registered
+  optimizer its own NumPy step on the host (:class:`_HostRule`).
 - Optimizer state is imported from the sknn optimizer's ``state_dict()``
   when training starts and written back with its ``load_state_dict()`` by
   :meth:`TorchEngine.end_fit`, so ``partial_fit``, warm starts, pickling
@@ -60,6 +63,7 @@ from sknn.engines._threads import blas_thread_limit
 from sknn.network import check_weights, trainable_parameter_order, weight_layout
 from sknn.nn.activations import RRELU_LOWER, RRELU_UPPER, resolve_activation
 from sknn.nn.layers.dropout import ALPHA_PRIME, alpha_dropout_affine, quantized_keep
+from sknn.nn.losses import make_loss
 from sknn.spec import Activation, Regularization
 from sknn.spec import BatchNorm as BatchNormSpec
 from sknn.spec import Dense as DenseSpec
@@ -153,6 +157,26 @@ ACTIVATION_MODULES = {
     "heaviside": lambda alpha, units, generator: _Step(0.0),
     "sign": lambda alpha, units, generator: _Step(-1.0),
 }
+
+
+class _Function(nn.Module):
+    """A registered activation's ``torch_function``, differentiated by autograd."""
+
+    def __init__(self, function):
+        super().__init__()
+        self.function = function
+
+    def forward(self, z):
+        return self.function(z)
+
+
+def _registered_torch_function(entry, kind):
+    """The ``torch_function`` of a block registered by ``sknn.register_<kind>``, or a
+    ValueError saying what to provide."""
+    if entry.torch_function is None:
+        raise ValueError(f"{kind} {entry.name!r} has no torch_function; pass torch_function= "
+                         f"to register_{kind} to use backend='torch'.")
+    return entry.torch_function
 
 
 # -- dropout -------------------------------------------------------------------
@@ -256,7 +280,9 @@ def build_module(spec, device, generator=None):
             modules.append(_Dropout(layer.rate, layer.kind, generator))
         elif isinstance(layer, Activation):
             fn = resolve_activation(layer.name, layer.alpha)
-            modules.append(ACTIVATION_MODULES[fn.name](fn.alpha, width, generator))
+            make = ACTIVATION_MODULES.get(fn.name)
+            modules.append(make(fn.alpha, width, generator) if make else
+                           _Function(_registered_torch_function(fn, "activation")))
         elif isinstance(layer, TiedDenseSpec):
             modules.append(_TiedLinear(modules[layer.tied_to]))
             width = modules[-1].bias.shape[0]
@@ -340,8 +366,11 @@ def make_torch_loss(loss):
     """``(raw, y) -> per-sample loss`` tensor for a :class:`sknn.nn.losses.LossSpec`.
 
     Same objective as :func:`sknn.nn.losses.make_loss`: the pointwise loss of
-    ``link(raw)``, summed over outputs.
+    ``link(raw)``, summed over outputs; a registered loss's ``torch_function``.
     """
+    if loss.name not in LOSS_FUNCTIONS and loss.name not in CANONICAL_LINK_LOSSES:
+        registered = _registered_torch_function(make_loss(loss), "loss")
+        return lambda raw, y: registered(y, raw)
     if loss.uses_canonical_link and loss.name in CANONICAL_LINK_LOSSES:
         elementwise = CANONICAL_LINK_LOSSES[loss.name]
         return lambda raw, y: elementwise(raw, y).sum(dim=1)
@@ -479,8 +508,32 @@ class _TorchOptim(_Rule):
         self.torch_optimizer.step()
 
 
+class _HostRule:
+    """A registered optimizer (no entry in :data:`OPTIMIZER_RULES`): the sknn
+    optimizer's own NumPy step on host copies of the parameters and gradients.
+
+    The same update as the NumPy engine's (its L2 penalty is in the loss here),
+    at the cost of a round trip to the host per step, slow on a GPU. The state
+    stays in the sknn optimizer, so there is nothing to export.
+    """
+
+    def __init__(self, params, optimizer, flat):
+        self.engine, self.optimizer = flat.engine, optimizer
+
+    def step(self, lr):
+        engine = self.engine
+        params = engine.flat_parameters()
+        self.optimizer.step(params, _flatten([(tensor.grad, transposed)
+                                              for tensor, transposed in engine._flat]), lr)
+        engine.set_flat_parameters(params)
+
+    def export(self, flat):
+        pass
+
+
 #: sknn optimizer name -> ``(params, sknn optimizer, flat layout) -> rule``, a rule
 #: having ``step(lr)`` and ``export(flat)`` (its state into the sknn optimizer).
+#: A registered optimizer without an entry runs as a :class:`_HostRule`.
 OPTIMIZER_RULES = {
     "sgd": _ScikitSGD,
     "adam": _ScikitAdam,
@@ -816,7 +869,7 @@ class TorchEngine:
     def _update(self, lr):
         if self._rule is None:
             params = self.trainable_parameters()
-            self._rule = OPTIMIZER_RULES[self.optimizer.name](
+            self._rule = OPTIMIZER_RULES.get(self.optimizer.name, _HostRule)(
                 params, self.optimizer, _FlatLayout(self))
         # the public rate of the latest step, as the NumPy optimizer's step sets it
         self.optimizer.learning_rate = lr

@@ -27,7 +27,7 @@ from sknn._sklearn_compat import (
 )
 from sknn._version import __version__
 from sknn.engines import get_engine
-from sknn.estimators._checks import check_layer_widths, check_total_weight
+from sknn.estimators._checks import RegisteredNames, check_layer_widths, check_total_weight
 from sknn.estimators._inference import InferenceMixin, inference_input
 from sknn.estimators._techniques import (
     TECHNIQUE_CONSTRAINTS,
@@ -37,6 +37,7 @@ from sknn.estimators._techniques import (
     regularization,
 )
 from sknn.exceptions import InconsistentVersionWarning, explain_input_errors
+from sknn.extending import check_registered
 from sknn.network import Network, describe_layout, initial_weights, weight_shapes
 from sknn.nn.activations import ACTIVATIONS, check_trainable, resolve_activation
 from sknn.nn.initializers import INITIALIZERS, Initializer, initializer_and_gain
@@ -45,8 +46,6 @@ from sknn.schedules import SCHEDULES, Adaptive, Schedule, schedule_from_name
 from sknn.spec import BatchNorm, Dropout, TrainConfig, mlp_spec
 from sknn.fitting import FitPlan, HeldOut, TrainingRows, run_fit
 from sknn.training import TrainState
-
-STOCHASTIC_SOLVERS = tuple(OPTIMIZERS.names())
 
 
 @contextlib.contextmanager
@@ -86,8 +85,8 @@ def store_init_arguments(estimator, arguments):
 #: ``learning_rate`` options (only the MLPs have scikit-learn's 'adaptive').
 NETWORK_CONSTRAINTS = {
     "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-    "activation": [StrOptions(set(ACTIVATIONS.names()))],
-    "solver": [StrOptions({"lbfgs", *OPTIMIZERS.names()})],
+    "activation": [RegisteredNames(ACTIVATIONS)],
+    "solver": [RegisteredNames(OPTIMIZERS, extra=["lbfgs"])],
     "alpha": [Interval(Real, 0, None, closed="left")],
     "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
     "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
@@ -103,7 +102,7 @@ NETWORK_CONSTRAINTS = {
     "beta_2": [Interval(Real, 0, 1, closed="left")],
     "epsilon": [Interval(Real, 0, None, closed="neither")],
     "max_fun": [Interval(Integral, 1, None, closed="left")],
-    "kernel_initializer": [StrOptions({*INITIALIZERS.names(), "auto"}), Initializer],
+    "kernel_initializer": [RegisteredNames(INITIALIZERS, extra=["auto"]), Initializer],
 }
 
 
@@ -147,7 +146,7 @@ class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, SummaryInHTM
 
     _parameter_constraints: dict = {
         **NETWORK_CONSTRAINTS,
-        "learning_rate": [StrOptions({*SCHEDULES.names(), "adaptive"}), Schedule],
+        "learning_rate": [RegisteredNames(SCHEDULES, extra=["adaptive"]), Schedule],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "warm_start": ["boolean"],
         "early_stopping": ["boolean"],
@@ -671,7 +670,7 @@ class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, SummaryInHTM
                          validation_data=validation_data)
 
     def _check_solver(self):
-        if self.solver not in STOCHASTIC_SOLVERS:
+        if self.solver not in OPTIMIZERS:
             raise AttributeError(
                 "partial_fit is only available for stochastic optimizers. "
                 "%s is not stochastic: L-BFGS minimizes one full-batch objective and keeps "
@@ -697,6 +696,7 @@ class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, SummaryInHTM
         return state
 
     def __setstate__(self, state):
+        check_registered(state)
         saved = state.pop("_sknn_version", "unknown")
         if saved != __version__:
             warnings.warn(InconsistentVersionWarning(type(self).__name__, saved, __version__))

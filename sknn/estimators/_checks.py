@@ -12,7 +12,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from sknn._sklearn_compat import InvalidParameterError
+from sknn._sklearn_compat import InvalidParameterError, StrOptions
 
 #: Largest accepted layer width: NumPy shapes and BLAS take 32-bit sizes
 #: comfortably; a wider layer is a typo, not a network.
@@ -30,6 +30,42 @@ def _as_width(value):
     else:
         return None
     return width if 1 <= width <= MAX_LAYER_WIDTH else None
+
+
+class RegisteredNames(StrOptions):
+    """The names of a registry as a parameter constraint, read when a value is checked.
+
+    A name registered after the estimators were imported
+    (:func:`sknn.register_activation`, ...) is valid as soon as it is
+    registered, and an unregistered one no longer is.
+
+    Parameters
+    ----------
+    registry : Registry
+    extra : iterable of str, default=()
+        Names the estimators accept besides the registry's ('auto', 'lbfgs').
+    exclude : iterable of str, default=()
+        Registered names the parameter does not accept.
+
+    Examples
+    --------
+    >>> from sknn.nn.optimizers import OPTIMIZERS
+    >>> solver = RegisteredNames(OPTIMIZERS, extra=["lbfgs"], exclude=["sgd"])
+    >>> solver.is_satisfied_by("lbfgs"), solver.is_satisfied_by("sgd")
+    (True, False)
+    """
+
+    def __init__(self, registry, extra=(), exclude=()):
+        self.registry, self.exclude = registry, frozenset(exclude)
+        super().__init__(set(extra))
+
+    @property
+    def options(self):
+        return self._extra | (set(self.registry.names()) - self.exclude)
+
+    @options.setter
+    def options(self, extra):  # what StrOptions.__init__ stores: the fixed extras
+        self._extra = set(extra)
 
 
 def check_layer_widths(value, name="hidden_layer_sizes"):

@@ -72,14 +72,16 @@ def optimizer_params(estimator):
     """Constructor arguments of the solver's optimizer, read from estimator parameters.
 
     Derived from the optimizer's signature, so a registered optimizer gets
-    its hyperparameters from the same-named estimator parameters.
+    its hyperparameters from the same-named estimator parameters; one that no
+    estimator parameter sets keeps the optimizer's default.
     """
     if estimator.solver not in OPTIMIZERS:
         return {}
     signature = inspect.signature(OPTIMIZERS.get(estimator.solver))
-    names = [name for name in signature.parameters if name != "learning_rate"]
-    return {name: getattr(estimator, _OPTIMIZER_ARGUMENT_SOURCES.get(name, name))
-            for name in names}
+    sources = {name: _OPTIMIZER_ARGUMENT_SOURCES.get(name, name)
+               for name in signature.parameters if name != "learning_rate"}
+    params = estimator.get_params(deep=False)
+    return {name: params[source] for name, source in sources.items() if source in params}
 
 
 def engine_options(estimator):

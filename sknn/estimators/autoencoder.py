@@ -35,9 +35,10 @@ from sknn.estimators._base import (
     store_init_arguments,
     unchanged_if_interrupted,
 )
-from sknn.estimators._checks import check_layer_widths
+from sknn.estimators._checks import RegisteredNames, check_layer_widths
 from sknn.estimators._techniques import TECHNIQUE_CONSTRAINTS, engine_options, optimizer_params
 from sknn.exceptions import explain_input_errors
+from sknn.extending import check_registered
 from sknn.network import Network, initial_weights
 from sknn.nn.activations import check_trainable, resolve_activation
 from sknn.fitting import FitPlan, run_fit
@@ -271,7 +272,7 @@ class StackedAutoencoder(ScheduleByNameMixin, ClassNamePrefixFeaturesOutMixin, T
 
     _parameter_constraints: dict = {
         **NETWORK_CONSTRAINTS,
-        "learning_rate": [StrOptions(set(SCHEDULES.names())), Schedule],
+        "learning_rate": [RegisteredNames(SCHEDULES), Schedule],
         "fine_tune_iter": [Interval(Integral, 0, None, closed="left")],
         "tied_weights": ["boolean"],
         # the technique parameters it has (no dropout, l1, max-norm or clipping)
@@ -553,6 +554,7 @@ class StackedAutoencoder(ScheduleByNameMixin, ClassNamePrefixFeaturesOutMixin, T
             "coefs_", "intercepts_", "decoder_coefs_", "decoder_intercepts_")}
 
     def __setstate__(self, state):
+        check_registered(state)
         super().__setstate__(state)
         if "_encoder_spec" in state:  # a pickle from before network_ (issue 14)
             old = self.__dict__

@@ -22,12 +22,10 @@ from sklearn.utils.validation import column_or_1d, validate_data
 
 from sknn._sklearn_compat import Interval, StrOptions, _check_partial_fit_first_call, _fit_context
 from sknn.estimators._base import BaseMultilayerPerceptron, store_init_arguments
-from sknn.estimators._checks import check_class_weight
+from sknn.estimators._checks import RegisteredNames, check_class_weight
 from sknn.exceptions import explain_input_errors, warn_single_class
 from sknn.nn.losses import LOSSES, OUTPUT_ACTIVATIONS, LossSpec, check_targets_in_range
 
-_REGRESSION_LOSSES = {name for name in LOSSES.names()
-                      if LOSSES.get(name).out_activation in ("identity", "exp")}
 
 # The parameters the MLP and DeepNet estimators share. ``${name}`` is the
 # default of parameter ``name`` in the documented class's signature (the
@@ -40,7 +38,8 @@ _SHARED_PARAMETERS = string.Template("""${hidden_layer_sizes_paragraph}
         (random slope in [1/8, 1/3] while training, the mean at inference),
         'elu', 'selu', 'softplus', 'gelu', 'swish'. The step functions
         'heaviside' and 'sign' exist for perceptrons and are refused here:
-        their zero gradient gives backpropagation nothing to follow.
+        their zero gradient gives backpropagation nothing to follow. Or a
+        name registered by :func:`sknn.register_activation`.
 
     solver : str, default=${solver}
         'lbfgs' minimizes the full-batch loss with SciPy's L-BFGS-B; 'sgd'
@@ -48,7 +47,7 @@ _SHARED_PARAMETERS = string.Template("""${hidden_layer_sizes_paragraph}
         (``beta_1``, ``beta_2``, ``epsilon``), 'adamw' (plus ``weight_decay``),
         'rmsprop' (``rho``, ``epsilon``) and 'adagrad' (``epsilon``) take
         minibatch steps; their state carries over ``warm_start`` and
-        ``partial_fit``.
+        ``partial_fit``. Or a name registered by :func:`sknn.register_optimizer`.
 
     alpha : float, default=${alpha}
         Strength of the L2 penalty ``alpha / 2 * ||W||^2``, divided by the
@@ -67,7 +66,8 @@ _SHARED_PARAMETERS = string.Template("""${hidden_layer_sizes_paragraph}
         (with momentum cycling for 'sgd'), 'cosine', 'plateau', or a
         :class:`sknn.schedules.Schedule` object such as
         ``OneCycle(max_lr=0.1)``, whose parameters are searchable as
-        ``learning_rate__max_lr``.
+        ``learning_rate__max_lr``, or a name registered by
+        :func:`sknn.register_schedule`.
 
     learning_rate_init : float, default=${learning_rate_init}
         Initial step size of the stochastic solvers (every solver but
@@ -131,7 +131,8 @@ _SHARED_PARAMETERS = string.Template("""${hidden_layer_sizes_paragraph}
         biases), 'glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal',
         'lecun_uniform', 'lecun_normal' (zero biases), 'zeros' (shows the
         symmetry problem), 'auto' (Glorot for identity/logistic/tanh, LeCun
-        normal for selu, He normal otherwise) or a
+        normal for selu, He normal otherwise), a name registered by
+        :func:`sknn.register_initializer`, or a
         :func:`sknn.nn.initializers.VarianceScaling` object.
 
     activation_alpha : float or None, default=None
@@ -221,9 +222,11 @@ _CLASS_WEIGHT_PARAMETER = """
 """
 
 _REGRESSION_PARAMETERS = """
-    loss : {'squared_error', 'absolute_error', 'huber', 'poisson'}, default='squared_error'
-        Training loss: half squared error, absolute error, Huber (quadratic
-        within ``huber_delta``, linear beyond) or half Poisson deviance.
+    loss : str, default='squared_error'
+        Training loss: 'squared_error' (half squared error), 'absolute_error',
+        'huber' (quadratic within ``huber_delta``, linear beyond), 'poisson'
+        (half Poisson deviance), or a name registered by
+        :func:`sknn.register_loss`.
 
     huber_delta : float, default=1.0
         Where the Huber loss turns from quadratic to linear.
@@ -595,7 +598,8 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
 class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
     _parameter_constraints: dict = {
         **BaseMultilayerPerceptron._parameter_constraints,
-        "loss": [StrOptions(_REGRESSION_LOSSES)],
+        # every registered loss but the classifiers' own, which need encoded class targets
+        "loss": [RegisteredNames(LOSSES, exclude=["log_loss", "binary_log_loss"])],
         "huber_delta": [Interval(Real, 0, None, closed="neither")],
         "output_activation": [StrOptions(set(OUTPUT_ACTIVATIONS.names())), None],
         "output_bounds": [tuple, list, None],

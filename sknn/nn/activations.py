@@ -69,6 +69,10 @@ class ActivationFn:
         The current value of the activation's constant, None if it has none.
     configure : callable or None
         ``configure(alpha) -> ActivationFn``, behind :meth:`with_alpha`.
+    torch_function : callable or None
+        A torch version of ``forward`` that the torch engine differentiates
+        by autograd: the activation of :func:`sknn.register_activation`. The
+        built-in activations are modules of the engine's own table.
 
     Examples
     --------
@@ -85,6 +89,7 @@ class ActivationFn:
     differentiable: bool = True
     alpha: float | None = None
     configure: Callable[[float], "ActivationFn"] | None = None
+    torch_function: Callable | None = None
 
     def with_alpha(self, alpha):
         """This activation with its constant set to ``alpha`` (None: unchanged)."""

@@ -111,9 +111,15 @@ class ComposedLoss(Loss):
     ----------
     pointwise_and_grad : callable
         ``(z, y) -> (per-sample loss, dL/dz elementwise)``, unweighted.
+    torch_function : callable or None
+        ``(y, z) -> per-sample loss`` on torch tensors, which the torch
+        engine differentiates by autograd: the loss of
+        :func:`sknn.register_loss`. The built-in losses are in the engine's
+        own tables.
     """
 
     pointwise_and_grad: Callable | None = None
+    torch_function: Callable | None = None
 
     def value_and_gradient(self, raw, y, sample_weight=None):
         """``(value, gradient)`` sharing the link and the residual between them."""
@@ -200,11 +206,16 @@ _ON_PREDICTION = {
     "poisson": _poisson_on_prediction,
 }
 
-# Each loss's canonical output; log_loss and binary_log_loss accept no other.
+# Each built-in loss's canonical output. A loss without a function in
+# _ON_PREDICTION (log_loss, binary_log_loss, a registered loss) accepts no other.
 _CANONICAL_OUTPUT = {"squared_error": "identity", "absolute_error": "identity",
                      "huber": "identity", "poisson": "exp", "log_loss": "softmax",
                      "binary_log_loss": "logistic"}
-_LINK_ONLY = ("log_loss", "binary_log_loss")
+
+
+def _canonical_output(name):
+    """The output of loss ``name`` unless told otherwise (a registered loss's own link)."""
+    return _CANONICAL_OUTPUT.get(name) or LOSSES.get(name).out_activation
 
 
 # -- output activations: (z, low, high) -> pred, and -> (pred, dpred/dz) --------
@@ -332,11 +343,13 @@ class LossSpec:
     ----------
     name : str
         'squared_error', 'absolute_error', 'huber', 'poisson' (or the
-        classification losses 'log_loss', 'binary_log_loss').
+        classification losses 'log_loss', 'binary_log_loss', or a loss
+        registered by :func:`sknn.register_loss`).
     output_activation : str or None
         A name in :data:`OUTPUT_ACTIVATIONS`; None means the loss's canonical
         link (identity; exp for poisson; softmax / logistic for the
-        classification losses, which accept no other). Poisson needs a
+        classification losses and a registered loss's own link, which
+        accept no other). Poisson needs a
         positive output: exp, softplus, or logistic / tanh with
         ``output_bounds`` low >= 0. Stored as the name of the output.
     output_bounds : (low, high) or None
@@ -362,13 +375,10 @@ class LossSpec:
     huber_delta: float | None = 1.0
 
     def __post_init__(self):
-        if self.name not in _CANONICAL_OUTPUT:
-            raise ValueError(f"Unknown loss {self.name!r}. Valid choices are: "
-                             f"{', '.join(sorted(_CANONICAL_OUTPUT))}.")
-        canonical = _CANONICAL_OUTPUT[self.name]
+        canonical = _canonical_output(self.name)
         activation = canonical if self.output_activation is None else self.output_activation
         bounds, delta = None, None
-        if self.name in _LINK_ONLY:
+        if self.name not in _ON_PREDICTION:
             if activation != canonical or self.output_bounds is not None:
                 raise ValueError(f"loss={self.name!r} only supports its canonical output "
                                  f"{canonical!r} without output_bounds.")
@@ -386,7 +396,7 @@ class LossSpec:
     @property
     def uses_canonical_link(self):
         """Whether the output activation is the loss's canonical link."""
-        return self.output_activation == _CANONICAL_OUTPUT[self.name]
+        return self.output_activation == _canonical_output(self.name)
 
 
 @functools.lru_cache(maxsize=256)
