@@ -28,8 +28,15 @@ from pathlib import Path
 
 import pytest
 
-from _examples_harness import (NETWORK_BUDGET, SEARCH_BUDGET, budgeted_fits,
-                               budgeted_methods, quick_mode)
+# the harness also runs as a script (and in forked children) by its own name
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _examples_harness import (  # noqa: E402
+    NETWORK_BUDGET,
+    SEARCH_BUDGET,
+    budgeted_fits,
+    budgeted_methods,
+    quick_mode,
+)
 
 TESTS_DIR = Path(__file__).resolve().parent
 REPO_ROOT = TESTS_DIR.parent
