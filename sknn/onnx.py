@@ -73,9 +73,8 @@ from sknn.spec import Activation, BatchNorm, Dense, Dropout
 
 __all__ = ["to_onnx"]
 
-_TENSOR_TYPES = {np.dtype(np.float32): FloatTensorType, np.dtype(np.float64): DoubleTensorType}
-_PROTO_TYPES = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.float64): TensorProto.DOUBLE,
-                np.dtype(np.int64): TensorProto.INT64}
+_INPUT_TYPES = [FloatTensorType, DoubleTensorType]
+_PROTO_TYPES = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.float64): TensorProto.DOUBLE}
 
 
 class _Graph:
@@ -311,14 +310,14 @@ def _start(scope, operator, container):
     compute dtype of a ``with_inference_dtype`` copy, in that order.
     """
     model, x = operator.raw_operator, operator.inputs[0].full_name
-    dtype = _input_dtype(operator)
-    if dtype == np.float64:
+    graph = _Graph(scope, container, _input_dtype(operator))
+    if graph.dtype == np.float64:
         inference_dtype = getattr(model, "_inference_dtype", None)
         for step in (getattr(model, "dtype", None), COMPUTE_DTYPES.get(inference_dtype)):
-            if step is not None and np.dtype(step) != dtype:
-                dtype = np.dtype(step)
-                x = _Graph(scope, container, dtype).cast(x, dtype)
-    return _Graph(scope, container, dtype), x
+            if step is not None and np.dtype(step) != graph.dtype:
+                graph.dtype = np.dtype(step)
+                x = graph.cast(x, graph.dtype)
+    return graph, x
 
 
 def _finish(graph, operator, value, index=0):
@@ -385,7 +384,7 @@ def _convert_perceptron(scope, operator, container):
 
 
 def _classifier_shapes(operator):
-    check_input_and_output_types(operator, good_input_types=list(_TENSOR_TYPES.values()))
+    check_input_and_output_types(operator, good_input_types=_INPUT_TYPES)
     model = operator.raw_operator
     check_is_fitted(model)
     n_rows = operator.inputs[0].get_first_dimension()
@@ -410,7 +409,7 @@ def _convert_autoencoder(scope, operator, container):
 
 def _single_output_shape(width):
     def calculate(operator):
-        check_input_and_output_types(operator, good_input_types=list(_TENSOR_TYPES.values()))
+        check_input_and_output_types(operator, good_input_types=_INPUT_TYPES)
         check_is_fitted(operator.raw_operator)
         n_rows = operator.inputs[0].get_first_dimension()
         operator.outputs[0].type = type(operator.inputs[0].type)(
