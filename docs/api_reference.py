@@ -41,6 +41,10 @@ SECTIONS = [
      "What the network estimators store as ``network_``: the spec and its "
      "weights in layer order, and the weight layout of a spec.",
      ["Network", "NetworkSummary", "weight_layout", "initial_weights"]),
+    ("ONNX export", "sknn.onnx",
+     "Conversion to ONNX through skl2onnx (the ``onnx`` extra); importing "
+     ":mod:`sknn.onnx` also lets :func:`skl2onnx.to_onnx` convert sknn estimators.",
+     ["to_onnx"]),
     ("Initializers", "sknn.nn.initializers",
      "Custom weight initialization for the ``kernel_initializer`` parameter.",
      ["VarianceScaling", "Initializer", "auto_initializer"]),

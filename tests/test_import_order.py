@@ -131,6 +131,8 @@ def _public_modules():
              if not any(part.startswith("_") for part in info.name.split("."))]
     if importlib.util.find_spec("torch") is None:
         names.remove("sknn.engines.torch_engine")
+    if importlib.util.find_spec("skl2onnx") is None:  # the onnx extra
+        names.remove("sknn.onnx")
     return ["sknn", *sorted(names)]
 
 
