@@ -9,6 +9,8 @@ the estimators start it, and the training loops call its epoch hooks.
 
 from __future__ import annotations
 
+import math
+
 
 class FitTask:
     """A task of a fit with callbacks, begun, and the hooks of its epochs.
@@ -20,7 +22,9 @@ class FitTask:
     start or end does; the training loop passes its ``state`` to
     :meth:`begin_epoch` and :meth:`end_epoch`, and scikit-learn calls
     ``attributes`` only for a callback whose hook asks for
-    ``fitted_estimator``, so an epoch costs no copy otherwise.
+    ``fitted_estimator``, so an epoch costs no copy otherwise. When
+    ``attributes`` returns None (an epoch that diverged) the hooks get
+    ``fitted_estimator=None``.
     """
 
     def __init__(self, estimator, context, X, y, metadata, attributes=None):
@@ -86,3 +90,11 @@ class FitTask:
         call = context.call_on_fit_task_begin if hook == "begin" else context.call_on_fit_task_end
         return call(estimator=self.estimator, X=self.X, y=self.y, metadata=self.metadata,
                     reconstruction_attributes=attributes)
+
+
+def diverged(engine, history):
+    """Whether training has diverged, as the training loop judges it (a non-finite
+    loss in the last epoch, or non-finite weights): then there is no model to
+    hand to callbacks."""
+    losses = history["loss"]
+    return not (engine.parameters_finite() and (not losses or math.isfinite(losses[-1])))

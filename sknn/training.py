@@ -560,6 +560,8 @@ def fit_loop(engine, data, config, *, rng, state, learning_rate, validation=None
         state.finish()
     finally:
         state.end_call()
+        if callbacks is not None:
+            callbacks.close()  # an epoch an exception cut short
     return state, converged
 
 

@@ -8,7 +8,7 @@ import joblib
 import numpy as np
 import pytest
 from sklearn.callback import ProgressBar, ScoringMonitor
-from sklearn.datasets import make_classification
+from sklearn.datasets import make_classification, make_regression
 from sklearn.metrics import get_scorer
 from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
 from sklearn.pipeline import make_pipeline
@@ -22,6 +22,7 @@ from sknn import (
     PerceptronClassifier,
     StackedAutoencoder,
 )
+from sknn.exceptions import DivergenceWarning
 from sknn.nn.optimizers import OPTIMIZERS
 
 X, y = make_classification(n_samples=60, n_features=5, n_informative=3, random_state=0)
@@ -259,6 +260,21 @@ def test_scoring_monitor_logs_the_score_of_a_refit_with_max_iter_k():
     assert len(logged) == 5
     scorer = get_scorer("neg_log_loss")
     assert [logged[k - 1] for k in refits] == [scorer(refit, X, y) for refit in refits.values()]
+
+
+def test_a_diverged_epoch_has_no_fitted_estimator_and_the_fit_keeps_its_fallback():
+    X_big, y_big = make_regression(n_samples=200, n_features=5, random_state=0)
+    monitor = ScoringMonitor(scoring="r2")
+    # diverges in a few epochs (tests/test_reliability.py)
+    reg = MLPRegressor(hidden_layer_sizes=(20,), solver="sgd", learning_rate_init=0.05,
+                       max_iter=50, random_state=0).set_callbacks(monitor)
+    with pytest.warns(DivergenceWarning), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # overflows on the way
+        reg.fit(X_big, y_big)
+    epochs = [row for row in monitor.get_logs().data if row["task_name"] == "epoch"]
+    # every epoch before the diverged one is scored, the diverged one is not
+    assert len(epochs) == reg.n_iter_ - 1
+    assert np.isfinite(reg.predict(X_big)).all()
 
 
 def test_hooks_get_the_data_as_passed_and_sample_weight_as_metadata():

@@ -27,7 +27,7 @@ from sknn._sklearn_compat import (
     check_lbfgs_result,
 )
 from sknn._version import __version__
-from sknn.callbacks import FitTask
+from sknn.callbacks import FitTask, diverged
 from sknn.engines import get_engine
 from sknn.estimators._checks import check_layer_widths, check_total_weight
 from sknn.estimators._inference import InferenceMixin, inference_input
@@ -701,7 +701,10 @@ class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, CallbackSupp
 
 def _epoch_attributes(spec, engine, n_iter, history):
     """What makes a copy of an estimator predict with ``engine``'s weights, with its
-    ``n_iter_`` and ``history_`` (a :class:`~sknn.callbacks.FitTask`'s ``attributes``)."""
+    ``n_iter_`` and ``history_`` (a :class:`~sknn.callbacks.FitTask`'s ``attributes``);
+    None after an epoch that diverged, which leaves no model to use."""
+    if diverged(engine, history):
+        return None
     network = Network(spec, engine.get_weights())
     return {"network_": network, "coefs_": network.kernels, "intercepts_": network.biases,
             "n_iter_": n_iter, "history_": {key: list(values) for key, values in history.items()}}

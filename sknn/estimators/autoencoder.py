@@ -29,7 +29,7 @@ from sknn._sklearn_compat import (
     _fit_context,
     check_lbfgs_result,
 )
-from sknn.callbacks import FitTask
+from sknn.callbacks import FitTask, diverged
 from sknn.estimators._base import (
     NETWORK_CONSTRAINTS,
     ScheduleByNameMixin,
@@ -388,7 +388,10 @@ class StackedAutoencoder(ScheduleByNameMixin, ClassNamePrefixFeaturesOutMixin, T
 
     def _epoch_attributes(self, attributes_of, engine, n_iter, history):
         """A :class:`~sknn.callbacks.FitTask`'s ``attributes``: the stack with the
-        engine's weights, after ``n_iter`` epochs of the stage in training."""
+        engine's weights, after ``n_iter`` epochs of the stage in training (None
+        after an epoch that diverged)."""
+        if diverged(engine, history):
+            return None
         return {**attributes_of(engine.get_weights()), "n_iter_": self.n_iter_ + n_iter}
 
     @_fit_context(prefer_skip_nested_validation=True)
