@@ -3,10 +3,11 @@
 scikit-learn may move or rename a private name in any release; importing
 each one here, and nowhere else in sknn, turns such a move into a one-line
 fix (tests/test_sklearn_compat.py fails on a private import anywhere else).
-Every name below has this import path in all supported releases
+Every private name below has this import path in all supported releases
 (``scikit-learn>=1.6``, see pyproject.toml), so none needs a fallback yet.
 The one private hook that sknn overrides, in the HTML repr, is here too
-(:class:`SummaryInHTMLReprMixin`).
+(:class:`SummaryInHTMLReprMixin`), and so is the callback API (public, new
+in 1.9), because older releases need a stand-in for it.
 """
 
 from __future__ import annotations
@@ -26,16 +27,29 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.multiclass import _check_partial_fit_first_call
 from sklearn.utils.validation import _check_sample_weight
 
+try:
+    from sklearn.callback import CallbackSupportMixin
+except ImportError:  # scikit-learn < 1.9
+
+    class CallbackSupportMixin:
+        """``set_callbacks`` of a scikit-learn without a callback API: refused."""
+
+        def set_callbacks(self, *callbacks):
+            raise ImportError("set_callbacks needs scikit-learn's callback API "
+                              "(sklearn.callback), new in scikit-learn 1.9; upgrade "
+                              "scikit-learn to use callbacks.")
+
 
 def check_lbfgs_result(result, max_iter):
     """Warn like scikit-learn when L-BFGS stops without converging; return n_iter.
 
-    ``result`` is a :class:`sknn.training.LbfgsResult`. An interrupted run
-    has already said so and gets no convergence warning. The message is the
+    ``result`` is a :class:`sknn.training.LbfgsResult`. A run stopped on
+    purpose (interrupted, which has already said so, or by a callback) gets
+    no convergence warning. The message is the
     one of scikit-learn's private ``_check_optimize_result``, so that code
     matching it keeps working.
     """
-    if result.status != 0 and not result.interrupted:
+    if result.status != 0 and not result.stopped:
         warnings.warn(
             "lbfgs failed to converge after %d iteration(s) (status=%d):\n%s.\n\n"
             "Increase the number of iterations to improve the convergence "
@@ -76,6 +90,6 @@ class SummaryInHTMLReprMixin:
         return fitted_attributes
 
 
-__all__ = ["HasMethods", "Interval", "InvalidParameterError", "Options", "StrOptions",
-           "SummaryInHTMLReprMixin", "_check_partial_fit_first_call", "_check_sample_weight",
-           "_fit_context", "_safe_indexing", "check_lbfgs_result"]
+__all__ = ["CallbackSupportMixin", "HasMethods", "Interval", "InvalidParameterError", "Options",
+           "StrOptions", "SummaryInHTMLReprMixin", "_check_partial_fit_first_call",
+           "_check_sample_weight", "_fit_context", "_safe_indexing", "check_lbfgs_result"]

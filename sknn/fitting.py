@@ -64,7 +64,9 @@ class FitPlan:
     ``learning_rate`` the rate the loop starts from (None:
     ``config.learning_rate_init``) and ``state`` the training state it
     continues (None: a fresh one). ``on_interrupt`` is
-    :func:`~sknn.training.fit_loop`'s.
+    :func:`~sknn.training.fit_loop`'s. ``callbacks`` is the
+    :class:`~sknn.callbacks.FitTask` whose epochs this run's epochs (L-BFGS
+    iterations) are, or None without callbacks.
     """
 
     spec: object
@@ -88,6 +90,7 @@ class FitPlan:
     warn_batch_size: bool = True
     track_gradient_norms: bool = False
     nonfinite_message: str = NONFINITE_WEIGHTS
+    callbacks: object = None
 
     @property
     def stochastic(self):
@@ -141,7 +144,8 @@ def run_fit(plan):
     else:
         data = engine.prepare(plan.X, plan.Y, plan.sample_weight)
         with compute_threads(engine.spec, data.n_samples):
-            lbfgs = fit_lbfgs(engine, data, plan.config, on_interrupt=plan.on_interrupt)
+            lbfgs = fit_lbfgs(engine, data, plan.config, on_interrupt=plan.on_interrupt,
+                              callbacks=plan.callbacks)
         result = FitResult(None, lbfgs=lbfgs)
     engine.end_fit()  # optimizer state back into the sknn optimizer (torch engine)
     result.weights = engine.get_weights()
@@ -165,7 +169,7 @@ def _run_stochastic(engine, plan):
             learning_rate=(plan.config.learning_rate_init if plan.learning_rate is None
                            else plan.learning_rate), validation=validation,
             incremental=plan.incremental, log_style=plan.log_style, gradient_probe=probe,
-            batch_size=batch_size, on_interrupt=plan.on_interrupt)
+            batch_size=batch_size, on_interrupt=plan.on_interrupt, callbacks=plan.callbacks)
     return FitResult(None, state=state, converged=converged, optimizer=engine.optimizer)
 
 

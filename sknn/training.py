@@ -483,7 +483,7 @@ class TrainState:
 
 def fit_loop(engine, data, config, *, rng, state, learning_rate, validation=None,
              incremental=False, log_style="sklearn", gradient_probe=None, batch_size=None,
-             on_interrupt="stop"):
+             on_interrupt="stop", callbacks=None):
     """Train ``engine`` on ``data`` with minibatch gradient steps.
 
     Parameters
@@ -510,6 +510,10 @@ def fit_loop(engine, data, config, *, rng, state, learning_rate, validation=None
         ends training with the weights of the last completed epoch and a
         warning (a fit whose last phase this is); 'raise' lets it through
         (an earlier phase of a longer fit, which must stop as a whole)
+    callbacks : :class:`sknn.callbacks.FitTask` or None, whose epoch hooks
+        run around each epoch with ``(engine, state.n_iter, state.history)``;
+        when one returns True training stops after that epoch, as a
+        stopping rule would (``converged`` stays True)
 
     Returns
     -------
@@ -537,12 +541,15 @@ def fit_loop(engine, data, config, *, rng, state, learning_rate, validation=None
         converged = True
         try:
             for _ in range(1 if incremental else config.max_iter):
-                # The per-epoch seam: an epoch is one subtask of the fit (the
-                # fit -> epoch task tree of scikit-learn's callback API). After
-                # train_epoch the engine holds the epoch's weights and
-                # state.history its record, so a per-epoch hook belongs here,
-                # and stopping after the epoch is a break.
-                if state.train_epoch():
+                # an epoch is one subtask of the fit in scikit-learn's callback
+                # API; after train_epoch the engine holds the epoch's weights
+                # and state.history its record
+                if callbacks is not None:
+                    callbacks.begin_epoch(engine, state.n_iter, state.history)
+                stop = state.train_epoch()
+                if callbacks is not None:
+                    stop = callbacks.end_epoch(engine, state.n_iter, state.history) or stop
+                if stop:
                     break
             else:
                 converged = incremental or schedule.fixed_budget
@@ -553,6 +560,8 @@ def fit_loop(engine, data, config, *, rng, state, learning_rate, validation=None
         state.finish()
     finally:
         state.end_call()
+        if callbacks is not None:
+            callbacks.close()  # an epoch an exception cut short
     return state, converged
 
 
@@ -592,16 +601,24 @@ class LbfgsResult:
     status: int  # SciPy's: 0 converged, 1 iteration or evaluation limit, 2 other stop
     message: str
     history: dict
-    interrupted: bool = False
+    stopped: bool = False  # on purpose (Ctrl-C, a callback): no convergence warning
 
 
-def fit_lbfgs(engine, data, config, on_interrupt="stop"):
+class _StopRequested(Exception):
+    """A callback asked L-BFGS to stop (raised through SciPy, whatever its version)."""
+
+
+def fit_lbfgs(engine, data, config, on_interrupt="stop", callbacks=None):
     """Minimize the full-batch objective with SciPy's L-BFGS-B.
 
     Returns an :class:`LbfgsResult`; the engine holds the final parameters.
     A KeyboardInterrupt either ends the minimization at the last completed
     iteration, with a warning (``on_interrupt='stop'``), or is raised again
-    (``'raise'``), as in :func:`fit_loop`.
+    (``'raise'``), as in :func:`fit_loop`. ``callbacks`` (a
+    :class:`sknn.callbacks.FitTask`) gets one task per iteration, begun at
+    the iteration's first evaluation of the objective; when a hook returns
+    True the minimization ends at that iteration, as ``max_iter`` would have
+    ended it there.
     """
     if on_interrupt not in ("stop", "raise"):
         raise ValueError(f"on_interrupt must be 'stop' or 'raise', got {on_interrupt!r}.")
@@ -612,6 +629,8 @@ def fit_lbfgs(engine, data, config, on_interrupt="stop"):
     clock = [time.perf_counter()]
 
     def objective(flat):
+        if callbacks is not None:
+            callbacks.begin_epoch(engine, len(history["loss"]), history, task_name="iteration")
         engine.set_flat_parameters(flat.astype(dtype, copy=False))
         loss, grad = engine.loss_and_gradient(data)
         evaluated["x"], evaluated["loss"] = flat.copy(), float(loss)
@@ -628,22 +647,31 @@ def fit_lbfgs(engine, data, config, on_interrupt="stop"):
                            ("learning_rate", None), ("seconds", now - clock[0])):
             history[key].append(value)
         clock[0] = now
+        if callbacks is not None and callbacks.end_epoch(engine, len(history["loss"]), history):
+            raise _StopRequested
 
     options = {"maxfun": config.max_fun, "maxiter": config.max_iter, "gtol": config.tol}
     try:
         result = scipy.optimize.minimize(
             objective, completed[0], method="L-BFGS-B", jac=True, options=options,
             callback=end_iteration)
-    except KeyboardInterrupt:
-        if on_interrupt == "raise":
+    except (KeyboardInterrupt, _StopRequested) as stop:
+        interrupted = isinstance(stop, KeyboardInterrupt)
+        if interrupted and on_interrupt == "raise":
             raise
         engine.set_flat_parameters(completed[0].astype(dtype))
         n_iter = len(history["loss"])
         loss = completed[1] if completed[1] is not None else float(
             engine.loss_and_gradient(data)[0])
-        warnings.warn("Training interrupted by user after %d completed L-BFGS iteration(s); "
-                      "the model keeps the weights of the last completed iteration." % n_iter)
-        return LbfgsResult(n_iter, loss, 2, "interrupted by user", history, interrupted=True)
+        if interrupted:
+            warnings.warn("Training interrupted by user after %d completed L-BFGS iteration(s); "
+                          "the model keeps the weights of the last completed iteration."
+                          % n_iter)
+        return LbfgsResult(n_iter, loss, 2, "interrupted by user" if interrupted
+                           else "stopped by a callback", history, stopped=True)
+    finally:
+        if callbacks is not None:
+            callbacks.close()
     engine.set_flat_parameters(result.x.astype(dtype))
     message = result.message.decode("latin1") if isinstance(result.message, bytes) \
         else str(result.message)

@@ -6,6 +6,8 @@ dunders such as ``sklearn.__version__`` are public.
 """
 
 import ast
+import importlib
+import sys
 from pathlib import Path
 
 import pytest
@@ -98,3 +100,16 @@ def test_compat_all_lists_exactly_what_sknn_imports_from_it():
 def test_each_compat_name_comes_from_sklearn_or_is_defined_there(name):
     module = getattr(getattr(_sklearn_compat, name), "__module__", "")
     assert module == _sklearn_compat.__name__ or module.split(".")[0] == "sklearn", module
+
+
+def test_without_a_callback_api_set_callbacks_says_which_scikit_learn_it_needs(monkeypatch):
+    monkeypatch.setitem(sys.modules, "sklearn.callback", None)  # as if it did not exist
+    try:
+        stand_in = importlib.reload(_sklearn_compat).CallbackSupportMixin
+    finally:
+        monkeypatch.undo()
+        importlib.reload(_sklearn_compat)
+    assert stand_in.__module__ == _sklearn_compat.__name__
+    with pytest.raises(ImportError, match="scikit-learn 1.9"):
+        stand_in().set_callbacks()
+    assert _sklearn_compat.CallbackSupportMixin.__module__.startswith("sklearn.callback")

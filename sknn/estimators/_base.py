@@ -7,6 +7,7 @@ import copy
 import inspect
 import warnings
 from abc import ABC, abstractmethod
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
@@ -17,6 +18,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sknn._sklearn_compat import (
+    CallbackSupportMixin,
     Interval,
     Options,
     StrOptions,
@@ -26,6 +28,7 @@ from sknn._sklearn_compat import (
     check_lbfgs_result,
 )
 from sknn._version import __version__
+from sknn.callbacks import FitTask, diverged
 from sknn.engines import get_engine
 from sknn.estimators._checks import RegisteredNames, check_layer_widths, check_total_weight
 from sknn.estimators._inference import InferenceMixin, inference_input
@@ -137,7 +140,7 @@ class ScheduleByNameMixin:
 
 
 class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, SummaryInHTMLReprMixin,
-                               BaseEstimator, ABC):
+                               CallbackSupportMixin, BaseEstimator, ABC):
     """Base of :class:`~sknn.MLPClassifier` and :class:`~sknn.MLPRegressor`.
 
     Validation is derived from the registries: a new activation, optimizer or
@@ -254,9 +257,20 @@ class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, SummaryInHTM
         return network.with_dense(self.coefs_, self.intercepts_)
 
     def _fit(self, X, y, sample_weight=None, incremental=False, validation_data=None):
+        # partial_fit is one task on one batch, a leaf (scikit-learn's convention);
+        # begun outside the interruption guard, whose undo would keep the callbacks
+        # from being torn down
+        task = FitTask.start(self, X, y, sample_weight,
+                             task_name="partial_fit" if incremental else "fit",
+                             max_subtasks=0 if incremental else self.max_iter)
         with unchanged_if_interrupted(self):
             plan = self._plan_fit(X, y, sample_weight, incremental, validation_data)
+            if task is not None and not incremental:
+                task.attributes = partial(_epoch_attributes, plan.spec)
+                plan.callbacks = task
             self._store_fit(plan, run_fit(plan))
+        if task is not None:
+            task.end({})
         return self
 
     def _plan_fit(self, X, y, sample_weight, incremental, validation_data=None, hold_out=True):
@@ -721,6 +735,17 @@ class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, SummaryInHTM
         dense = iter(zip(self.coefs_, self.intercepts_))
         return Network(spec, [dict(zip(("kernel", "bias"), next(dense))) if flag else next(others)
                               for flag in is_dense])
+
+
+def _epoch_attributes(spec, engine, n_iter, history):
+    """What makes a copy of an estimator predict with ``engine``'s weights, with its
+    ``n_iter_`` and ``history_`` (a :class:`~sknn.callbacks.FitTask`'s ``attributes``);
+    None after an epoch that diverged, which leaves no model to use."""
+    if diverged(engine, history):
+        return None
+    network = Network(spec, engine.get_weights())
+    return {"network_": network, "coefs_": network.kernels, "intercepts_": network.biases,
+            "n_iter_": n_iter, "history_": {key: list(values) for key, values in history.items()}}
 
 
 def _default(estimator, name):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import replace
+from functools import partial
 from numbers import Integral
 
 import numpy as np
@@ -22,6 +23,7 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sknn._sklearn_compat import (
+    CallbackSupportMixin,
     Interval,
     InvalidParameterError,
     StrOptions,
@@ -29,6 +31,7 @@ from sknn._sklearn_compat import (
     _fit_context,
     check_lbfgs_result,
 )
+from sknn.callbacks import FitTask, diverged
 from sknn.estimators._base import (
     NETWORK_CONSTRAINTS,
     ScheduleByNameMixin,
@@ -60,7 +63,7 @@ RECONSTRUCTION_LOSS = LossSpec("squared_error")
 
 
 class StackedAutoencoder(ScheduleByNameMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
-                         SummaryInHTMLReprMixin, BaseEstimator):
+                         SummaryInHTMLReprMixin, CallbackSupportMixin, BaseEstimator):
     """Stacked autoencoder trained greedily, layer by layer, on unlabeled data.
 
     Layer ``k`` is the encoder of a one-hidden-layer autoencoder trained to
@@ -325,11 +328,12 @@ class StackedAutoencoder(ScheduleByNameMixin, ClassNamePrefixFeaturesOutMixin, T
             verbose=self.verbose, max_fun=self.max_fun)
 
     # -- training ---------------------------------------------------------------
-    def _train(self, spec, weights, X, max_iter, stage, on_interrupt):
+    def _train(self, spec, weights, X, max_iter, stage, on_interrupt, task):
         """Train ``spec`` from ``weights`` to reconstruct ``X``; (weights, loss curve).
 
         ``on_interrupt`` is :func:`~sknn.training.fit_loop`'s: 'raise' for a
-        phase after which more training follows.
+        phase after which more training follows. ``task``: the stage's
+        :class:`~sknn.callbacks.FitTask`, or None without callbacks.
         """
         config = self._train_config(max_iter)
         # a sparse input is fine for the first dense layer; the targets are dense
@@ -340,7 +344,7 @@ class StackedAutoencoder(ScheduleByNameMixin, ClassNamePrefixFeaturesOutMixin, T
                        warn_batch_size=self.batch_size != "auto",
                        nonfinite_message="StackedAutoencoder: training produced non-finite "
                        "weights; scale the input (e.g. StandardScaler) or lower "
-                       "learning_rate_init.")
+                       "learning_rate_init.", callbacks=task)
         result = run_fit(plan)
         if not plan.stochastic:
             n_iter, curve = check_lbfgs_result(result.lbfgs, max_iter), [result.lbfgs.loss]
@@ -352,28 +356,46 @@ class StackedAutoencoder(ScheduleByNameMixin, ClassNamePrefixFeaturesOutMixin, T
         self.n_iter_ += n_iter
         return result.weights, curve
 
-    def _fit_layer(self, codes, units):
+    def _fit_layer(self, codes, units, below, task):
         """Greedy step: train an autoencoder of ``codes``; its encoder network, and
         its decoder's layer and weights.
 
         The decoder comes back as a plain dense layer, a tied one with its
-        kernel written out (the transposed encoder kernel).
+        kernel written out (the transposed encoder kernel). ``below`` and
+        ``task`` are for callbacks: the fitted attributes of the layers
+        under this one (:meth:`_stacked`), and the layer's
+        :class:`~sknn.callbacks.FitTask` (None without callbacks).
         """
         encoder = self._encoder_block(units)
         decoder = self._dense(codes.shape[1])
         spec = self._spec(codes.shape[1],
                           encoder + [TiedDense(0) if self.tied_weights else decoder])
+
+        def parts(trained):
+            decoder_weights = trained[-1]
+            if self.tied_weights:
+                decoder_weights = {"kernel": trained[0]["kernel"].T.copy(), **decoder_weights}
+            return Network(spec, trained).head(len(encoder)), decoder, decoder_weights
+
+        if task is not None:
+            task.attributes = partial(self._epoch_attributes,
+                                      lambda trained: self._stacked(below, *parts(trained)))
         stage = f"layer {len(self.loss_curves_) + 1} (max_iter)"
         last = self._last_phase_interrupt if (
             not self.fine_tune_iter and len(self.loss_curves_) + 1 == len(self._hidden_sizes())
         ) else "raise"
         trained, curve = self._train(spec, initial_weights(spec, self._random_state), codes,
-                                     self.max_iter, stage, on_interrupt=last)
+                                     self.max_iter, stage, on_interrupt=last, task=task)
         self.loss_curves_.append(curve)
-        decoder_weights = trained[-1]
-        if self.tied_weights:
-            decoder_weights = {"kernel": trained[0]["kernel"].T.copy(), **decoder_weights}
-        return Network(spec, trained).head(len(encoder)), decoder, decoder_weights
+        return parts(trained)
+
+    def _epoch_attributes(self, attributes_of, engine, n_iter, history):
+        """A :class:`~sknn.callbacks.FitTask`'s ``attributes``: the stack with the
+        engine's weights, after ``n_iter`` epochs of the stage in training (None
+        after an epoch that diverged)."""
+        if diverged(engine, history):
+            return None
+        return {**attributes_of(engine.get_weights()), "n_iter_": self.n_iter_ + n_iter}
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -400,20 +422,33 @@ class StackedAutoencoder(ScheduleByNameMixin, ClassNamePrefixFeaturesOutMixin, T
         MLPs' fits do. In an earlier phase the stack would be missing
         layers, so the interruption is raised again and the estimator is
         left as it was before ``fit``.
-        """
-        return self._fit(X)
 
-    def _fit(self, X, last_phase_interrupt="stop"):
+        With callbacks (``set_callbacks``) the fit's subtasks are its stages,
+        ``'layer 1'``, ``'layer 2'``, ... and ``'fine-tune'``, each with one
+        subtask per epoch. A callback that returns True at an epoch's end
+        ends that stage (the next one starts); at a stage's end, the fit:
+        the stack keeps the layers trained so far.
+        """
+        # outside the interruption guard of _fit: its undo would keep the
+        # callbacks from being torn down
+        task = FitTask.start(self, X, y, max_subtasks=len(self._hidden_sizes())
+                             + bool(self.fine_tune_iter))
+        self._fit(X, task=task)
+        if task is not None:
+            task.end({})
+        return self
+
+    def _fit(self, X, last_phase_interrupt="stop", task=None):
         """``fit``; ``last_phase_interrupt='raise'`` when more training follows it
         (a DeepNet's pretraining), so that no phase swallows an interruption."""
         with unchanged_if_interrupted(self):
             self._last_phase_interrupt = last_phase_interrupt
             try:
-                return self._fit_stack(X)
+                return self._fit_stack(X, task)
             finally:
                 self.__dict__.pop("_last_phase_interrupt", None)
 
-    def _fit_stack(self, X):
+    def _fit_stack(self, X, task):
         sizes = self._hidden_sizes()
         check_trainable(self.activation)
         resolve_activation(self.activation, self.activation_alpha)
@@ -422,24 +457,23 @@ class StackedAutoencoder(ScheduleByNameMixin, ClassNamePrefixFeaturesOutMixin, T
                               dtype=(np.float64, np.float32)).astype(self.dtype, copy=False)
         self._random_state = check_random_state(self.random_state)
         self.n_iter_, self.loss_curves_ = 0, []
-        encoder_layers, encoder_weights, decoders = [], [], []
-        codes = X
-        for units in sizes:
-            encoder, decoder, decoder_weights = self._fit_layer(codes, units)
-            encoder_layers += encoder.spec.layers
-            encoder_weights += encoder.weights
-            decoders.insert(0, (decoder, decoder_weights))  # top layer's decoder first
+        stack, codes = {}, X  # the fitted attributes of the layers trained so far
+        for number, units in enumerate(sizes, 1):
+            stage = None if task is None else task.subtask(f"layer {number}", self.max_iter)
+            encoder, decoder, decoder_weights = self._fit_layer(codes, units, stack, stage)
+            stack = self._stacked(stack, encoder, decoder, decoder_weights)
+            if stage is not None and stage.end(stack):
+                break  # a callback ends the fit here: the stack keeps these layers
             codes = encoder.forward(codes)
-        self.network_ = Network(self._spec(X.shape[1], encoder_layers), encoder_weights)
-        self.decoder_network_ = Network(self._spec(sizes[-1], [layer for layer, _ in decoders]),
-                                        [weights for _, weights in decoders])
-        if self.fine_tune_iter:
-            self._fine_tune(X)
-        self._n_features_out = sizes[-1]
-        self._publish()
+        vars(self).update(stack)
+        if self.fine_tune_iter and len(self.loss_curves_) == len(sizes):
+            self._fine_tune(X, task)
+        # NaN for a phase interrupted before its first epoch ended
+        self.reconstruction_losses_ = [curve[-1] if curve else float("nan")
+                                       for curve in self.loss_curves_]
         return self
 
-    def _fine_tune(self, X):
+    def _fine_tune(self, X, task):
         """Joint training of the whole stack (encoders, then decoders) on ``X``."""
         encoder, decoder = self.network_, self.decoder_network_
         decoder_layers, decoder_weights = decoder.spec.layers, decoder.weights
@@ -448,25 +482,28 @@ class StackedAutoencoder(ScheduleByNameMixin, ClassNamePrefixFeaturesOutMixin, T
             decoder_layers = tuple(TiedDense(i) for i in dense[::-1])
             decoder_weights = [{"bias": layer["bias"]} for layer in decoder_weights]
         spec = self._spec(X.shape[1], encoder.spec.layers + decoder_layers)
+
+        def split(weights):
+            n_encoder = len(encoder.weights)
+            encoder_weights, decoder_weights = weights[:n_encoder], weights[n_encoder:]
+            if self.tied_weights:
+                kernels = [layer["kernel"] for layer in encoder_weights if "kernel" in layer]
+                decoder_weights = [{"kernel": kernel.T.copy(), **layer} for kernel, layer
+                                   in zip(kernels[::-1], decoder_weights)]
+            return self._networks(Network(encoder.spec, encoder_weights),
+                                  Network(decoder.spec, decoder_weights))
+
+        stage = None
+        if task is not None:
+            stage = task.subtask("fine-tune", self.fine_tune_iter,
+                                 partial(self._epoch_attributes, split))
         weights, curve = self._train(spec, encoder.weights + decoder_weights, X,
                                      self.fine_tune_iter, "the joint fine-tune (fine_tune_iter)",
-                                     on_interrupt=self._last_phase_interrupt)
-        n_encoder = len(encoder.weights)
-        encoder_weights, decoder_weights = weights[:n_encoder], weights[n_encoder:]
-        if self.tied_weights:
-            kernels = [layer["kernel"] for layer in encoder_weights if "kernel" in layer]
-            decoder_weights = [{"kernel": kernel.T.copy(), **layer} for kernel, layer
-                               in zip(kernels[::-1], decoder_weights)]
-        self.network_ = Network(encoder.spec, encoder_weights)
-        self.decoder_network_ = Network(decoder.spec, decoder_weights)
+                                     on_interrupt=self._last_phase_interrupt, task=stage)
+        vars(self).update(split(weights))
         self.loss_curves_.append(curve)
-
-    def _publish(self):
-        """Public fitted attributes."""
-        self._list_dense_weights()
-        # NaN for a phase interrupted before its first epoch ended
-        self.reconstruction_losses_ = [curve[-1] if curve else float("nan")
-                                       for curve in self.loss_curves_]
+        if stage is not None:
+            stage.end({})
 
     # -- the fitted transformer -------------------------------------------------
     def transform(self, X):
@@ -539,13 +576,32 @@ class StackedAutoencoder(ScheduleByNameMixin, ClassNamePrefixFeaturesOutMixin, T
         spec = replace(encoder.spec, layers=encoder.spec.layers + decoder.spec.layers)
         return Network(spec, encoder.weights + decoder.weights).summary()
 
-    def _list_dense_weights(self):
-        """``coefs_``, ``intercepts_``, ``decoder_coefs_`` and ``decoder_intercepts_``:
-        lists of the fitted networks' arrays (the same arrays, not copies)."""
-        self.coefs_, self.intercepts_ = self.network_.kernels, self.network_.biases
-        # stored top-down (the order inverse_transform applies them); listed per layer
-        self.decoder_coefs_ = self.decoder_network_.kernels[::-1]
-        self.decoder_intercepts_ = self.decoder_network_.biases[::-1]
+    def _stacked(self, below, encoder, decoder, decoder_weights):
+        """The fitted attributes of the stack whose attributes are ``below`` ({} for
+        none) with ``encoder`` on top, and its ``decoder`` first."""
+        n_inputs, layers, weights = encoder.spec.n_inputs, (), []
+        decoders, decoders_weights = (), []
+        if below:
+            under, under_decoders = below["network_"], below["decoder_network_"]
+            n_inputs, layers, weights = under.spec.n_inputs, under.spec.layers, under.weights
+            decoders, decoders_weights = under_decoders.spec.layers, under_decoders.weights
+        width = encoder.spec.dense_layers[-1].units
+        network = Network(self._spec(n_inputs, layers + encoder.spec.layers),
+                          weights + encoder.weights)
+        decoder_network = Network(self._spec(width, (decoder,) + decoders),
+                                  [decoder_weights] + decoders_weights)
+        return {"_n_features_out": width, **self._networks(network, decoder_network)}
+
+    @staticmethod
+    def _networks(network, decoder_network):
+        """The fitted attributes of an encoder and its decoders: the networks, and
+        ``coefs_``, ``intercepts_``, ``decoder_coefs_`` and ``decoder_intercepts_``,
+        lists of their arrays (the same arrays, not copies)."""
+        return {"network_": network, "decoder_network_": decoder_network,
+                "coefs_": network.kernels, "intercepts_": network.biases,
+                # stored top-down (the order inverse_transform applies them); listed per layer
+                "decoder_coefs_": decoder_network.kernels[::-1],
+                "decoder_intercepts_": decoder_network.biases[::-1]}
 
     def __getstate__(self):
         # the lists of dense arrays are restored from the networks on loading:
@@ -562,7 +618,7 @@ class StackedAutoencoder(ScheduleByNameMixin, ClassNamePrefixFeaturesOutMixin, T
             self.decoder_network_ = Network(old.pop("_decoder_spec"),
                                             old.pop("_decoder_weights"))
         if "network_" in self.__dict__:
-            self._list_dense_weights()
+            vars(self).update(self._networks(self.network_, self.decoder_network_))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -16,12 +16,14 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from sknn._sklearn_compat import (
+    CallbackSupportMixin,
     Interval,
     StrOptions,
     _check_partial_fit_first_call,
     _check_sample_weight,
     _fit_context,
 )
+from sknn.callbacks import FitTask
 from sknn.estimators._base import store_init_arguments, unchanged_if_interrupted
 from sknn.estimators._checks import check_class_weight
 from sknn.exceptions import check_two_classes, explain_input_errors
@@ -36,7 +38,7 @@ MAX_INT = np.iinfo(np.int32).max
 SPARSE_INTERCEPT_DECAY = 0.01
 
 
-class PerceptronClassifier(ClassifierMixin, BaseEstimator):
+class PerceptronClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator):
     """Rosenblatt's perceptron: a single layer of linear threshold units (LTUs).
 
     Each LTU computes ``z = x . w + b`` and outputs a step of ``z``. It is
@@ -220,10 +222,16 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
         >>> clf.predict(X)
         array([0, 1, 1, 1])
         """
+        # outside the interruption guard, whose undo would keep the callbacks
+        # from being torn down
+        task = FitTask.start(self, X, y, sample_weight, max_subtasks=self.max_iter)
         with unchanged_if_interrupted(self):
-            return self._fit(X, y, coef_init, intercept_init, sample_weight)
+            self._fit(X, y, coef_init, intercept_init, sample_weight, task)
+        if task is not None:
+            task.end({})
+        return self
 
-    def _fit(self, X, y, coef_init, intercept_init, sample_weight):
+    def _fit(self, X, y, coef_init, intercept_init, sample_weight, task):
         warm = self.warm_start and hasattr(self, "coef_")
         if warm:
             coef_init = self.coef_ if coef_init is None else coef_init
@@ -233,7 +241,7 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
                 delattr(self, name)
         self.t_ = 1
         self._partial_fit(X, y, None, sample_weight, self.max_iter, coef_init, intercept_init,
-                          reset=True)
+                          reset=True, task=task)
         if self.tol is not None and self.n_iter_ == self.max_iter:
             warnings.warn("Maximum number of iteration reached before convergence. Consider "
                           "increasing max_iter to improve the fit.", ConvergenceWarning)
@@ -274,10 +282,15 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
             # later chunks may hold labels this one lacks: the units need them all now
             raise ValueError("classes must be passed on the first call to partial_fit: "
                              "the labels of every chunk to come, e.g. np.unique(y_all).")
+        # one task on one batch, a leaf (scikit-learn's convention for incremental fits)
+        task = FitTask.start(self, X, y, sample_weight, task_name="partial_fit")
         with unchanged_if_interrupted(self):
             if first:
                 self.t_ = 1
-            return self._partial_fit(X, y, classes, sample_weight, 1, None, None, reset=first)
+            self._partial_fit(X, y, classes, sample_weight, 1, None, None, reset=first)
+        if task is not None:
+            task.end({})
+        return self
 
     def decision_function(self, X):
         """Net input ``z = X coef_.T + intercept_`` of every LTU.
@@ -425,7 +438,7 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
         return mask
 
     def _partial_fit(self, X, y, classes, sample_weight, max_iter, coef_init, intercept_init,
-                     reset):
+                     reset, task=None):
         check_class_weight(self.class_weight)
         X, y = self._validate_targets(X, y, classes, reset)
         sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype,
@@ -443,8 +456,10 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
         U = (self.eta0 * T * class_weight * sample_weight[:, None]).astype(X.dtype)
         kernel = np.ascontiguousarray(self.coef_.T)
         bias = self.intercept_.astype(X.dtype, copy=True)
+        if task is not None:
+            task.attributes = _epoch_attributes
         n_iter = self._train(X, T.astype(X.dtype), U, kernel, bias, validation, sample_weight,
-                             max_iter)
+                             max_iter, task)
         self.coef_ = np.ascontiguousarray(kernel.T)
         self.intercept_ = bias
         self.n_iter_ = n_iter
@@ -459,8 +474,12 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
         shrink = max(0.0, 1.0 - (1.0 - l1_ratio) * self.eta0 * self.alpha)
         return l1_ratio, shrink, l1_ratio * self.eta0 * self.alpha
 
-    def _train(self, X, T, U, kernel, bias, validation, sample_weight, max_iter):
-        """Epoch loop; each LTU stops on its own criterion. Returns the epochs run."""
+    def _train(self, X, T, U, kernel, bias, validation, sample_weight, max_iter, task):
+        """Epoch loop; each LTU stops on its own criterion. Returns the epochs run.
+
+        ``task`` (a :class:`~sknn.callbacks.FitTask`, or None) gets one task per
+        epoch; a callback that returns True stops every LTU after that epoch.
+        """
         train = np.flatnonzero(~validation)
         X_val, T_val, w_val = X[validation], T[validation], sample_weight[validation]
         l1_ratio, shrink, l1_step = self._penalty_factors()
@@ -476,6 +495,8 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
         order = train
         state = new_state(kernel, uses_l1)
         for epoch in range(max_iter):
+            if task is not None:
+                task.begin_epoch(kernel, bias, epoch)
             if self.shuffle:
                 order = rng.permutation(train)
             cols = np.flatnonzero(active)
@@ -517,6 +538,9 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
             done = cols[stall[cols] >= self.n_iter_no_change]
             epochs[done] = epoch + 1
             active[done] = False
+            if task is not None and task.end_epoch(kernel, bias, epoch + 1):
+                epochs[active] = epoch + 1
+                break
             if not active.any():
                 break
         return int(epochs.max())
@@ -538,3 +562,10 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
             return loss, sq_sum, np.zeros_like(loss)
         return minibatch_epoch(X, T, U, W, b, state, batch_size=self.batch_size,
                                l1_step=l1_step, **options)
+
+
+def _epoch_attributes(kernel, bias, n_iter):
+    """What makes a copy of a perceptron predict with the weights of the epoch in
+    training (a :class:`~sknn.callbacks.FitTask`'s ``attributes``)."""
+    # copies: training goes on updating kernel and bias in place
+    return {"coef_": kernel.T.copy(), "intercept_": bias.copy(), "n_iter_": n_iter}
