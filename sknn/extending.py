@@ -54,7 +54,7 @@ _TOLERANCE = 1e-4  # relative, absolute below 1: far above both errors, far belo
 
 
 def register_activation(name, function, derivative, *, derivative_from_output=False,
-                        torch_function=None, overwrite=False):
+                        torch_function=None, onnx_builder=None, overwrite=False):
     """Register a hidden-layer activation under ``name``.
 
     Parameters
@@ -74,6 +74,13 @@ def register_activation(name, function, derivative, *, derivative_from_output=Fa
     torch_function : callable, default=None
         ``function`` on torch tensors, for ``backend='torch'`` (autograd
         differentiates it); without it the torch engine refuses the activation.
+    onnx_builder : callable, default=None
+        ``onnx_builder(graph, x, alpha) -> output name``: the activation as
+        ONNX operators, for :mod:`sknn.onnx` (``graph.op(op_type, *inputs,
+        **attributes)`` adds a node and returns its output's name,
+        ``graph.const(value)`` a constant in the graph's dtype, ``x`` is the
+        input's name; ``alpha`` is None for a registered activation). Without
+        it, export refuses a network with this activation.
     overwrite : bool, default=False
         Replace an activation registered under ``name`` before (never a
         built-in one).
@@ -95,7 +102,8 @@ def register_activation(name, function, derivative, *, derivative_from_output=Fa
     >>> unregister("activation", "softsign")
     """
     _check_name("activation", name, overwrite)
-    _check_callables(function=function, derivative=derivative, torch_function=torch_function)
+    _check_callables(function=function, derivative=derivative, torch_function=torch_function,
+                     onnx_builder=onnx_builder)
     block = f"activation {name!r}"
     points = np.random.default_rng(0).normal(scale=2.0, size=(8, 4))
     _check_shape(block, "function", function(points.copy()), points.shape)
@@ -111,7 +119,8 @@ def register_activation(name, function, derivative, *, derivative_from_output=Fa
 
     _add("activation", name, ActivationFn(name, forward, backward,
                                           needs_input=not derivative_from_output,
-                                          torch_function=torch_function))
+                                          torch_function=torch_function,
+                                          onnx_builder=onnx_builder))
 
 
 def register_loss(name, function, gradient, *, link="identity", torch_function=None,

@@ -27,9 +27,10 @@ operators: ONNX attributes are single precision (``Elu``'s alpha would be
 rounded), and ONNX Runtime has no float64 kernel of ``Erf``, ``Softplus``,
 ``PRelu``, ``LeakyRelu``, ``Elu`` or ``Selu``.
 
-:data:`ACTIVATION_BUILDERS` maps each hidden activation's registry name to
-the function that writes it; an activation without an entry cannot be
-exported, and the converter says so. A builder is called as
+:data:`ACTIVATION_BUILDERS` maps each built-in hidden activation's registry
+name to the function that writes it; an activation registered with
+:func:`sknn.register_activation` brings its own (``onnx_builder=``). One
+without either cannot be exported, and the converter says so. A builder is called as
 ``builder(graph, x, alpha)``: ``graph.op(op_type, *inputs, **attributes)``
 adds a node and returns its output's name, ``graph.const(value)`` adds a
 constant in the compute dtype, ``x`` is the name of the activation's input
@@ -205,10 +206,11 @@ ACTIVATION_BUILDERS = {
 
 def _activation(graph, layer, weights, x):
     fn = resolve_activation(layer.name, layer.alpha)
-    builder = ACTIVATION_BUILDERS.get(fn.name)
+    builder = ACTIVATION_BUILDERS.get(fn.name) or fn.onnx_builder
     if builder is None:
         raise ValueError(f"Activation {fn.name!r} has no ONNX form, so this network cannot be "
-                         f"exported; add its builder to sknn.onnx.ACTIVATION_BUILDERS.")
+                         f"exported; register it with onnx_builder= "
+                         f"(sknn.register_activation).")
     return builder(graph, x, weights.get("slope", fn.alpha))
 
 

@@ -233,6 +233,45 @@ def test_an_activation_without_a_builder_is_refused_by_name(monkeypatch):
         sknn_onnx.to_onnx(model, X_ALL[:1])
 
 
+@pytest.fixture
+def softsign():
+    """A registered activation, with its ONNX form unless the test drops it."""
+    from sknn import register_activation, unregister
+
+    def register(onnx_builder):
+        register_activation(
+            "softsign", lambda z: z / (1 + np.abs(z)), lambda z: 1 / (1 + np.abs(z)) ** 2,
+            onnx_builder=onnx_builder, overwrite=True)
+
+    yield register
+    unregister("activation", "softsign")
+
+
+def _softsign_onnx(graph, x, alpha):
+    return graph.op("Div", x, graph.op("Add", graph.const(1.0), graph.op("Abs", x)))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_registered_activation_exports_through_its_onnx_builder(softsign, dtype):
+    softsign(_softsign_onnx)
+    model = MLPRegressor(hidden_layer_sizes=(5,), activation="softsign", max_iter=5,
+                         random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X_ALL.astype(dtype), Y_REAL)
+    assert_outputs_match(model, X_ALL.astype(dtype))
+
+
+def test_a_registered_activation_without_an_onnx_builder_is_refused(softsign):
+    softsign(None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = MLPRegressor(hidden_layer_sizes=(5,), activation="softsign", max_iter=2,
+                             random_state=0).fit(X_ALL, Y_REAL)
+    with pytest.raises(ValueError, match="'softsign' has no ONNX form.*onnx_builder="):
+        sknn_onnx.to_onnx(model, X_ALL[:1])
+
+
 def test_integral_float_labels_export_as_integers_and_others_are_refused():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

@@ -73,6 +73,10 @@ class ActivationFn:
         A torch version of ``forward`` that the torch engine differentiates
         by autograd: the activation of :func:`sknn.register_activation`. The
         built-in activations are modules of the engine's own table.
+    onnx_builder : callable or None
+        How :mod:`sknn.onnx` writes a registered activation into an ONNX
+        graph (``builder(graph, x, alpha)``); the built-in ones are in
+        ``sknn.onnx.ACTIVATION_BUILDERS``.
 
     Examples
     --------
@@ -90,6 +94,7 @@ class ActivationFn:
     alpha: float | None = None
     configure: Callable[[float], "ActivationFn"] | None = None
     torch_function: Callable | None = None
+    onnx_builder: Callable | None = None
 
     def with_alpha(self, alpha):
         """This activation with its constant set to ``alpha`` (None: unchanged)."""
