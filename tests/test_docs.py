@@ -120,7 +120,8 @@ def test_the_user_guide_has_runnable_examples():
 
 
 # pages whose examples need an optional extra, skipped where it is not installed
-PAGE_EXTRAS = {"user_guide/onnx.rst": ("onnx", "skl2onnx", "onnxruntime")}
+PAGE_EXTRAS = {"user_guide/onnx.rst": ("onnx", "skl2onnx", "onnxruntime"),
+               "user_guide/search.rst": ("optuna", "optuna_integration")}
 
 
 @pytest.mark.parametrize("page", PAGES_WITH_CODE, ids=str)
@@ -128,7 +129,7 @@ def test_code_examples_in_the_docs_run(page):
     missing = [name for name in PAGE_EXTRAS.get(page.as_posix(), ())
                if importlib.util.find_spec(name) is None]
     if missing:
-        pytest.skip(f"docs/{page} needs {', '.join(missing)} (pip install '.[onnx]')")
+        pytest.skip(f"docs/{page} needs {', '.join(missing)} (the test extra installs them)")
     with warnings.catch_warnings():
         # a few epochs on tiny data cannot converge; that is not what these show
         warnings.simplefilter("ignore", ConvergenceWarning)

@@ -9,11 +9,15 @@ import pytest
 
 import sknn
 
+MODULE_EXTRAS = {"sknn.onnx": ("skl2onnx", "onnxruntime"),
+                 "sknn.search": ("optuna",)}
+
 MODULES = sorted(
     info.name for info in pkgutil.walk_packages(sknn.__path__, prefix="sknn.")
     if "torch" not in info.name
-    # sknn.onnx needs the onnx extra
-    and (info.name != "sknn.onnx" or importlib.util.find_spec("skl2onnx") is not None)
+    # examples of optional integrations need their extra
+    and all(importlib.util.find_spec(package) is not None
+            for package in MODULE_EXTRAS.get(info.name, ()))
 )
 
 
