@@ -47,6 +47,13 @@ class FitTask:
     ``fitted_estimator``, so an epoch costs no copy otherwise. When
     ``attributes`` returns None (an epoch that diverged) the hooks get
     ``fitted_estimator=None``.
+
+    sknn's own callbacks find the task of an epoch with :meth:`of_epoch`
+    and read what the hooks' arguments do not carry: ``history`` and the
+    engine (from the training loop's :meth:`begin_training`),
+    ``validation``, :meth:`fitted_estimator`; :meth:`keep_weights` asks the
+    fit to end with the weights of the epoch just ended (put back by
+    :meth:`end_training`, which :func:`~sknn.fitting.run_fit` calls).
     """
 
     def __init__(self, estimator, context, X, y, metadata, attributes=None):
@@ -67,6 +74,61 @@ class FitTask:
         self._kept = None  # the engine snapshot that keep_weights took
         _RUNNING[id(context)] = self
 
+    @classmethod
+    def start(cls, estimator, X, y, sample_weight=None, *, task_name="fit", max_subtasks=0):
+        """The root task of ``estimator``'s fit, begun; None when no callback is set.
+
+        Without callbacks nothing is made, so the training loops pay one
+        ``is None`` test per epoch. Call it in a method that scikit-learn's
+        ``_fit_context`` wraps: that tears the callbacks down however the fit
+        ends.
+        """
+        if not getattr(estimator, "_skl_callbacks", None):
+            return None
+        context = estimator._init_callback_context(task_name=task_name,
+                                                   max_subtasks=max_subtasks)
+        # only what was passed: ScoringMonitor hands every entry to the scorer
+        metadata = {} if sample_weight is None else {"sample_weight": sample_weight}
+        task = cls(estimator, context, X, y, metadata)
+        task._call(context, "begin")
+        return task
+
+    def subtask(self, task_name, max_subtasks, attributes=None):
+        """A subtask (a stage whose subtasks are epochs), begun."""
+        context = self.context.subcontext(task_name=task_name, max_subtasks=max_subtasks)
+        task = type(self)(self.estimator, context, self.X, self.y, self.metadata, attributes)
+        task._call(context, "begin")
+        return task
+
+    def end(self, attributes):
+        """End this task; whether a callback asks to stop the level it belongs to.
+
+        ``attributes``: the fitted estimator's attributes (``{}`` when the
+        estimator itself is fitted), or a function that returns them.
+        """
+        return self._call(self.context, "end", attributes)
+
+    def begin_epoch(self, *state, task_name="epoch"):
+        """Begin an epoch, unless one is begun already (L-BFGS begins its
+        iterations at their first evaluation of the objective); ``state`` is
+        the training's before the epoch."""
+        if self._epoch is None:
+            self._epoch = self.context.subcontext(task_name=task_name)
+            self._call(self._epoch, "begin", lambda: self.attributes(*state))
+
+    def end_epoch(self, *state):
+        """End the epoch begun; whether a callback asks to stop training after it."""
+        context, self._epoch = self._epoch, None
+        self.state, self._attributes = state, None
+        return self._call(context, "end", self.epoch_attributes)
+
+    def close(self):
+        """End an epoch that was begun and never completed, as an empty task."""
+        if self._epoch is not None:
+            context, self._epoch, self.state = self._epoch, None, None
+            context.call_on_fit_task_end(estimator=self.estimator)
+
+    # -- what sknn's own callbacks read and do -----------------------------------
     @classmethod
     def of_epoch(cls, context):
         """The running task whose epoch (L-BFGS iteration) ``context`` is; None for
@@ -123,60 +185,6 @@ class FitTask:
             vars(model).pop(name, None)
         vars(model).update(attributes)
         return model
-
-    @classmethod
-    def start(cls, estimator, X, y, sample_weight=None, *, task_name="fit", max_subtasks=0):
-        """The root task of ``estimator``'s fit, begun; None when no callback is set.
-
-        Without callbacks nothing is made, so the training loops pay one
-        ``is None`` test per epoch. Call it in a method that scikit-learn's
-        ``_fit_context`` wraps: that tears the callbacks down however the fit
-        ends.
-        """
-        if not getattr(estimator, "_skl_callbacks", None):
-            return None
-        context = estimator._init_callback_context(task_name=task_name,
-                                                   max_subtasks=max_subtasks)
-        # only what was passed: ScoringMonitor hands every entry to the scorer
-        metadata = {} if sample_weight is None else {"sample_weight": sample_weight}
-        task = cls(estimator, context, X, y, metadata)
-        task._call(context, "begin")
-        return task
-
-    def subtask(self, task_name, max_subtasks, attributes=None):
-        """A subtask (a stage whose subtasks are epochs), begun."""
-        context = self.context.subcontext(task_name=task_name, max_subtasks=max_subtasks)
-        task = type(self)(self.estimator, context, self.X, self.y, self.metadata, attributes)
-        task._call(context, "begin")
-        return task
-
-    def end(self, attributes):
-        """End this task; whether a callback asks to stop the level it belongs to.
-
-        ``attributes``: the fitted estimator's attributes (``{}`` when the
-        estimator itself is fitted), or a function that returns them.
-        """
-        return self._call(self.context, "end", attributes)
-
-    def begin_epoch(self, *state, task_name="epoch"):
-        """Begin an epoch, unless one is begun already (L-BFGS begins its
-        iterations at their first evaluation of the objective); ``state`` is
-        the training's before the epoch."""
-        if self._epoch is None:
-            self._epoch = self.context.subcontext(task_name=task_name)
-            self._call(self._epoch, "begin", lambda: self.attributes(*state))
-
-    def end_epoch(self, *state):
-        """End the epoch begun; whether a callback asks to stop training after it."""
-        context, self._epoch = self._epoch, None
-        self.state, self._attributes = state, None
-        return self._call(context, "end", self.epoch_attributes)
-
-    def close(self):
-        """End an epoch that was begun and never completed, as an empty task."""
-        if self._epoch is not None:
-            context, self._epoch, self.state = self._epoch, None, None
-            context.call_on_fit_task_end(estimator=self.estimator)
 
     def _call(self, context, hook, attributes=None):
         call = context.call_on_fit_task_begin if hook == "begin" else context.call_on_fit_task_end
