@@ -28,6 +28,11 @@ SECTIONS = [
      "(see :ref:`extending`).",
      ["register_activation", "register_loss", "register_initializer", "register_optimizer",
       "register_schedule", "unregister"]),
+    ("Callbacks", "sknn.callbacks",
+     "Callbacks for ``set_callbacks`` of sknn's estimators, on scikit-learn's callback "
+     "API: early stopping on any monitored value, checkpoints, a CSV log and Optuna "
+     "pruning of full ``fit`` calls (see :ref:`sknn-callbacks`).",
+     ["EarlyStopping", "ModelCheckpoint", "CSVLogger", "OptunaPruning"]),
     ("Learning-rate finder result", "sknn.lr_finder",
      "What :func:`sknn.lr_find` returns.",
      ["LRFinderResult"]),

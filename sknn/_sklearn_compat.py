@@ -7,7 +7,9 @@ Every private name below has this import path in all supported releases
 (``scikit-learn>=1.6``, see pyproject.toml), so none needs a fallback yet.
 The one private hook that sknn overrides, in the HTML repr, is here too
 (:class:`SummaryInHTMLReprMixin`), and so is the callback API (public, new
-in 1.9), because older releases need a stand-in for it.
+in 1.9), because older releases need a stand-in for it, with the names of
+the private attributes it sets on an estimator during a fit
+(:func:`without_callbacks`).
 """
 
 from __future__ import annotations
@@ -38,6 +40,16 @@ except ImportError:  # scikit-learn < 1.9
             raise ImportError("set_callbacks needs scikit-learn's callback API "
                               "(sklearn.callback), new in scikit-learn 1.9; upgrade "
                               "scikit-learn to use callbacks.")
+
+
+def without_callbacks(estimator):
+    """Take off ``estimator`` (a copy made during a fit) what scikit-learn's
+    callback API put on it: the callbacks of ``set_callbacks`` and the fit's
+    task contexts, which are not part of a fitted model; returns it."""
+    for name in ("_skl_callbacks", "_callback_fit_ctx", "_skl_callbacks_to_teardown",
+                 "_parent_callback_ctx"):
+        vars(estimator).pop(name, None)
+    return estimator
 
 
 def check_lbfgs_result(result, max_iter):
@@ -92,4 +104,5 @@ class SummaryInHTMLReprMixin:
 
 __all__ = ["CallbackSupportMixin", "HasMethods", "Interval", "InvalidParameterError", "Options",
            "StrOptions", "SummaryInHTMLReprMixin", "_check_partial_fit_first_call",
-           "_check_sample_weight", "_fit_context", "_safe_indexing", "check_lbfgs_result"]
+           "_check_sample_weight", "_fit_context", "_safe_indexing", "check_lbfgs_result",
+           "without_callbacks"]

@@ -66,7 +66,9 @@ class FitPlan:
     continues (None: a fresh one). ``on_interrupt`` is
     :func:`~sknn.training.fit_loop`'s. ``callbacks`` is the
     :class:`~sknn.callbacks.FitTask` whose epochs this run's epochs (L-BFGS
-    iterations) are, or None without callbacks.
+    iterations) are, or None without callbacks; once the loop has ended,
+    :func:`run_fit` calls its :meth:`~sknn.callbacks.FitTask.end_training`,
+    which gives the engine the weights a callback kept.
     """
 
     spec: object
@@ -147,6 +149,8 @@ def run_fit(plan):
             lbfgs = fit_lbfgs(engine, data, plan.config, on_interrupt=plan.on_interrupt,
                               callbacks=plan.callbacks)
         result = FitResult(None, lbfgs=lbfgs)
+    if plan.callbacks is not None:
+        plan.callbacks.end_training()  # the weights a callback kept, e.g. EarlyStopping's best
     engine.end_fit()  # optimizer state back into the sknn optimizer (torch engine)
     result.weights = engine.get_weights()
     if not all(np.isfinite(value).all() for layer in result.weights for value in layer.values()):

@@ -510,10 +510,11 @@ def fit_loop(engine, data, config, *, rng, state, learning_rate, validation=None
         ends training with the weights of the last completed epoch and a
         warning (a fit whose last phase this is); 'raise' lets it through
         (an earlier phase of a longer fit, which must stop as a whole)
-    callbacks : :class:`sknn.callbacks.FitTask` or None, whose epoch hooks
-        run around each epoch with ``(engine, state.n_iter, state.history)``;
-        when one returns True training stops after that epoch, as a
-        stopping rule would (``converged`` stays True)
+    callbacks : :class:`sknn.callbacks.FitTask` or None, told the engine and
+        the history when training begins, and whose epoch hooks run around
+        each epoch with ``(engine, state.n_iter, state.history)``; when one
+        returns True training stops after that epoch, as a stopping rule
+        would (``converged`` stays True)
 
     Returns
     -------
@@ -534,6 +535,8 @@ def fit_loop(engine, data, config, *, rng, state, learning_rate, validation=None
         state.begin(engine, data, config, rng=rng, schedule=schedule,
                     learning_rate=learning_rate, batch_size=batch_size, validation=validation,
                     incremental=incremental, log=log, gradient_probe=gradient_probe)
+        if callbacks is not None:
+            callbacks.begin_training(engine, state.history)
         if (incremental and schedule.fixed_budget and state.epoch >= config.max_iter
                 and not state.budget_warned):
             _warn_budget_spent(schedule, config.max_iter, state.rate())
@@ -615,7 +618,8 @@ def fit_lbfgs(engine, data, config, on_interrupt="stop", callbacks=None):
     A KeyboardInterrupt either ends the minimization at the last completed
     iteration, with a warning (``on_interrupt='stop'``), or is raised again
     (``'raise'``), as in :func:`fit_loop`. ``callbacks`` (a
-    :class:`sknn.callbacks.FitTask`) gets one task per iteration, begun at
+    :class:`sknn.callbacks.FitTask`) is told the engine and the history
+    when the minimization begins, and gets one task per iteration, begun at
     the iteration's first evaluation of the objective; when a hook returns
     True the minimization ends at that iteration, as ``max_iter`` would have
     ended it there.
@@ -625,6 +629,8 @@ def fit_lbfgs(engine, data, config, on_interrupt="stop", callbacks=None):
     dtype = engine.flat_parameters().dtype
     evaluated = {}  # the last point the objective saw: L-BFGS-B's iterates are such points
     history = {key: [] for key in HISTORY_KEYS}
+    if callbacks is not None:
+        callbacks.begin_training(engine, history)
     completed = [engine.flat_parameters().astype(np.float64), None]  # x, objective
     clock = [time.perf_counter()]
 

@@ -56,6 +56,7 @@ EXPECTED_STDOUT = {
     "saving_and_loading.py": ("identical predictions: True",),
     "lr_range_test.py": ("suggested rate",),
     "mc_dropout_uncertainty.py": ("misclassified",),
+    "checkpointed_pruned_search.py": ("trials pruned", "its checkpoint", "test accuracy"),
 }
 
 

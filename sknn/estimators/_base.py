@@ -267,6 +267,10 @@ class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, SummaryInHTM
             plan = self._plan_fit(X, y, sample_weight, incremental, validation_data)
             if task is not None and not incremental:
                 task.attributes = partial(_epoch_attributes, plan.spec)
+                if plan.held_out is not None:  # for callbacks that score the validation set
+                    held_out = plan.held_out
+                    task.validation = (held_out.X, self._decode_targets(held_out.Y),
+                                       held_out.sample_weight)
                 plan.callbacks = task
             self._store_fit(plan, run_fit(plan))
         if task is not None:
