@@ -10,7 +10,7 @@ import pytest
 import sknn
 
 MODULE_EXTRAS = {"sknn.onnx": ("skl2onnx", "onnxruntime"),
-                 "sknn.search": ("optuna",)}
+                 "sknn.search": ("optuna",), "sknn.callbacks": ("optuna",)}
 
 MODULES = sorted(
     info.name for info in pkgutil.walk_packages(sknn.__path__, prefix="sknn.")

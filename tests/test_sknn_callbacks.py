@@ -2,6 +2,7 @@
 OptunaPruning, on scikit-learn's callback protocol."""
 
 import csv
+import importlib.util
 import io
 import math
 import pickle
@@ -241,7 +242,9 @@ def loaded(path, format):
 
 
 @pytest.mark.parametrize("backend, format", [
-    ("numpy", "joblib"), ("numpy", "skops"), *[
+    ("numpy", "joblib"),
+    pytest.param("numpy", "skops", marks=pytest.mark.skipif(
+        importlib.util.find_spec("skops") is None, reason="skops is not installed")), *[
         pytest.param("torch", "joblib", marks=param.marks)
         for param in backends()[1:]]])
 def test_each_checkpoint_loads_and_predicts_as_the_estimator_at_that_epoch(tmp_path, backend,
