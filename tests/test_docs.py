@@ -9,7 +9,6 @@ Skipped when Sphinx or one of the documentation extensions is missing
 """
 
 import doctest
-import importlib.util
 import os
 import re
 import shutil
@@ -22,6 +21,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 import sknn
+from tests._optional import installed
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DOCS_DIR = REPO_ROOT / "docs"
@@ -34,7 +34,7 @@ BUILD_TIMEOUT_S = 300
 
 
 def _missing_doc_packages():
-    return [name for name in DOC_PACKAGES if importlib.util.find_spec(name) is None]
+    return [name for name in DOC_PACKAGES if not installed(name)]
 
 
 def _source_pages():
@@ -127,7 +127,7 @@ PAGE_EXTRAS = {"user_guide/onnx.rst": ("onnx", "skl2onnx", "onnxruntime"),
 @pytest.mark.parametrize("page", PAGES_WITH_CODE, ids=str)
 def test_code_examples_in_the_docs_run(page):
     missing = [name for name in PAGE_EXTRAS.get(page.as_posix(), ())
-               if importlib.util.find_spec(name) is None]
+               if not installed(name)]
     if missing:
         pytest.skip(f"docs/{page} needs {', '.join(missing)} (the test extra installs them)")
     with warnings.catch_warnings():

@@ -2,12 +2,12 @@
 
 import doctest
 import importlib
-import importlib.util
 import pkgutil
 
 import pytest
 
 import sknn
+from tests._optional import installed
 
 MODULE_EXTRAS = {"sknn.onnx": ("skl2onnx", "onnxruntime"),
                  "sknn.search": ("optuna",), "sknn.callbacks": ("optuna",)}
@@ -16,8 +16,7 @@ MODULES = sorted(
     info.name for info in pkgutil.walk_packages(sknn.__path__, prefix="sknn.")
     if "torch" not in info.name
     # examples of optional integrations need their extra
-    and all(importlib.util.find_spec(package) is not None
-            for package in MODULE_EXTRAS.get(info.name, ()))
+    and all(installed(package) for package in MODULE_EXTRAS.get(info.name, ()))
 )
 
 

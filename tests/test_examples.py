@@ -18,7 +18,6 @@ a new interpreter.
 
 import ast
 import functools
-import importlib.util
 import inspect
 import json
 import os
@@ -38,6 +37,7 @@ from _examples_harness import (  # noqa: E402
     budgeted_methods,
     quick_mode,
 )
+from _optional import installed  # noqa: E402
 
 TESTS_DIR = Path(__file__).resolve().parent
 REPO_ROOT = TESTS_DIR.parent
@@ -214,11 +214,6 @@ OPTIONAL_PACKAGES = {"optuna", "optuna_integration", "skopt", "torch", "onnx", "
                      "onnxruntime", "skops", "dask"}
 
 
-def _installed(package):
-    # a module already imported (the harness preloads some, not always with a spec) is there
-    return package in sys.modules or importlib.util.find_spec(package) is not None
-
-
 def draws_figures(path):
     return "matplotlib.pyplot" in imported_modules(path)
 
@@ -227,7 +222,7 @@ def draws_figures(path):
 def test_example_runs_and_draws_its_figures(path, tmp_path, run_example):
     missing = sorted(name for name in OPTIONAL_PACKAGES & {module.split(".")[0] for module in
                                                            imported_modules(path)}
-                     if not _installed(name))
+                     if not installed(name))
     if missing:
         pytest.skip(f"{path.name} needs {', '.join(missing)} (the test extra installs them)")
     output_dir = tmp_path / "figures"

@@ -2,7 +2,6 @@
 OptunaPruning, on scikit-learn's callback protocol."""
 
 import csv
-import importlib.util
 import io
 import math
 import pickle
@@ -27,6 +26,7 @@ from sknn.callbacks import (
     OptunaPruning,
 )
 from sknn.training import HISTORY_KEYS
+from tests._optional import installed
 from tests.test_callbacks import CountingCalls, backends
 
 X, y = make_classification(n_samples=120, n_features=8, n_informative=4, flip_y=0.2,
@@ -244,7 +244,7 @@ def loaded(path, format):
 @pytest.mark.parametrize("backend, format", [
     ("numpy", "joblib"),
     pytest.param("numpy", "skops", marks=pytest.mark.skipif(
-        importlib.util.find_spec("skops") is None, reason="skops is not installed")), *[
+        not installed("skops"), reason="skops is not installed")), *[
         pytest.param("torch", "joblib", marks=param.marks)
         for param in backends()[1:]]])
 def test_each_checkpoint_loads_and_predicts_as_the_estimator_at_that_epoch(tmp_path, backend,
