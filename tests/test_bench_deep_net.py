@@ -1,14 +1,12 @@
 """Smoke tests of benchmarks/bench_deep_net.py on tiny configurations."""
 
-import importlib.util
 import json
-import sys
 import warnings
-from pathlib import Path
 
 import pytest
 
-BENCH_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_deep_net.py"
+from tests._optional import load_benchmark
+
 
 try:
     import torch  # noqa: F401
@@ -23,15 +21,7 @@ ROW_KEYS = {"dataset", "task", "method", "n_seeds", "score_median", "score_min",
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("bench_deep_net", BENCH_PATH)
-    module = importlib.util.module_from_spec(spec)
-    # Run as a script, it finds its sibling `_common` on sys.path[0]; here the
-    # benchmarks folder goes there only while the module loads.
-    sys.path.insert(0, str(BENCH_PATH.parent))
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(BENCH_PATH.parent))
+    module = load_benchmark("bench_deep_net")
     module.SETTLE_SECONDS = 0.0  # no pauses between fits in tests
     if not HAVE_TORCH:
         yield module

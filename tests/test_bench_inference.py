@@ -1,28 +1,15 @@
 """Smoke test of benchmarks/bench_inference.py on a tiny configuration."""
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
+
+from tests._optional import load_benchmark
 
 pytest.importorskip("onnxruntime")
 pytest.importorskip("skl2onnx")
 
-BENCH_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_inference.py"
-
-
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("bench_inference", BENCH_PATH)
-    module = importlib.util.module_from_spec(spec)
-    # run as a script it finds its sibling `_common` on sys.path[0]
-    sys.path.insert(0, str(BENCH_PATH.parent))
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(BENCH_PATH.parent))
-    return module
+    return load_benchmark("bench_inference")
 
 
 def test_the_benchmark_times_every_contender_and_reports_the_goal(bench):
