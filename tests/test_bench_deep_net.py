@@ -7,7 +7,6 @@ import pytest
 
 from tests._optional import load_benchmark
 
-
 try:
     import torch  # noqa: F401
     HAVE_TORCH = True
