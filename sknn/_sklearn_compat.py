@@ -42,6 +42,12 @@ except ImportError:  # scikit-learn < 1.9
                               "scikit-learn to use callbacks.")
 
 
+def has_callbacks(estimator):
+    """Whether ``set_callbacks`` gave ``estimator`` any callback (scikit-learn keeps
+    them in a private attribute)."""
+    return bool(getattr(estimator, "_skl_callbacks", None))
+
+
 def without_callbacks(estimator):
     """Take off ``estimator`` (a copy made during a fit) what scikit-learn's
     callback API put on it: the callbacks of ``set_callbacks`` and the fit's
@@ -105,4 +111,4 @@ class SummaryInHTMLReprMixin:
 __all__ = ["CallbackSupportMixin", "HasMethods", "Interval", "InvalidParameterError", "Options",
            "StrOptions", "SummaryInHTMLReprMixin", "_check_partial_fit_first_call",
            "_check_sample_weight", "_fit_context", "_safe_indexing", "check_lbfgs_result",
-           "without_callbacks"]
+           "has_callbacks", "without_callbacks"]

@@ -26,7 +26,7 @@ import weakref
 import joblib
 from sklearn.metrics import get_scorer
 
-from sknn._sklearn_compat import without_callbacks
+from sknn._sklearn_compat import has_callbacks, without_callbacks
 from sknn.training import HISTORY_KEYS
 
 # id(context) -> the FitTask of that context, for as long as the task exists
@@ -83,7 +83,7 @@ class FitTask:
         ``_fit_context`` wraps: that tears the callbacks down however the fit
         ends.
         """
-        if not getattr(estimator, "_skl_callbacks", None):
+        if not has_callbacks(estimator):
             return None
         context = estimator._init_callback_context(task_name=task_name,
                                                    max_subtasks=max_subtasks)
