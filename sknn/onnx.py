@@ -399,8 +399,13 @@ def _classifier_shapes(operator):
 
 # -- regressors and the autoencoder ---------------------------------------------
 def _convert_network_regressor(scope, operator, container):
+    model = operator.raw_operator
     graph, x = _start(scope, operator, container)
-    _finish(graph, operator, _network_outputs(graph, operator.raw_operator._network(), x))
+    outputs = _network_outputs(graph, model._network(), x)
+    if getattr(model, "target_mean_", None) is not None:  # back from target_scaling's space
+        outputs = graph.op("Add", graph.op("Mul", outputs, graph.const(model.target_scale_)),
+                           graph.const(model.target_mean_))
+    _finish(graph, operator, outputs)
 
 
 def _convert_autoencoder(scope, operator, container):

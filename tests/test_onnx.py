@@ -90,6 +90,11 @@ CASES = {
     "deep_net_selu_alpha_dropout": _case(lambda: DeepNetClassifier(
         activation="selu", batch_norm=False, **DEEP), Y_BINARY),
     "deep_net_regressor": _case(lambda: DeepNetRegressor(**DEEP), Y_TWO),
+    # target_scaling='auto' by default: the export maps the outputs back to the target's scale
+    "deep_net_regressor_offset_target": _case(lambda: DeepNetRegressor(**DEEP),
+                                              np.column_stack([Y_REAL * 1000 + 500, Y_REAL])),
+    "deep_net_regressor_float64": _case(lambda: DeepNetRegressor(dtype="float64", **DEEP),
+                                        Y_REAL * 1000 + 500),
     "perceptron": _case(lambda: PerceptronClassifier(max_iter=5), Y_CLASS),
     "perceptron_binary_heaviside": _case(lambda: PerceptronClassifier(
         max_iter=5, step_function="heaviside"), Y_BINARY),

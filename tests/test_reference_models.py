@@ -16,6 +16,9 @@ import pytest
 from tests.data.make_reference_models import CONFIGS, PATH, fit, outputs, problem
 
 REFERENCE = joblib.load(PATH)
+# The reference predates target_scaling (issue 17), whose DeepNetRegressor default 'auto'
+# standardizes the target: these configurations use that default, so they refit without it.
+WITHOUT_TARGET_SCALING = {"deep_reg_default", "deep_reg_sgd_leaky"}
 
 
 def test_the_reference_covers_every_configuration():
@@ -25,7 +28,8 @@ def test_the_reference_covers_every_configuration():
 @pytest.mark.parametrize("name", sorted(CONFIGS))
 def test_a_fit_gives_the_reference_outputs_bit_for_bit(name):
     X, _ = problem(CONFIGS[name][1])
-    got = outputs(fit(name), X)
+    got = outputs(fit(name, **({"target_scaling": None} if name in WITHOUT_TARGET_SCALING
+                               else {})), X)
     expected = REFERENCE[name]["outputs"]
     assert set(got) == set(expected)
     for method, values in expected.items():

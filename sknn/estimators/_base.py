@@ -309,6 +309,7 @@ class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, SummaryInHTM
                            if target_weight is not None else "sample_weight")
         y = y.reshape(-1, 1) if y.ndim == 1 else y
         self.n_outputs_ = y.shape[1]
+        y = self._scale_targets(y, sample_weight, refit=first_pass)
         self._random_state = check_random_state(self.random_state)
         spec = self._build_spec(X.shape[1], X.dtype)
         _warn_alpha_dropout_with_batch_norm(spec)
@@ -483,6 +484,11 @@ class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, SummaryInHTM
         return X, X_val, y, y_val, sample_weight, sw_val
 
     def _decode_targets(self, y):
+        return y
+
+    def _scale_targets(self, y, sample_weight, refit):
+        """The 2-D encoded ``y`` the network trains on; a regressor may standardize it,
+        fitting the scaling anew when ``refit``."""
         return y
 
     def _target_weight(self, y, incremental):

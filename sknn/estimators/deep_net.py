@@ -39,6 +39,7 @@ from sknn.estimators._techniques import network_options
 from sknn.estimators.autoencoder import StackedAutoencoder
 from sknn.estimators.mlp import (
     _CLASS_WEIGHT_PARAMETER,
+    _REGRESSION_ATTRIBUTES,
     _REGRESSION_PARAMETERS,
     MLPClassifier,
     MLPRegressor,
@@ -688,9 +689,9 @@ class DeepNetRegressor(_DeepNetBase, MLPRegressor):
                  bn_momentum=0.99, bn_epsilon=1e-3, dropout=0.2, input_dropout=0.0,
                  dropout_kind="auto", l1=0.0, max_norm=None, clip_value=None, clip_norm=None,
                  rho=0.9, weight_decay=0.01, huber_delta=1.0, output_activation=None,
-                 output_bounds=None, dtype="float32", backend="numpy", device="auto",
-                 track_gradient_norms=False, pretrained=None, reused_layers="all",
-                 frozen_layers=0, new_hidden_layers=()):
+                 output_bounds=None, target_scaling="auto", dtype="float32", backend="numpy",
+                 device="auto", track_gradient_norms=False, pretrained=None,
+                 reused_layers="all", frozen_layers=0, new_hidden_layers=()):
         store_init_arguments(self, locals())
 
     def mc_predict(self, X, n_samples=30):
@@ -728,6 +729,7 @@ class DeepNetRegressor(_DeepNetBase, MLPRegressor):
         ((5,), (5,), True)
         """
         mean, std = self._mc_moments(X, n_samples)
+        mean, std = self._unscale(mean), self._unscale(std, deviation=True)
         if self.n_outputs_ == 1:
             return mean.ravel(), std.ravel()
         return mean, std
@@ -804,7 +806,8 @@ DeepNetRegressor.__doc__ = _docstring(
     plus ``n_hidden`` / ``n_neurons``, float32 training,
     ``fit(..., validation_data=...)`` and Monte Carlo dropout
     (:meth:`mc_predict`).
-""" + _DEEP_DEFAULTS, _REGRESSION_PARAMETERS + _DEEP_PARAMETERS + _TRANSFER_PARAMETERS, "",
+""" + _DEEP_DEFAULTS, _REGRESSION_PARAMETERS + _DEEP_PARAMETERS + _TRANSFER_PARAMETERS,
+    _REGRESSION_ATTRIBUTES,
     _NOTES + """
     Examples
     --------

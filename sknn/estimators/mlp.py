@@ -240,6 +240,31 @@ default=None
     output_bounds : (float, float) or None, default=None
         ``(low, high)`` range of a logistic or tanh output; targets outside
         the range the output can produce raise a ValueError.
+
+    target_scaling : {'auto', 'standard'} or None, default=${target_scaling}
+        'standard' trains the network on the standardized target
+        ``(y - target_mean_) / target_scale_``, per output column (mean and
+        standard deviation weighted by ``sample_weight``; a constant column
+        keeps scale 1), and ``predict`` maps its outputs back. Targets far
+        from zero or with a large spread otherwise cost the network its
+        training budget on their offset and scale. 'auto' is 'standard' for
+        an identity output (no ``output_activation``, loss not 'poisson')
+        and None otherwise; 'standard' with another output raises a
+        ValueError. None trains on ``y`` as given. ``fit`` (and the first
+        ``partial_fit``) fits the scaling; ``warm_start`` and later
+        ``partial_fit`` calls keep it. ``huber_delta``, ``loss_``,
+        ``loss_curve_`` and ``history_``'s 'loss' and 'val_loss' are in the
+        scaled space; ``score`` and 'val_score' are on the target's scale.
+"""
+
+_REGRESSION_ATTRIBUTES = """
+    target_mean_ : ndarray of shape (n_outputs,)
+        Mean of each target column, subtracted before training; only when
+        the target is scaled (``target_scaling``).
+
+    target_scale_ : ndarray of shape (n_outputs,)
+        Standard deviation of each target column (1 for a constant one),
+        divided out before training; only when the target is scaled.
 """
 
 _SHARED_ATTRIBUTES = """
@@ -266,7 +291,9 @@ _SHARED_ATTRIBUTES = """
         The fitted network: its spec (every layer, batch norm, activations
         and dropout included) and all its weights in layer order, NumPy
         arrays whichever backend trained it. It predicts without the
-        estimator (``network_.predict(X)``) and is what ``predict``,
+        estimator (``network_.predict(X)``; a regressor's outputs stay in
+        the space of ``target_scaling``, which ``predict`` maps back to the
+        target's scale) and is what ``predict``,
         ``fuse_batch_norm``, ``prune``, ``with_inference_dtype`` and
         ``pretrained=`` read.
 
@@ -351,8 +378,9 @@ def _docstring(estimator, summary, parameters, attributes, sections, *,
                hidden_layer_sizes=_HIDDEN_LAYER_SIZES_PARAMETER, batch_norm=_BATCH_NORM_PARAMETER):
     """The numpydoc docstring of the class ``estimator``.
 
-    Its own ``parameters`` come before the shared ones, its own
-    ``attributes`` before the shared ones, then the other ``sections``.
+    Its own ``parameters`` come before the shared ones (``${name}`` is a
+    default in both), its own ``attributes`` before the shared ones, then
+    the other ``sections``.
     ``hidden_layer_sizes`` and ``batch_norm`` fill those parameters' slots
     among the shared ones ("" where ``parameters`` documents them).
     """
@@ -360,6 +388,7 @@ def _docstring(estimator, summary, parameters, attributes, sections, *,
                 for name, parameter in inspect.signature(estimator).parameters.items()}
     shared = _SHARED_PARAMETERS.substitute(
         defaults, hidden_layer_sizes_paragraph=hidden_layer_sizes, batch_norm_paragraph=batch_norm)
+    parameters = string.Template(parameters).substitute(defaults)
     return (summary + "\n    Parameters\n    ----------" + parameters + shared
             + "\n    Attributes\n    ----------" + attributes + _SHARED_ATTRIBUTES + sections)
 
@@ -603,6 +632,7 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         "huber_delta": [Interval(Real, 0, None, closed="neither")],
         "output_activation": [StrOptions(set(OUTPUT_ACTIVATIONS.names())), None],
         "output_bounds": [tuple, list, None],
+        "target_scaling": [StrOptions({"auto", "standard"}), None],
     }
 
     def __init__(self, loss="squared_error", hidden_layer_sizes=(100,), activation="relu", *,
@@ -616,7 +646,8 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
                  input_dropout=0.0, dropout_kind="auto", l1=0.0, max_norm=None,
                  clip_value=None, clip_norm=None, rho=0.9, weight_decay=0.01,
                  huber_delta=1.0, output_activation=None, output_bounds=None,
-                 backend="numpy", device="auto", track_gradient_norms=False):
+                 target_scaling=None, backend="numpy", device="auto",
+                 track_gradient_norms=False):
         store_init_arguments(self, locals())
 
     def _loss_spec(self):
@@ -632,6 +663,53 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
             y = column_or_1d(y, warn=True)
         check_targets_in_range(self._loss_spec(), y)
         return X, y
+
+    def _resolved_target_scaling(self):
+        """'standard' or None: ``target_scaling`` for this output, refused where
+        standardized targets would leave the range the output can produce."""
+        identity = self._loss_spec().output_activation == "identity" and self.loss != "poisson"
+        if self.target_scaling == "standard" and not identity:
+            raise ValueError(
+                f"target_scaling='standard' shifts and rescales the target, which only an "
+                f"identity output can follow; output_activation={self.output_activation!r} "
+                f"with loss={self.loss!r} gives a bounded or nonnegative output. Use "
+                f"target_scaling='auto' or None with this output_activation and loss.")
+        return "standard" if self.target_scaling == "standard" or (
+            self.target_scaling == "auto" and identity) else None
+
+    def _scale_targets(self, y, sample_weight, refit):
+        if refit:
+            for name in ("target_mean_", "target_scale_"):
+                self.__dict__.pop(name, None)
+            if self._resolved_target_scaling() == "standard":
+                self.target_mean_ = np.average(y, axis=0, weights=sample_weight)
+                std = np.sqrt(np.average((y - self.target_mean_) ** 2, axis=0,
+                                         weights=sample_weight))
+                # a constant column has nothing to rescale
+                self.target_scale_ = np.where(np.ptp(y, axis=0) > 0, std, 1.0)
+        return self._scaled(y)
+
+    def _scaled(self, y):
+        """Targets ``y`` in the space the network is trained in."""
+        mean = getattr(self, "target_mean_", None)  # absent in pickles from before scaling
+        return y if mean is None else (y - mean) / self.target_scale_
+
+    def _unscale(self, outputs, deviation=False):
+        """Network ``outputs`` on the target's scale, in their dtype; a ``deviation``
+        (a standard deviation of outputs) is only multiplied by the scale."""
+        mean = getattr(self, "target_mean_", None)
+        if mean is None:
+            return outputs
+        scaled = outputs * self.target_scale_.astype(outputs.dtype)
+        return scaled if deviation else scaled + mean.astype(outputs.dtype)
+
+    def _decode_targets(self, y):
+        return self._unscale(y)
+
+    def __setstate__(self, state):
+        # a pickle from before target_scaling trained on y as given, and refits so
+        state.setdefault("target_scaling", None)
+        super().__setstate__(state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -650,9 +728,10 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         if not np.isfinite(y).all():
             raise ValueError("y_val contains NaN or infinity.")
         check_targets_in_range(self._loss_spec(), y)
-        return y
+        return self._scaled(y)
 
     def _score_outputs(self, outputs, y, sample_weight):
+        outputs = self._unscale(outputs)
         if outputs.shape[1] == 1:
             outputs, y = outputs.ravel(), np.ravel(y)
         return r2_score(y, outputs, sample_weight=sample_weight)
@@ -678,7 +757,7 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         ((4,), dtype('float64'))
         """
         with explain_input_errors(X=X):
-            outputs = self._forward(X)
+            outputs = self._unscale(self._forward(X))
         return outputs.ravel() if outputs.shape[1] == 1 else outputs
 
     @_stochastic_solvers_only
@@ -752,7 +831,7 @@ MLPRegressor.__doc__ = _docstring(
     deviance (exponential output) with L-BFGS, SGD or Adam on sknn's NumPy
     engine. Every constructor parameter, fitted attribute and method of
     :class:`sklearn.neural_network.MLPRegressor` works the same way.
-""", _REGRESSION_PARAMETERS, "", """
+""", _REGRESSION_PARAMETERS, _REGRESSION_ATTRIBUTES, """
     Examples
     --------
     >>> from sklearn.datasets import make_regression

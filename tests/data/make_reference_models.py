@@ -126,10 +126,10 @@ def outputs(estimator, X):
     return result
 
 
-def fit(name):
-    """A fresh fit of configuration ``name``."""
+def fit(name, **params):
+    """A fresh fit of configuration ``name``, with ``params`` changed."""
     estimator, kind = CONFIGS[name]
-    estimator = clone(estimator)
+    estimator = clone(estimator).set_params(**params)
     if name == "deep_clf_transfer":
         estimator.set_params(pretrained=fit("deep_clf_default"))
     X, y = problem(kind)

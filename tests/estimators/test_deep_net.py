@@ -365,7 +365,8 @@ def test_mc_moments_equal_the_mean_and_std_of_the_stacked_passes():
     X, y = _regression()
     reg = DeepNetRegressor(n_hidden=2, n_neurons=16, dropout=0.3, max_iter=3,
                            random_state=0).fit(X, y)
-    passes = _stacked_passes(reg, X[:20], 40)
+    # the network's passes, mapped from target_scaling's space to the target's
+    passes = _stacked_passes(reg, X[:20], 40) * reg.target_scale_ + reg.target_mean_
     mean, std = reg.mc_predict(X[:20], n_samples=40)
     np.testing.assert_allclose(mean, passes.mean(axis=0).ravel(), rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(std, passes.std(axis=0).ravel(), rtol=1e-4, atol=1e-7)
@@ -449,12 +450,14 @@ def test_mc_functions_take_a_pipeline_ending_in_a_deep_net():
         mc_predict(MLPClassifier(), X)
 
 
-@pytest.mark.parametrize("deep, mlp", [(DeepNetClassifier, MLPClassifier),
-                                       (DeepNetRegressor, MLPRegressor)])
-def test_deep_net_defaults_are_the_declared_recipe_and_otherwise_the_mlps(deep, mlp):
+@pytest.mark.parametrize("deep, mlp, own", [
+    (DeepNetClassifier, MLPClassifier, {}),
+    # the regressor standardizes its target by default; MLPRegressor keeps scikit-learn's None
+    (DeepNetRegressor, MLPRegressor, {"target_scaling": "auto"})])
+def test_deep_net_defaults_are_the_declared_recipe_and_otherwise_the_mlps(deep, mlp, own):
     deep_defaults = {name: p.default for name, p in inspect.signature(deep).parameters.items()}
     mlp_defaults = {name: p.default for name, p in inspect.signature(mlp).parameters.items()}
     for name, value in deep_defaults.items():
-        expected = DEEP_NET_DEFAULTS.get(name, mlp_defaults.get(name, value))
+        expected = {**DEEP_NET_DEFAULTS, **own}.get(name, mlp_defaults.get(name, value))
         assert value == expected, name
     assert set(DEEP_NET_DEFAULTS) <= set(deep_defaults)
