@@ -21,6 +21,7 @@ from sknn.network import initial_weights  # noqa: E402
 from sknn.engines.torch_engine import TorchEngine  # noqa: E402
 from sknn.nn.optimizers import OPTIMIZERS, make_optimizer  # noqa: E402
 from sknn.spec import BatchNorm, Regularization, mlp_spec  # noqa: E402
+from tests.estimators.test_backend_torch import TorchFreePickler  # noqa: E402
 
 pytestmark = [pytest.mark.gpu,
               pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")]
@@ -37,16 +38,6 @@ def _classification(n_samples=400):
 def _allocated():
     torch.cuda.synchronize()
     return torch.cuda.memory_allocated()
-
-
-class _TorchFreePickler(pickle.Pickler):
-    """Fails on any torch object: a fitted model must hold NumPy only."""
-
-    def reducer_override(self, obj):
-        if isinstance(obj, (torch.Tensor, torch.device, torch.nn.Module,
-                            torch.optim.Optimizer, torch.Generator)):
-            raise AssertionError(f"the fitted model holds a torch object: {type(obj)}")
-        return NotImplemented
 
 
 @pytest.mark.parametrize("dtype, atol, loss_rtol", [(np.float64, 1e-7, 1e-9),
@@ -105,7 +96,7 @@ def _pickle_without_torch(model):
     import io
 
     buffer = io.BytesIO()
-    _TorchFreePickler(buffer).dump(model)
+    TorchFreePickler(buffer).dump(model)
     return buffer.getvalue()
 
 

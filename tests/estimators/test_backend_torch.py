@@ -138,7 +138,7 @@ def test_an_unavailable_device_is_a_value_error_naming_it(device, available):
         MLPRegressor(backend="torch", device=device, **SMALL).fit(X, y)
 
 
-class _TorchFreePickler(pickle.Pickler):
+class TorchFreePickler(pickle.Pickler):
     """Fails on any torch object: a fitted model must hold NumPy only."""
 
     def reducer_override(self, obj):
@@ -155,9 +155,9 @@ def test_a_torch_fitted_model_holds_no_torch_object(solver):
     X, y = make_classification(n_samples=60, n_features=4, random_state=0)
     model = MLPClassifier(backend="torch", solver=solver, batch_norm=solver != "lbfgs",
                           early_stopping=solver == "adam", **SMALL).fit(X, y)
-    _TorchFreePickler(io.BytesIO()).dump(model)
+    TorchFreePickler(io.BytesIO()).dump(model)
     with pytest.raises(AssertionError, match="torch object"):  # the pickler does look
-        _TorchFreePickler(io.BytesIO()).dump({"model": model, "x": torch.zeros(1)})
+        TorchFreePickler(io.BytesIO()).dump({"model": model, "x": torch.zeros(1)})
 
 
 @pytest.mark.parametrize("learning_rate", ["constant", "cosine", "exponential", "invscaling",
