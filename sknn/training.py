@@ -46,11 +46,14 @@ class Validation:
 def resolve_batch_size(batch_size, n_samples, warn=True):
     """scikit-learn's rule: 'auto' is ``min(200, n)``; others are clipped to [1, n].
 
+    A callable is an estimator's own rule, ``n_samples -> batch size``.
     Clipping warns as scikit-learn does, unless ``warn`` is False (an
     estimator's own default, which the user never chose, is clipped silently).
     """
     if batch_size == "auto":
         return min(200, n_samples)
+    if callable(batch_size):
+        return min(int(batch_size(n_samples)), n_samples)
     if warn and batch_size > n_samples:
         warnings.warn(
             "Got `batch_size` less than 1 or larger than sample size. It is going to be clipped"

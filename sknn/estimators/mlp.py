@@ -55,7 +55,7 @@ _SHARED_PARAMETERS = string.Template("""${hidden_layer_sizes_paragraph}
 
     batch_size : int or 'auto', default=${batch_size}
         Minibatch size of the stochastic solvers (every solver but 'lbfgs');
-        'auto' is ``min(200, n_samples)``.
+        'auto' is ${batch_size_auto}.
 
     learning_rate : str or Schedule, default=${learning_rate}
         scikit-learn's schedules for 'sgd': 'constant'; 'invscaling',
@@ -375,19 +375,22 @@ def _balanced_class_weight(y):
 
 
 def _docstring(estimator, summary, parameters, attributes, sections, *,
-               hidden_layer_sizes=_HIDDEN_LAYER_SIZES_PARAMETER, batch_norm=_BATCH_NORM_PARAMETER):
+               hidden_layer_sizes=_HIDDEN_LAYER_SIZES_PARAMETER, batch_norm=_BATCH_NORM_PARAMETER,
+               batch_size_auto="``min(200, n_samples)``"):
     """The numpydoc docstring of the class ``estimator``.
 
     Its own ``parameters`` come before the shared ones (``${name}`` is a
     default in both), its own ``attributes`` before the shared ones, then
     the other ``sections``.
     ``hidden_layer_sizes`` and ``batch_norm`` fill those parameters' slots
-    among the shared ones ("" where ``parameters`` documents them).
+    among the shared ones ("" where ``parameters`` documents them);
+    ``batch_size_auto`` says what ``batch_size='auto'`` means.
     """
     defaults = {name: repr(parameter.default)
                 for name, parameter in inspect.signature(estimator).parameters.items()}
     shared = _SHARED_PARAMETERS.substitute(
-        defaults, hidden_layer_sizes_paragraph=hidden_layer_sizes, batch_norm_paragraph=batch_norm)
+        defaults, hidden_layer_sizes_paragraph=hidden_layer_sizes, batch_norm_paragraph=batch_norm,
+        batch_size_auto=batch_size_auto)
     parameters = string.Template(parameters).substitute(defaults)
     return (summary + "\n    Parameters\n    ----------" + parameters + shared
             + "\n    Attributes\n    ----------" + attributes + _SHARED_ATTRIBUTES + sections)

@@ -461,3 +461,22 @@ def test_deep_net_defaults_are_the_declared_recipe_and_otherwise_the_mlps(deep, 
         expected = {**DEEP_NET_DEFAULTS, **own}.get(name, mlp_defaults.get(name, value))
         assert value == expected, name
     assert set(DEEP_NET_DEFAULTS) <= set(deep_defaults)
+
+
+@pytest.mark.parametrize("n_samples, expected", [(100, 64), (2047, 64), (2048, 128),
+                                                 (4095, 128), (4096, 256), (50_000, 256)])
+def test_auto_batch_size_leaves_at_least_16_batches_per_epoch(n_samples, expected):
+    from sknn.estimators.deep_net import auto_batch_size
+    assert auto_batch_size(n_samples) == expected
+
+
+@pytest.mark.parametrize("n_samples, batch_size", [(300, 64), (2500, 128), (4200, 256)])
+def test_deep_net_auto_batch_size_trains_as_the_explicit_size(n_samples, batch_size):
+    X, y = make_classification(n_samples=n_samples, n_features=6, random_state=0)
+    params = dict(n_hidden=1, n_neurons=8, max_iter=2, random_state=0)
+    auto = DeepNetClassifier(**params).fit(X, y)
+    explicit = DeepNetClassifier(batch_size=batch_size, **params).fit(X, y)
+    neighbour = DeepNetClassifier(batch_size=batch_size // 2, **params).fit(X, y)
+    for got, want in zip(auto.coefs_, explicit.coefs_):
+        np.testing.assert_array_equal(got, want)
+    assert not np.array_equal(auto.coefs_[0], neighbour.coefs_[0])
