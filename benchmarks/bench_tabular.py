@@ -26,6 +26,7 @@ Run ``python benchmarks/bench_tabular.py --help`` for the options.
 import argparse
 import contextlib
 import fcntl
+import functools
 import importlib.util
 import json
 import os
@@ -213,8 +214,13 @@ def import_contender(name):
     return (MLPClassifier, MLPRegressor) if name == "sklearn" else None, ""
 
 
+@functools.cache
 def contender_version(name):
-    """The version that keys the cache: sknn's source digest, else the library's."""
+    """The version that keys the cache: sknn's source digest, else the library's.
+
+    Taken once per run, from the sources as imported: an edit to sknn while a
+    run goes on must not label that run's fits with the new code's digest.
+    """
     if name.startswith("sknn"):
         return sknn_fingerprint()
     package = {"sklearn": "scikit-learn", "realmlp": "pytabkit"}.get(name, name)
