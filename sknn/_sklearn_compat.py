@@ -27,7 +27,7 @@ from sklearn.utils._param_validation import (
     StrOptions,
 )
 from sklearn.utils.multiclass import _check_partial_fit_first_call
-from sklearn.utils.validation import _check_sample_weight
+from sklearn.utils.validation import _check_sample_weight, _num_samples
 
 try:
     from sklearn.callback import CallbackSupportMixin
@@ -110,5 +110,6 @@ class SummaryInHTMLReprMixin:
 
 __all__ = ["CallbackSupportMixin", "HasMethods", "Interval", "InvalidParameterError", "Options",
            "StrOptions", "SummaryInHTMLReprMixin", "_check_partial_fit_first_call",
-           "_check_sample_weight", "_fit_context", "_safe_indexing", "check_lbfgs_result",
+           "_check_sample_weight", "_fit_context", "_num_samples", "_safe_indexing",
+           "check_lbfgs_result",
            "has_callbacks", "without_callbacks"]

@@ -46,7 +46,9 @@ def test_no_template_placeholder_is_left_in_the_docstring(name):
 def test_the_deep_nets_show_their_own_defaults_in_the_shared_paragraphs():
     mlp, deep = sknn.MLPClassifier.__doc__, sknn.DeepNetClassifier.__doc__
     assert "activation : str, default='relu'" in mlp
-    assert "activation : str, default='elu'" in deep
+    assert "activation : str, default='swish'" in deep
+    assert "activation : str, default='elu'" in sknn.DeepNetRegressor.__doc__
+    assert "max_iter : int or 'auto', default='auto'" in deep
     assert "dropout : float or list of float, default=0.2" in deep
     # the slot paragraphs: the DeepNet estimators document these with their own meaning
     assert "hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)" in mlp

@@ -16,9 +16,14 @@ import pytest
 from tests.data.make_reference_models import CONFIGS, PATH, fit, outputs, problem
 
 REFERENCE = joblib.load(PATH)
-# The reference predates target_scaling (issue 17), whose DeepNetRegressor default 'auto'
-# standardizes the target: these configurations use that default, so they refit without it.
-WITHOUT_TARGET_SCALING = {"deep_reg_default", "deep_reg_sgd_leaky"}
+# The reference predates issue 17's defaults: DeepNetRegressor's target_scaling='auto' and
+# DeepNetClassifier's activation='swish'. The configurations that use those defaults refit
+# with the defaults of the reference version.
+PREVIOUS_DEFAULTS = {
+    **dict.fromkeys(["deep_reg_default", "deep_reg_sgd_leaky"], {"target_scaling": None}),
+    **dict.fromkeys(["deep_clf_default", "deep_clf_regularized", "deep_clf_early_stopping",
+                     "deep_clf_transfer"], {"activation": "elu"}),
+}
 
 
 def test_the_reference_covers_every_configuration():
@@ -28,8 +33,7 @@ def test_the_reference_covers_every_configuration():
 @pytest.mark.parametrize("name", sorted(CONFIGS))
 def test_a_fit_gives_the_reference_outputs_bit_for_bit(name):
     X, _ = problem(CONFIGS[name][1])
-    got = outputs(fit(name, **({"target_scaling": None} if name in WITHOUT_TARGET_SCALING
-                               else {})), X)
+    got = outputs(fit(name, **PREVIOUS_DEFAULTS.get(name, {})), X)
     expected = REFERENCE[name]["outputs"]
     assert set(got) == set(expected)
     for method, values in expected.items():

@@ -25,7 +25,9 @@ from sknn._sklearn_compat import (
     SummaryInHTMLReprMixin,
     _check_sample_weight,
     _fit_context,
+    _num_samples,
     check_lbfgs_result,
+    has_callbacks,
 )
 from sknn._version import __version__
 from sknn.callbacks import FitTask, diverged
@@ -204,11 +206,15 @@ class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, SummaryInHTM
             return "constant"
         return Adaptive() if self.learning_rate == "adaptive" else self.learning_rate
 
-    def _train_config(self):
+    def _epoch_budget(self, n_samples, incremental):
+        """The epochs (L-BFGS iterations) of one fit on ``n_samples`` rows: ``max_iter``."""
+        return self.max_iter
+
+    def _train_config(self, n_samples, incremental=False):
         return TrainConfig(
             solver=self.solver, learning_rate_init=self.learning_rate_init,
             schedule=self._schedule(), schedule_params={"power_t": self.power_t},
-            batch_size=self.batch_size, max_iter=self.max_iter,
+            batch_size=self.batch_size, max_iter=self._epoch_budget(n_samples, incremental),
             shuffle=self.shuffle, tol=self.tol, n_iter_no_change=self.n_iter_no_change,
             verbose=self.verbose, max_fun=self.max_fun,
             optimizer_params=self._optimizer_params(),
@@ -260,9 +266,12 @@ class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, SummaryInHTM
         # partial_fit is one task on one batch, a leaf (scikit-learn's convention);
         # begun outside the interruption guard, whose undo would keep the callbacks
         # from being torn down
+        # (the epochs are counted only for callbacks: X is not validated yet)
+        epochs = (0 if incremental or not has_callbacks(self)
+                  else self._epoch_budget(_num_samples(X), incremental))
         task = FitTask.start(self, X, y, sample_weight,
                              task_name="partial_fit" if incremental else "fit",
-                             max_subtasks=0 if incremental else self.max_iter)
+                             max_subtasks=epochs)
         with unchanged_if_interrupted(self):
             plan = self._plan_fit(X, y, sample_weight, incremental, validation_data)
             if task is not None and not incremental:
@@ -321,8 +330,8 @@ class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, SummaryInHTM
             self._check_architecture(spec, incremental)
         weights = [{key: np.asarray(value, dtype=X.dtype) for key, value in layer.items()}
                    for layer in self._network().weights]
-        plan = FitPlan(spec, weights, self._train_config(), X, y, sample_weight,
-                       backend=self.backend, engine_options=engine_options(self),
+        plan = FitPlan(spec, weights, self._train_config(X.shape[0], incremental), X, y,
+                       sample_weight, backend=self.backend, engine_options=engine_options(self),
                        regularization=self._regularization(), layer_rng=self._layer_rng(spec),
                        shuffle_rng=self._random_state, incremental=incremental,
                        log_style=getattr(self, "_verbose_style", "sklearn"),
@@ -354,7 +363,7 @@ class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, SummaryInHTM
         """Fitted attributes from a finished run of ``plan``."""
         self._store_network(Network(plan.spec, result.weights))
         if not plan.stochastic:
-            self.n_iter_ = check_lbfgs_result(result.lbfgs, self.max_iter)
+            self.n_iter_ = check_lbfgs_result(result.lbfgs, plan.config.max_iter)
             self.loss_ = result.lbfgs.loss
             # one entry per L-BFGS iteration; a fit replaces the previous fit's record
             self.history_ = result.lbfgs.history
@@ -366,7 +375,8 @@ class BaseMultilayerPerceptron(ScheduleByNameMixin, InferenceMixin, SummaryInHTM
         if not result.converged:
             warnings.warn(
                 "Stochastic Optimizer: Maximum iterations (%d) reached and the "
-                "optimization hasn't converged yet." % self.max_iter, ConvergenceWarning)
+                "optimization hasn't converged yet." % plan.config.max_iter,
+                ConvergenceWarning)
 
     def _check_architecture(self, spec, incremental):
         """Refuse to continue training weights that ``spec`` has no place for."""

@@ -76,8 +76,8 @@ _SHARED_PARAMETERS = string.Template("""${hidden_layer_sizes_paragraph}
     power_t : float, default=0.5
         Exponent of the 'invscaling' schedule.
 
-    max_iter : int, default=${max_iter}
-        Epochs of the stochastic solvers; iterations of 'lbfgs'.
+    max_iter : ${max_iter_type}, default=${max_iter}
+        Epochs of the stochastic solvers; iterations of 'lbfgs'.${max_iter_auto}
 
     shuffle : bool, default=True
         Reshuffle the samples before each epoch.
@@ -376,7 +376,7 @@ def _balanced_class_weight(y):
 
 def _docstring(estimator, summary, parameters, attributes, sections, *,
                hidden_layer_sizes=_HIDDEN_LAYER_SIZES_PARAMETER, batch_norm=_BATCH_NORM_PARAMETER,
-               batch_size_auto="``min(200, n_samples)``"):
+               batch_size_auto="``min(200, n_samples)``", max_iter_auto=None):
     """The numpydoc docstring of the class ``estimator``.
 
     Its own ``parameters`` come before the shared ones (``${name}`` is a
@@ -384,13 +384,16 @@ def _docstring(estimator, summary, parameters, attributes, sections, *,
     the other ``sections``.
     ``hidden_layer_sizes`` and ``batch_norm`` fill those parameters' slots
     among the shared ones ("" where ``parameters`` documents them);
-    ``batch_size_auto`` says what ``batch_size='auto'`` means.
+    ``batch_size_auto`` says what ``batch_size='auto'`` means, ``max_iter_auto``
+    what ``max_iter='auto'`` means where it is allowed.
     """
     defaults = {name: repr(parameter.default)
                 for name, parameter in inspect.signature(estimator).parameters.items()}
     shared = _SHARED_PARAMETERS.substitute(
         defaults, hidden_layer_sizes_paragraph=hidden_layer_sizes, batch_norm_paragraph=batch_norm,
-        batch_size_auto=batch_size_auto)
+        batch_size_auto=batch_size_auto,
+        max_iter_type="int" if max_iter_auto is None else "int or 'auto'",
+        max_iter_auto="" if max_iter_auto is None else "\n        " + max_iter_auto)
     parameters = string.Template(parameters).substitute(defaults)
     return (summary + "\n    Parameters\n    ----------" + parameters + shared
             + "\n    Attributes\n    ----------" + attributes + _SHARED_ATTRIBUTES + sections)

@@ -131,7 +131,7 @@ def fit(name, **params):
     estimator, kind = CONFIGS[name]
     estimator = clone(estimator).set_params(**params)
     if name == "deep_clf_transfer":
-        estimator.set_params(pretrained=fit("deep_clf_default"))
+        estimator.set_params(pretrained=fit("deep_clf_default", **params))
     X, y = problem(kind)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

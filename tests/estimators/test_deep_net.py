@@ -14,7 +14,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sknn import DeepNetClassifier, DeepNetRegressor, MLPClassifier, MLPRegressor
-from sknn.estimators.deep_net import DEEP_NET_DEFAULTS
+from sknn.estimators.deep_net import CLASSIFIER_DEFAULTS, DEEP_NET_DEFAULTS, REGRESSOR_DEFAULTS
 from tests.estimators.test_mlp_checks import (BATCH_WEIGHT_REASON, PARTIAL_FIT_CHECKS,
                                               PARTIAL_FIT_REASON, SPLIT_WEIGHT_REASON)
 
@@ -450,17 +450,15 @@ def test_mc_functions_take_a_pipeline_ending_in_a_deep_net():
         mc_predict(MLPClassifier(), X)
 
 
-@pytest.mark.parametrize("deep, mlp, own", [
-    (DeepNetClassifier, MLPClassifier, {}),
-    # the regressor standardizes its target by default; MLPRegressor keeps scikit-learn's None
-    (DeepNetRegressor, MLPRegressor, {"target_scaling": "auto"})])
-def test_deep_net_defaults_are_the_declared_recipe_and_otherwise_the_mlps(deep, mlp, own):
+@pytest.mark.parametrize("deep, mlp, recipe", [
+    (DeepNetClassifier, MLPClassifier, CLASSIFIER_DEFAULTS),
+    (DeepNetRegressor, MLPRegressor, REGRESSOR_DEFAULTS)])
+def test_deep_net_defaults_are_the_declared_recipe_and_otherwise_the_mlps(deep, mlp, recipe):
     deep_defaults = {name: p.default for name, p in inspect.signature(deep).parameters.items()}
     mlp_defaults = {name: p.default for name, p in inspect.signature(mlp).parameters.items()}
     for name, value in deep_defaults.items():
-        expected = {**DEEP_NET_DEFAULTS, **own}.get(name, mlp_defaults.get(name, value))
-        assert value == expected, name
-    assert set(DEEP_NET_DEFAULTS) <= set(deep_defaults)
+        assert value == recipe.get(name, mlp_defaults.get(name, value)), name
+    assert set(DEEP_NET_DEFAULTS) <= set(recipe) <= set(deep_defaults)
 
 
 @pytest.mark.parametrize("n_samples, expected", [(100, 64), (2047, 64), (2048, 128),
@@ -480,3 +478,20 @@ def test_deep_net_auto_batch_size_trains_as_the_explicit_size(n_samples, batch_s
     for got, want in zip(auto.coefs_, explicit.coefs_):
         np.testing.assert_array_equal(got, want)
     assert not np.array_equal(auto.coefs_[0], neighbour.coefs_[0])
+
+
+@pytest.mark.parametrize("n_samples, epochs", [(300, 100), (2100, 200)])
+def test_deep_net_auto_max_iter_runs_100_or_200_epochs_by_rows(n_samples, epochs):
+    from sknn.estimators.deep_net import auto_max_iter
+    assert auto_max_iter(n_samples) == epochs
+    X, y = make_classification(n_samples=n_samples, n_features=4, random_state=0)
+    params = dict(n_hidden=1, n_neurons=4, batch_size=512, random_state=0)
+    auto = DeepNetClassifier(**params).fit(X, y)
+    assert auto.n_iter_ == epochs
+    explicit = DeepNetClassifier(max_iter=epochs, **params).fit(X, y)
+    np.testing.assert_array_equal(auto.coefs_[0], explicit.coefs_[0])
+    # partial_fit cannot know the data size: its cycle spans the first 100 calls
+    streamed = DeepNetClassifier(**params).partial_fit(X, y, classes=[0, 1])
+    reference = DeepNetClassifier(max_iter=100, **params).partial_fit(X, y, classes=[0, 1])
+    np.testing.assert_array_equal(streamed.coefs_[0], reference.coefs_[0])
+    assert DeepNetRegressor().max_iter == 100
