@@ -13,9 +13,9 @@ Loss specs
 ----------
 A loss travels in ``NetworkSpec.loss`` as a :class:`LossSpec`: plain, frozen
 data (the loss, its output activation, the output bounds, Huber's delta, the
-label smoothing) that both engines read. :func:`make_loss` resolves it to the NumPy :class:`Loss`;
-the PyTorch engine builds its own from the same fields. :data:`LOSSES` holds
-the losses with their canonical link, by plain name.
+label smoothing) that both engines read. :func:`make_loss` resolves it to the
+NumPy :class:`Loss`; the PyTorch engine builds its own from the same fields.
+:data:`LOSSES` holds the losses with their canonical link, by plain name.
 """
 
 from __future__ import annotations
