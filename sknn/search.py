@@ -6,7 +6,8 @@ successive-halving ``HalvingGridSearchCV``/``HalvingRandomSearchCV``),
 scikit-optimize's ``BayesSearchCV`` and optuna-integration's
 ``OptunaSearchCV`` take, for the knobs that matter most:
 network size, ``learning_rate_init`` and ``alpha`` on a log scale,
-``activation``, ``batch_norm``, ``dropout``, ``solver`` and ``batch_size``.
+``activation``, ``batch_norm``, ``dropout``, ``solver``, ``batch_size`` and,
+for classifiers, ``label_smoothing``.
 No candidate is a combination the estimator warns about: the activations
 leave SELU out, and an estimator set to ``activation='selu'`` is searched as
 a SELU network (see :func:`search_space`).
@@ -135,6 +136,9 @@ def _knobs(kind):
                   [1e-4, 1e-2], optuna(lambda d: d.FloatDistribution(1e-6, 1e-1, log=True))),
         "batch_size": (list(_BATCH_SIZES), bayes(lambda s: s.Categorical(_BATCH_SIZES)), [32, 128],
                        optuna(lambda d: d.CategoricalDistribution(_BATCH_SIZES))),
+        # classifiers only; RealMLP-TD's default is 0.1
+        "label_smoothing": (uniform(0.0, 0.2), bayes(lambda s: s.Real(0.0, 0.2)), [0.0, 0.1],
+                            optuna(lambda d: d.FloatDistribution(0.0, 0.2))),
     }
 
 
@@ -307,8 +311,10 @@ def search_space(estimator, kind="random", *, params=None):
     A SELU network keeps its activation and gets no batch norm or penalty:
 
     >>> from sknn import DeepNetClassifier
-    >>> sorted(search_space(DeepNetClassifier(activation="selu"), "grid"))
-    ['batch_size', 'dropout', 'learning_rate_init', 'n_hidden', 'n_neurons', 'solver']
+    >>> selu_space = search_space(DeepNetClassifier(activation="selu"), "grid")
+    >>> sorted(selu_space)  # doctest: +NORMALIZE_WHITESPACE
+    ['batch_size', 'dropout', 'label_smoothing', 'learning_rate_init', 'n_hidden', 'n_neurons',
+     'solver']
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}.")

@@ -73,6 +73,8 @@ CASES = {
     "binary": _case(lambda: MLPClassifier(**SMALL), Y_BINARY),
     "binary_strings": _case(lambda: MLPClassifier(**SMALL), np.array(["no", "yes"])[Y_BINARY]),
     "multilabel": _case(lambda: MLPClassifier(**SMALL), Y_MULTILABEL),
+    # label smoothing changes training only: the exported network is the same kind
+    "label_smoothing": _case(lambda: MLPClassifier(label_smoothing=0.1, **SMALL), Y_CLASS),
     "regressor": _case(lambda: MLPRegressor(**SMALL), Y_REAL),
     "multi_output_regressor": _case(lambda: MLPRegressor(**SMALL), Y_TWO),
     "output_tanh_bounds": _case(lambda: MLPRegressor(
@@ -87,6 +89,8 @@ CASES = {
     "deep_net_classifier": _case(lambda: DeepNetClassifier(**DEEP), Y_CLASS),
     "deep_net_classifier_float64": _case(lambda: DeepNetClassifier(dtype="float64", **DEEP),
                                          Y_CLASS),
+    "deep_net_label_smoothing_binary": _case(lambda: DeepNetClassifier(
+        label_smoothing=0.2, **DEEP), Y_BINARY),
     "deep_net_selu_alpha_dropout": _case(lambda: DeepNetClassifier(
         activation="selu", batch_norm=False, **DEEP), Y_BINARY),
     "deep_net_regressor": _case(lambda: DeepNetRegressor(**DEEP), Y_TWO),

@@ -91,7 +91,10 @@ def test_search_space_offers_only_the_estimators_own_parameters(family, kind):
 def test_mlp_space_has_the_main_knobs_on_sensible_scales():
     space = search_space(MLPClassifier())
     assert set(space) == {"hidden_layer_sizes", "learning_rate_init", "activation",
-                          "batch_norm", "dropout", "solver", "alpha", "batch_size"}
+                          "batch_norm", "dropout", "solver", "alpha", "batch_size",
+                          "label_smoothing"}
+    smoothing = space["label_smoothing"].rvs(size=2000, random_state=0)
+    assert 0 <= smoothing.min() and smoothing.max() < 0.2 and smoothing.mean() > 0.05
     assert (32, 32, 32) in space["hidden_layer_sizes"] and (256,) in space["hidden_layer_sizes"]
     lr = space["learning_rate_init"].rvs(size=2000, random_state=0)
     assert 1e-4 <= lr.min() and lr.max() <= 1e-1

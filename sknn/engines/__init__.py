@@ -44,7 +44,8 @@ class Engine(Protocol):
     #: may replace it by a lazy selection of rows instead of copying them
     reads_rows_in_place: bool
 
-    def prepare(self, X, Y, sample_weight=None) -> Data: ...  # move data once
+    # move data once; Y as the loss trains against it (spec.loss.smoothed_targets)
+    def prepare(self, X, Y, sample_weight=None) -> Data: ...
     # fwd, loss+penalty, bwd, update; None for a batch without weight (skipped)
     def train_step(self, data, idx, lr) -> float | None: ...
     def loss(self, data) -> float: ...  # inference mode, no update

@@ -95,6 +95,7 @@ class NumpyEngine:
         Y = np.asarray(Y, dtype=self.dtype)
         if Y.ndim == 1:
             Y = Y.reshape(-1, 1)
+        Y = self.spec.loss.smoothed_targets(Y, self.dtype)
         if sample_weight is not None:
             sample_weight = np.asarray(sample_weight, dtype=self.dtype)
         return NumpyData(X, Y, sample_weight)

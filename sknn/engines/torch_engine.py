@@ -747,6 +747,7 @@ class TorchEngine:
         self._uploaded_order = None
         Y = np.asarray(Y)
         Y = Y.reshape(-1, 1) if Y.ndim == 1 else Y
+        Y = self.spec.loss.smoothed_targets(Y, self.spec.dtype)
         weight = zero_weight_host = None
         if sample_weight is not None:
             # zero in the engine's dtype: float32 flushes weights below ~1e-45

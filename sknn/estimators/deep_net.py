@@ -39,7 +39,7 @@ from sknn.estimators._checks import check_layer_widths
 from sknn.estimators._techniques import network_options
 from sknn.estimators.autoencoder import StackedAutoencoder
 from sknn.estimators.mlp import (
-    _CLASS_WEIGHT_PARAMETER,
+    _CLASSIFIER_PARAMETERS,
     _REGRESSION_ATTRIBUTES,
     _REGRESSION_PARAMETERS,
     MLPClassifier,
@@ -663,8 +663,8 @@ class DeepNetClassifier(_DeepNetBase, MLPClassifier):
                  activation_alpha=None, batch_norm="auto", batch_norm_position="before",
                  bn_momentum=0.99, bn_epsilon=1e-3, dropout=0.2, input_dropout=0.0,
                  dropout_kind="auto", l1=0.0, max_norm=None, clip_value=None, clip_norm=None,
-                 rho=0.9, weight_decay=0.01, class_weight=None, dtype="float32",
-                 backend="numpy", device="auto", track_gradient_norms=False,
+                 rho=0.9, weight_decay=0.01, class_weight=None, label_smoothing=0.0,
+                 dtype="float32", backend="numpy", device="auto", track_gradient_norms=False,
                  pretrained=None, reused_layers="all", frozen_layers=0, new_hidden_layers=(),
                  pretraining=None):
         store_init_arguments(self, locals())
@@ -828,7 +828,7 @@ DeepNetClassifier.__doc__ = _docstring(
     validation_data=(X_val, y_val))`` and Monte Carlo dropout
     (:meth:`mc_predict_proba`).
 """ + _DEEP_DEFAULTS,
-    _CLASS_WEIGHT_PARAMETER + _DEEP_PARAMETERS + _TRANSFER_PARAMETERS + _PRETRAINING_PARAMETER, """
+    _CLASSIFIER_PARAMETERS + _DEEP_PARAMETERS + _TRANSFER_PARAMETERS + _PRETRAINING_PARAMETER, """
     classes_ : ndarray or list of ndarray
         Class labels seen in ``fit``.
 

@@ -210,7 +210,7 @@ _BATCH_NORM_PARAMETER = """
         Add batch normalization to every hidden block.
 """
 
-_CLASS_WEIGHT_PARAMETER = """
+_CLASSIFIER_PARAMETERS = """
     class_weight : dict, 'balanced' or None, default=None
         Weight of each class in the loss, multiplied into ``sample_weight``:
         ``{label: weight}`` (finite, nonnegative weights), 'balanced'
@@ -219,6 +219,21 @@ _CLASS_WEIGHT_PARAMETER = """
         None (every class weighs 1). ``partial_fit`` needs a dict: one batch
         does not give the class frequencies. A validation set's loss and
         score weigh the classes the same way.
+
+    label_smoothing : float, default=${label_smoothing}
+        Label smoothing ``eps`` in [0, 1): training targets move ``eps`` of
+        their weight from the 0/1 labels to the uniform distribution, as
+        PyTorch's ``CrossEntropyLoss(label_smoothing=eps)`` does. Multiclass
+        (softmax) targets become ``(1 - eps) * onehot + eps / n_classes``;
+        each logistic output (binary and multilabel targets) trains against
+        ``y * (1 - eps) + eps / 2``, as Keras's ``BinaryCrossentropy``
+        smooths. It discourages overconfident probabilities: a perfectly
+        fitted sample's predicted probability tends to ``1 - eps + eps /
+        n_classes`` (``1 - eps / 2`` per logistic output) instead of 1.
+        ``loss_``, ``loss_curve_`` and the validation loss are the
+        cross-entropy to the smoothed targets, so they do not go to 0.
+        ``sample_weight`` and ``class_weight`` weigh the smoothed loss as
+        the plain one. 0 trains on the 0/1 labels (scikit-learn's loss).
 """
 
 _REGRESSION_PARAMETERS = """
@@ -403,6 +418,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
     _parameter_constraints: dict = {
         **BaseMultilayerPerceptron._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
     }
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
@@ -415,7 +431,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
                  batch_norm_position="before", bn_momentum=0.99, bn_epsilon=1e-3, dropout=0.0,
                  input_dropout=0.0, dropout_kind="auto", l1=0.0, max_norm=None,
                  clip_value=None, clip_norm=None, rho=0.9, weight_decay=0.01,
-                 class_weight=None, backend="numpy", device="auto",
+                 class_weight=None, label_smoothing=0.0, backend="numpy", device="auto",
                  track_gradient_norms=False):
         store_init_arguments(self, locals())
 
@@ -423,7 +439,8 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         # Softmax + cross-entropy for one-of-K; independent sigmoids for
         # binary and multilabel targets.
         multiclass = self._label_binarizer.y_type_ == "multiclass"
-        return LossSpec("log_loss" if multiclass else "binary_log_loss")
+        return LossSpec("log_loss" if multiclass else "binary_log_loss",
+                        label_smoothing=self.label_smoothing)
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
@@ -507,6 +524,11 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         if self.n_outputs_ == 1:
             outputs = outputs.ravel()
         return self._label_binarizer.inverse_transform(outputs)
+
+    def __setstate__(self, state):
+        # a pickle from before label_smoothing trained on the 0/1 labels, and refits so
+        state.setdefault("label_smoothing", 0.0)
+        super().__setstate__(state)
 
     def _score_outputs(self, outputs, y, sample_weight):
         return accuracy_score(y, self._decode_outputs(outputs), sample_weight=sample_weight)
@@ -803,7 +825,7 @@ MLPClassifier.__doc__ = _docstring(
     multilabel) outputs with L-BFGS, SGD or Adam on sknn's NumPy engine.
     Every constructor parameter, fitted attribute and method of
     :class:`sklearn.neural_network.MLPClassifier` works the same way.
-""", _CLASS_WEIGHT_PARAMETER, """
+""", _CLASSIFIER_PARAMETERS, """
     classes_ : ndarray or list of ndarray
         Class labels seen in ``fit``.
 """, """

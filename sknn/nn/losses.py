@@ -12,14 +12,15 @@ rule ``dL/dz = dL/dpred * f'(z)``. :func:`make_loss` builds either kind.
 Loss specs
 ----------
 A loss travels in ``NetworkSpec.loss`` as a :class:`LossSpec`: plain, frozen
-data (the loss, its output activation, the output bounds, Huber's delta) that
-both engines read. :func:`make_loss` resolves it to the NumPy :class:`Loss`;
-the PyTorch engine builds its own from the same fields. :data:`LOSSES` holds
-the losses with their canonical link, by plain name.
+data (the loss, its output activation, the output bounds, Huber's delta, the
+label smoothing) that both engines read. :func:`make_loss` resolves it to the
+NumPy :class:`Loss`; the PyTorch engine builds its own from the same fields.
+:data:`LOSSES` holds the losses with their canonical link, by plain name.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import re
@@ -212,6 +213,9 @@ _CANONICAL_OUTPUT = {"squared_error": "identity", "absolute_error": "identity",
                      "huber": "identity", "poisson": "exp", "log_loss": "softmax",
                      "binary_log_loss": "logistic"}
 
+# The losses whose targets label smoothing softens: one-hot (softmax) or 0/1 (logistic).
+_SMOOTHABLE = ("log_loss", "binary_log_loss")
+
 
 def _canonical_output(name):
     """The output of loss ``name`` unless told otherwise (a registered loss's own link)."""
@@ -333,7 +337,8 @@ _register_output("tanh", _tanh_output, _tanh_output_and_derivative, (-1.0, 1.0),
 # -- loss specs and construction -------------------------------------------------
 @dataclass(frozen=True)
 class LossSpec:
-    """A training loss as plain data: the loss, its output activation, bounds and delta.
+    """A training loss as plain data: the loss, its output activation, bounds, delta
+    and label smoothing.
 
     Both engines read these fields; :func:`make_loss` gives the NumPy loss.
     The fields are validated and normalized on construction, so equal losses
@@ -360,19 +365,29 @@ class LossSpec:
     huber_delta : float
         Threshold between Huber's quadratic and linear parts. Stored for
         huber only; None for the other losses, which ignore it.
+    label_smoothing : float
+        ``eps`` in [0, 1): the classification losses train against the soft
+        targets of :meth:`smoothed_targets` instead of the 0/1 ones (the
+        loss is then the cross-entropy to those targets, as PyTorch's
+        ``CrossEntropyLoss(label_smoothing=eps)`` reports it). Only
+        'log_loss' and 'binary_log_loss' accept a nonzero value.
 
     Examples
     --------
     >>> LossSpec("huber", "tanh", output_bounds=(-1, 3), huber_delta=0.5)
-    LossSpec(name='huber', output_activation='tanh', output_bounds=(-1.0, 3.0), huber_delta=0.5)
+    LossSpec(name='huber', output_activation='tanh', output_bounds=(-1.0, 3.0), \
+huber_delta=0.5, label_smoothing=0.0)
     >>> LossSpec("squared_error", huber_delta=0.5) == LossSpec("squared_error", "identity")
     True
+    >>> LossSpec("log_loss", label_smoothing=0.1).smoothed_targets(np.eye(3)[:1], "float64")
+    array([[0.93333333, 0.03333333, 0.03333333]])
     """
 
     name: str
     output_activation: str | None = None
     output_bounds: tuple[float, float] | None = None
     huber_delta: float | None = 1.0
+    label_smoothing: float = 0.0
 
     def __post_init__(self):
         canonical = _canonical_output(self.name)
@@ -392,6 +407,25 @@ class LossSpec:
         object.__setattr__(self, "output_activation", activation)
         object.__setattr__(self, "output_bounds", bounds)
         object.__setattr__(self, "huber_delta", delta)
+        object.__setattr__(self, "label_smoothing",
+                           _normalize_smoothing(self.name, self.label_smoothing))
+
+    def smoothed_targets(self, Y, dtype):
+        """The targets the loss trains against, for the 2-D 0/1 targets ``Y``.
+
+        ``Y`` itself without label smoothing. With ``label_smoothing=eps``, a
+        new array of ``dtype``: ``(1 - eps) Y + eps / K`` for 'log_loss' over
+        K classes (the columns of ``Y``), and ``(1 - eps) Y + eps / 2`` for each
+        output of 'binary_log_loss' (Keras's ``BinaryCrossentropy``
+        convention). The engines call it once per fit, in ``prepare``, so no
+        minibatch pays for it.
+        """
+        if not self.label_smoothing:
+            return Y
+        n_choices = Y.shape[1] if self.name == "log_loss" else 2
+        smoothed = np.asarray(Y, dtype=dtype) * (1 - self.label_smoothing)
+        smoothed += self.label_smoothing / n_choices
+        return smoothed
 
     @property
     def uses_canonical_link(self):
@@ -407,8 +441,9 @@ def make_loss(spec):
     -------
     Loss
         The registered loss when ``spec`` is its name's default
-        (``LossSpec(spec.name)``), otherwise a :class:`ComposedLoss` of the
-        spec's loss on its output activation.
+        (``LossSpec(spec.name)``, whatever its label smoothing, which acts on
+        the targets: :meth:`LossSpec.smoothed_targets`), otherwise a
+        :class:`ComposedLoss` of the spec's loss on its output activation.
 
     Examples
     --------
@@ -420,7 +455,7 @@ def make_loss(spec):
     >>> loss.link(np.array([[0.0]]))
     array([[1.]])
     """
-    if spec == LossSpec(spec.name):
+    if dataclasses.replace(spec, label_smoothing=0.0) == LossSpec(spec.name):
         return LOSSES.get(spec.name)
     return _composed(spec)
 
@@ -461,6 +496,19 @@ def _normalize_delta(delta):
     if not (math.isfinite(delta) and delta > 0):
         raise ValueError(f"huber_delta must be a positive finite number, got {delta!r}.")
     return delta
+
+
+def _normalize_smoothing(name, smoothing):
+    try:
+        value = float(smoothing)
+    except (TypeError, ValueError):
+        value = math.nan
+    if not 0 <= value < 1:
+        raise ValueError(f"label_smoothing must be a number in [0, 1), got {smoothing!r}.")
+    if value and name not in _SMOOTHABLE:
+        raise ValueError(f"label_smoothing applies to the classification losses "
+                         f"{' and '.join(map(repr, _SMOOTHABLE))} only, got loss={name!r}.")
+    return value
 
 
 def _composed(spec):

@@ -13,7 +13,7 @@ import scipy.sparse as sp
 from sknn.engines.numpy_engine import NumpyEngine
 from sknn.network import initial_weights
 from sknn.nn.activations import ACTIVATIONS
-from sknn.nn.losses import LOSSES
+from sknn.nn.losses import LOSSES, LossSpec
 from sknn.spec import Regularization, mlp_spec
 
 from tests.nn.gradcheck import engine_numeric_gradient, reseeded_loss_and_gradient
@@ -44,7 +44,7 @@ def _problem(activation, loss, seed=0):
     rng = np.random.RandomState(seed)
     X = rng.normal(size=(N_SAMPLES, N_FEATURES))
     X[rng.uniform(size=X.shape) < 0.4] = 0.0  # some structure for the sparse case
-    Y = _targets(loss, rng)
+    Y = _targets(spec.loss.name, rng)
     sample_weight = rng.uniform(0.5, 2.0, size=N_SAMPLES)
     return engine, weights, X, Y, sample_weight
 
@@ -79,6 +79,18 @@ def test_network_gradient_matches_central_finite_differences(activation, loss, w
     analytic = grad.copy()
     numeric = _numeric_gradient(engine, data)
     np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("loss", [LossSpec("log_loss", label_smoothing=0.1),
+                                  LossSpec("binary_log_loss", label_smoothing=0.3)],
+                         ids=["multiclass", "multilabel"])
+def test_network_gradient_of_a_smoothed_loss_matches_central_finite_differences(loss, weighted):
+    engine, _, X, Y, sample_weight = _problem("tanh", loss)
+    data = engine.prepare(X, Y, sample_weight if weighted else None)
+    np.testing.assert_array_equal(data.Y, loss.smoothed_targets(Y, np.float64))
+    analytic = reseeded_loss_and_gradient(engine, data)[1].copy()
+    np.testing.assert_allclose(analytic, _numeric_gradient(engine, data), rtol=1e-5, atol=1e-7)
 
 
 @pytest.mark.parametrize("loss", LOSSES.names())

@@ -188,7 +188,8 @@ EVERY_LOSS_SPEC = _every_loss_spec()
 def _loss_id(spec):
     bounds = "" if spec.output_bounds is None else "[{:g},{:g}]".format(*spec.output_bounds)
     delta = "" if spec.huber_delta in (None, 1.0) else f"-delta={spec.huber_delta:g}"
-    return f"{spec.name}-{spec.output_activation}{bounds}{delta}"
+    smoothing = f"-smoothing={spec.label_smoothing:g}" if spec.label_smoothing else ""
+    return f"{spec.name}-{spec.output_activation}{bounds}{delta}{smoothing}"
 
 
 def test_every_loss_spec_covers_each_loss_output_bounds_and_delta():
@@ -233,6 +234,32 @@ def test_training_steps_agree_for_every_loss(loss):
     n_outputs = 1 if loss.name == "binary_log_loss" else N_OUTPUTS
     spec = mlp_spec(N_FEATURES, (6,), n_outputs, "tanh", loss)
     _train_and_compare(spec, _data(loss, n_outputs=n_outputs), lrs=(0.02,))
+
+
+@pytest.mark.parametrize("loss, n_outputs", [
+    (LossSpec("log_loss", label_smoothing=0.1), N_OUTPUTS),
+    (LossSpec("binary_log_loss", label_smoothing=0.2), 1),
+    (LossSpec("binary_log_loss", label_smoothing=0.2), N_OUTPUTS)],
+    ids=["multiclass", "binary", "multilabel"])
+def test_training_steps_agree_with_label_smoothing(loss, n_outputs):
+    spec = mlp_spec(N_FEATURES, (6,), n_outputs, "tanh", loss)
+    data = _data(loss, n_outputs=n_outputs)
+    numpy_engine, torch_engine = _train_and_compare(spec, data, steps=10, lrs=(0.02,))
+    # both trained against the soft targets, not the 0/1 ones
+    soft = loss.smoothed_targets(data[1], np.float64)
+    np.testing.assert_array_equal(torch_engine.prepare(*data).Y.numpy(), soft)
+    np.testing.assert_array_equal(numpy_engine.prepare(*data).Y, soft)
+
+
+def test_the_smoothed_log_loss_of_the_torch_engine_is_torch_cross_entropy():
+    loss = LossSpec("log_loss", label_smoothing=0.15)
+    X, Y, _ = _data(loss, weighted=False)
+    spec = mlp_spec(N_FEATURES, (6,), N_OUTPUTS, "tanh", loss)
+    engine = TorchEngine(spec, initial_weights(spec, np.random.RandomState(0)))
+    with torch.no_grad():
+        expected = torch.nn.CrossEntropyLoss(label_smoothing=0.15)(
+            engine.module(torch.tensor(X)), torch.tensor(Y.argmax(axis=1)))
+    assert engine.loss(engine.prepare(X, Y)) == pytest.approx(expected.item(), rel=1e-12)
 
 
 REGULARIZATIONS = [Regularization(alpha=0.3), Regularization(l1=0.05),

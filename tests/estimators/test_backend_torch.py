@@ -24,8 +24,11 @@ SMALL = dict(hidden_layer_sizes=(8,), random_state=0, max_iter=5)
 @pytest.mark.parametrize("params", [dict(solver="adam"), dict(solver="sgd"),
                                     dict(solver="lbfgs"),
                                     dict(solver="rmsprop", batch_norm=True, alpha=0.01,
-                                         clip_norm=1.0, max_norm=2.0, l1=1e-3)],
-                         ids=["adam", "sgd", "lbfgs", "techniques"])
+                                         clip_norm=1.0, max_norm=2.0, l1=1e-3),
+                                    dict(solver="adam", label_smoothing=0.1),
+                                    dict(solver="lbfgs", label_smoothing=0.1)],
+                         ids=["adam", "sgd", "lbfgs", "techniques", "adam-smoothed",
+                              "lbfgs-smoothed"])
 def test_both_backends_fit_the_same_classifier(params):
     X, y = make_classification(n_samples=120, n_features=6, random_state=0)
     fits = [MLPClassifier(backend=backend, **SMALL, **params).fit(X, y)

@@ -22,6 +22,7 @@ CONFIGURATIONS = [
     MLPClassifier(batch_norm=True, solver="nadam", learning_rate="one_cycle",
                   kernel_initializer="auto", **SMALL),
     MLPClassifier(dropout=0.1, activation="gelu", solver="adamw", **SMALL),
+    MLPClassifier(solver="lbfgs", label_smoothing=0.1, **SMALL),
     MLPRegressor(activation="prelu", loss="huber", solver="rmsprop", l1=1e-4, clip_norm=5.0,
                  max_norm=3.0, **SMALL),
 ]
