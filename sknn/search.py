@@ -6,7 +6,8 @@ successive-halving ``HalvingGridSearchCV``/``HalvingRandomSearchCV``),
 scikit-optimize's ``BayesSearchCV`` and optuna-integration's
 ``OptunaSearchCV`` take, for the knobs that matter most:
 network size, ``learning_rate_init`` and ``alpha`` on a log scale,
-``activation``, ``batch_norm``, ``dropout``, ``solver`` and ``batch_size``.
+``activation``, ``batch_norm``, ``dropout``, ``solver``, ``batch_size`` and,
+for the DeepNet estimators, ``numeric_embedding``.
 No candidate is a combination the estimator warns about: the activations
 leave SELU out, and an estimator set to ``activation='selu'`` is searched as
 a SELU network (see :func:`search_space`).
@@ -71,6 +72,7 @@ _ACTIVATIONS = ["relu", "elu", "gelu", "tanh"]
 _SOLVERS = ["adam", "nadam", "adamw", "rmsprop", "sgd"]
 _BATCH_SIZES = [32, 64, 128, 256]
 _PENALTIES = [None, "l2", "l1", "elasticnet"]
+_EMBEDDINGS = [None, "periodic"]
 
 
 # kind -> (package, its module of dimensions, the packages to install, the extra)
@@ -135,6 +137,9 @@ def _knobs(kind):
                   [1e-4, 1e-2], optuna(lambda d: d.FloatDistribution(1e-6, 1e-1, log=True))),
         "batch_size": (list(_BATCH_SIZES), bayes(lambda s: s.Categorical(_BATCH_SIZES)), [32, 128],
                        optuna(lambda d: d.CategoricalDistribution(_BATCH_SIZES))),
+        "numeric_embedding": (list(_EMBEDDINGS), bayes(lambda s: s.Categorical(_EMBEDDINGS)),
+                              list(_EMBEDDINGS),
+                              optuna(lambda d: d.CategoricalDistribution(_EMBEDDINGS))),
     }
 
 
@@ -308,7 +313,9 @@ def search_space(estimator, kind="random", *, params=None):
 
     >>> from sknn import DeepNetClassifier
     >>> sorted(search_space(DeepNetClassifier(activation="selu"), "grid"))
-    ['batch_size', 'dropout', 'learning_rate_init', 'n_hidden', 'n_neurons', 'solver']
+    ... # doctest: +NORMALIZE_WHITESPACE
+    ['batch_size', 'dropout', 'learning_rate_init', 'n_hidden', 'n_neurons', 'numeric_embedding',
+     'solver']
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}.")

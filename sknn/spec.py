@@ -94,7 +94,7 @@ class PeriodicEmbedding:
     """
 
     n_frequencies: int = 8
-    frequency_scale: float = 0.1
+    frequency_scale: float = 1.0
     trainable: bool = True
 
 

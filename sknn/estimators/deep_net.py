@@ -70,7 +70,7 @@ DEEP_NET_DEFAULTS = {
     "solver": "nadam", "alpha": 0.0, "batch_size": 64, "learning_rate": "one_cycle",
     "learning_rate_init": 0.01, "max_iter": 100, "kernel_initializer": "auto",
     "batch_norm": "auto", "dropout": 0.2, "dtype": "float32", "numeric_embedding": None,
-    "n_frequencies": 8, "frequency_scale": 0.1,
+    "n_frequencies": 8, "frequency_scale": 1.0,
 }
 
 
@@ -637,7 +637,7 @@ class DeepNetClassifier(_DeepNetBase, MLPClassifier):
     }
 
     def __init__(self, hidden_layer_sizes=None, activation="elu", *, n_hidden=3,
-                 n_neurons=100, numeric_embedding=None, n_frequencies=8, frequency_scale=0.1,
+                 n_neurons=100, numeric_embedding=None, n_frequencies=8, frequency_scale=1.0,
                  solver="nadam", alpha=0.0, batch_size=64,
                  learning_rate="one_cycle", learning_rate_init=0.01, power_t=0.5, max_iter=100,
                  shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False,
@@ -745,7 +745,7 @@ class DeepNetRegressor(_DeepNetBase, MLPRegressor):
 
     def __init__(self, loss="squared_error", hidden_layer_sizes=None, activation="elu", *,
                  n_hidden=3, n_neurons=100, numeric_embedding=None, n_frequencies=8,
-                 frequency_scale=0.1, solver="nadam", alpha=0.0, batch_size=64,
+                 frequency_scale=1.0, solver="nadam", alpha=0.0, batch_size=64,
                  learning_rate="one_cycle", learning_rate_init=0.01, power_t=0.5, max_iter=100,
                  shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False,
                  momentum=0.9, nesterovs_momentum=True, early_stopping=False,
