@@ -16,6 +16,9 @@ that has weights, in layer order, mapping a name to a NumPy array:
   forward pass, not trained) ``moving_mean`` and ``moving_variance``, each
   ``(width,)``;
 - ``Activation('prelu')``: ``slope`` ``(width,)``;
+- ``PeriodicEmbedding``: ``frequencies`` and ``phases``, each
+  ``(n_inputs, n_frequencies)`` (the output has ``n_inputs * (1 +
+  n_frequencies)`` columns);
 - other activations and ``Dropout``: no weights, no entry.
 
 Nothing here imports scikit-learn or torch.
@@ -34,7 +37,7 @@ from sknn.nn.initializers import INITIALIZERS
 from sknn.nn.layers.sequential import flat_order
 from sknn.nn.losses import LossSpec, make_loss
 from sknn.nn.network import build_layers
-from sknn.spec import Activation, BatchNorm, Dense, Dropout, TiedDense
+from sknn.spec import Activation, BatchNorm, Dense, Dropout, PeriodicEmbedding, TiedDense
 
 __all__ = ["Network", "NetworkSummary", "initial_weights", "weight_layout"]
 
@@ -93,6 +96,9 @@ def weight_layout(spec):
             buffers = {"moving_mean": (width,), "moving_variance": (width,)}
         elif isinstance(layer, Activation) and ACTIVATIONS.get(layer.name).name == "prelu":
             params = {"slope": (width,)}
+        elif isinstance(layer, PeriodicEmbedding):
+            params = dict.fromkeys(("frequencies", "phases"), (width, layer.n_frequencies))
+            width *= 1 + layer.n_frequencies
         elif not isinstance(layer, (Activation, Dropout)):
             raise TypeError(f"No weight layout for a {type(layer).__name__} layer.")
         layout.append(LayerLayout(params, buffers, width))
@@ -136,8 +142,10 @@ def initial_weights(spec, rng):
     """Initial weights of ``spec`` in the weight format.
 
     Dense layers draw their kernel then their bias from ``rng`` with their
-    initializer, layer by layer, and nothing else draws from it
-    (scikit-learn's sequence of draws). The other weights are constants:
+    initializer, layer by layer, and so does a periodic embedding, its
+    frequencies from ``N(0, frequency_scale)`` then its phases from
+    ``U(-0.5, 0.5)``; nothing else draws from it (for an MLP, scikit-learn's
+    sequence of draws). The other weights are constants:
     batch norm's gamma 1, beta 0, moving mean 0 and moving variance 1, a
     PReLU slope its activation's ``alpha``, a tied layer's bias 0.
 
@@ -168,6 +176,11 @@ def initial_weights(spec, rng):
             kernel, bias = init(shapes.params["kernel"][0], layer.units, rng, spec.dtype,
                                 gain=layer.init_gain)
             weights.append({"kernel": kernel, "bias": bias})
+        elif isinstance(layer, PeriodicEmbedding):
+            shape = shapes.params["frequencies"]
+            frequencies = rng.normal(0.0, layer.frequency_scale, shape).astype(spec.dtype)
+            weights.append({"frequencies": frequencies,
+                            "phases": rng.uniform(-0.5, 0.5, shape).astype(spec.dtype)})
         elif shapes.shapes:
             weights.append({name: np.full(shape, _initial_value(layer, name), dtype=spec.dtype)
                             for name, shape in shapes.shapes.items()})
@@ -197,7 +210,8 @@ def _layer_name(layer):
         return layer.name
     if isinstance(layer, Dropout):
         return f"{'alpha ' if layer.kind == 'alpha' else ''}dropout {layer.rate:g}"
-    return {Dense: "dense", TiedDense: "tied dense", BatchNorm: "batch norm"}[type(layer)]
+    return {Dense: "dense", TiedDense: "tied dense", BatchNorm: "batch norm",
+            PeriodicEmbedding: "periodic embedding"}[type(layer)]
 
 
 def _loss_text(loss):

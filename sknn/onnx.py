@@ -11,8 +11,10 @@ own models. ``import sknn`` never imports this module, nor skl2onnx.
 The converters read the fitted network (``network_``: the spec and its
 weights) and write every layer that acts at inference: dense layers as
 ``Gemm``, batch norm folded into the dense layer it follows (or, elsewhere,
-the per-unit affine map it is at inference), each activation, and the
-loss's output link; dropout is the identity at inference and is left out.
+the per-unit affine map it is at inference), a periodic embedding of the
+inputs (``Mul``, ``Add``, ``Cos`` and ``Concat`` between two ``Reshape``),
+each activation, and the loss's output link; dropout is the identity at
+inference and is left out.
 
 A graph computes in the dtype sknn computes in for an input of the
 graph's type: a float input computes in float32; a double input in
@@ -70,7 +72,8 @@ from sknn.nn.activations import (
     RRELU_UPPER,
     resolve_activation,
 )
-from sknn.spec import Activation, BatchNorm, Dense, Dropout
+from sknn.nn.layers.periodic import TWO_PI
+from sknn.spec import Activation, BatchNorm, Dense, Dropout, PeriodicEmbedding
 
 __all__ = ["to_onnx"]
 
@@ -278,6 +281,19 @@ def _inference_layers(network, dtype):
     return kept
 
 
+def _periodic_embedding(graph, x, weights):
+    """``[x_j, cos(2 pi (c_jk x_j + b_jk))]`` per feature, in sknn's order of operations:
+    the features as a column each, their cosines beside them, flattened feature by feature."""
+    n_features, n_frequencies = weights["frequencies"].shape
+    columns = graph.op("Reshape", x, graph.const([-1, n_features, 1], dtype=np.int64))
+    angular = graph.const(weights["frequencies"] * TWO_PI)
+    argument = graph.op("Add", graph.op("Mul", columns, angular),
+                        graph.const(weights["phases"] * TWO_PI))
+    blocks = graph.op("Concat", columns, graph.op("Cos", argument), axis=2)
+    return graph.op("Reshape", blocks,
+                    graph.const([-1, n_features * (1 + n_frequencies)], dtype=np.int64))
+
+
 def _network_outputs(graph, network, x, link=True):
     """The outputs of ``network`` for the input ``x``: through the loss's link with ``link``."""
     for layer, weights in _inference_layers(network, graph.dtype):
@@ -288,6 +304,8 @@ def _network_outputs(graph, network, x, link=True):
                          graph.const(weights["shift"]))
         elif isinstance(layer, Activation):
             x = _activation(graph, layer, weights, x)
+        elif isinstance(layer, PeriodicEmbedding):
+            x = _periodic_embedding(graph, x, weights)
         else:
             raise ValueError(f"A {type(layer).__name__} layer cannot be exported to ONNX.")
     if not link:

@@ -7,7 +7,8 @@ scikit-optimize's ``BayesSearchCV`` and optuna-integration's
 ``OptunaSearchCV`` take, for the knobs that matter most:
 network size, ``learning_rate_init`` and ``alpha`` on a log scale,
 ``activation``, ``batch_norm``, ``dropout``, ``solver``, ``batch_size`` and,
-for classifiers, ``label_smoothing``.
+for classifiers, ``label_smoothing`` and, for the DeepNet estimators,
+``numeric_embedding``.
 No candidate is a combination the estimator warns about: the activations
 leave SELU out, and an estimator set to ``activation='selu'`` is searched as
 a SELU network (see :func:`search_space`).
@@ -72,6 +73,7 @@ _ACTIVATIONS = ["relu", "elu", "gelu", "tanh"]
 _SOLVERS = ["adam", "nadam", "adamw", "rmsprop", "sgd"]
 _BATCH_SIZES = [32, 64, 128, 256]
 _PENALTIES = [None, "l2", "l1", "elasticnet"]
+_EMBEDDINGS = [None, "periodic"]
 
 
 # kind -> (package, its module of dimensions, the packages to install, the extra)
@@ -139,6 +141,9 @@ def _knobs(kind):
         # classifiers only; RealMLP-TD's default is 0.1
         "label_smoothing": (uniform(0.0, 0.2), bayes(lambda s: s.Real(0.0, 0.2)), [0.0, 0.1],
                             optuna(lambda d: d.FloatDistribution(0.0, 0.2))),
+        "numeric_embedding": (list(_EMBEDDINGS), bayes(lambda s: s.Categorical(_EMBEDDINGS)),
+                              list(_EMBEDDINGS),
+                              optuna(lambda d: d.CategoricalDistribution(_EMBEDDINGS))),
     }
 
 
@@ -314,7 +319,7 @@ def search_space(estimator, kind="random", *, params=None):
     >>> selu_space = search_space(DeepNetClassifier(activation="selu"), "grid")
     >>> sorted(selu_space)  # doctest: +NORMALIZE_WHITESPACE
     ['batch_size', 'dropout', 'label_smoothing', 'learning_rate_init', 'n_hidden', 'n_neurons',
-     'solver']
+     'numeric_embedding', 'solver']
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}.")

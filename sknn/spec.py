@@ -83,6 +83,22 @@ class Dropout:
 
 
 @dataclass(frozen=True)
+class PeriodicEmbedding:
+    """Each input feature ``x_j`` as ``[x_j, cos(2 pi (c_jk x_j + b_jk))]``, k < ``n_frequencies``.
+
+    Trained frequencies ``c`` start from ``N(0, frequency_scale)`` and
+    trained phases ``b`` (in periods) from ``U(-0.5, 0.5)``; the layer's
+    output width is ``n_inputs * (1 + n_frequencies)``. It is the first
+    layer of a network (after input dropout), ahead of every hidden block.
+    ``trainable=False`` freezes it.
+    """
+
+    n_frequencies: int = 8
+    frequency_scale: float = 1.0
+    trainable: bool = True
+
+
+@dataclass(frozen=True)
 class Regularization:
     """Penalties and constraints applied by the engine around each update.
 
@@ -160,8 +176,10 @@ def freeze_hidden_layers(spec, n_frozen):
 
     Dense, batch norm and activation layers of those blocks get
     ``trainable=False``: their parameters never change and batch norm runs
-    in inference mode (see :class:`BatchNorm`). Every other layer is made
-    trainable, so the count is absolute, not added to earlier freezing.
+    in inference mode (see :class:`BatchNorm`). A numeric embedding below
+    them is frozen with them (their inputs must not move). Every other
+    layer is made trainable, so the count is absolute, not added to
+    earlier freezing.
 
     Examples
     --------
@@ -173,7 +191,10 @@ def freeze_hidden_layers(spec, n_frozen):
     if not 0 <= n_frozen <= len(blocks):
         raise ValueError(f"Cannot freeze {n_frozen} hidden layers of a network with "
                          f"{len(blocks)}.")
-    frozen = {i for start, stop in blocks[:n_frozen] for i in range(start, stop)}
+    # the layers below the first block (a numeric embedding) feed the frozen ones
+    first = blocks[0][0] if n_frozen else 0
+    frozen = set(range(first)) | {i for start, stop in blocks[:n_frozen]
+                                  for i in range(start, stop)}
     layers = tuple(
         replace(layer, trainable=i not in frozen) if hasattr(layer, "trainable") else layer
         for i, layer in enumerate(spec.layers))
@@ -183,14 +204,15 @@ def freeze_hidden_layers(spec, n_frozen):
 def mlp_spec(n_inputs, hidden_layer_sizes, n_outputs, activation, loss, *,
              initializer="glorot_uniform", init_gain=1.0, dtype="float64",
              activation_alpha=None, batch_norm=None, batch_norm_position="before",
-             dropout=0.0, input_dropout=0.0, dropout_kind="standard"):
+             dropout=0.0, input_dropout=0.0, dropout_kind="standard", embedding=None):
     """Spec of an MLP: hidden blocks, then a ``Dense`` output of raw values.
 
     A hidden block is ``Dense -> [BatchNorm] -> activation -> [Dropout]``
     (``batch_norm_position='after'`` moves the normalization behind the
     activation). ``batch_norm`` is a :class:`BatchNorm` or None; ``dropout`` a
     rate for every hidden block or one per block; ``input_dropout`` drops
-    input features.
+    input features; ``embedding`` (a :class:`PeriodicEmbedding` or None)
+    embeds them, after input dropout, before the first block.
 
     Examples
     --------
@@ -201,6 +223,8 @@ def mlp_spec(n_inputs, hidden_layer_sizes, n_outputs, activation, loss, *,
     """
     rates = _per_layer(dropout, len(hidden_layer_sizes), "dropout")
     layers = [Dropout(float(input_dropout), dropout_kind)] if input_dropout else []
+    if embedding is not None:
+        layers.append(embedding)
     for units, rate in zip(hidden_layer_sizes, rates):
         block = [Dense(int(units), initializer, init_gain),
                  Activation(activation, activation_alpha)]

@@ -94,6 +94,12 @@ CASES = {
     "deep_net_selu_alpha_dropout": _case(lambda: DeepNetClassifier(
         activation="selu", batch_norm=False, **DEEP), Y_BINARY),
     "deep_net_regressor": _case(lambda: DeepNetRegressor(**DEEP), Y_TWO),
+    # a wide frequency scale: the cosines change a lot between nearby inputs
+    "deep_net_periodic_embedding": _case(lambda: DeepNetClassifier(
+        numeric_embedding="periodic", n_frequencies=3, frequency_scale=1.0, **DEEP), Y_CLASS),
+    "deep_net_periodic_embedding_float64": _case(lambda: DeepNetRegressor(
+        numeric_embedding="periodic", n_frequencies=2, dtype="float64", input_dropout=0.1,
+        **DEEP), Y_TWO),
     # target_scaling='auto' by default: the export maps the outputs back to the target's scale
     "deep_net_regressor_offset_target": _case(lambda: DeepNetRegressor(**DEEP),
                                               np.column_stack([Y_REAL * 1000 + 500, Y_REAL])),

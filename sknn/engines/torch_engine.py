@@ -63,11 +63,13 @@ from sknn.engines._threads import blas_thread_limit
 from sknn.network import check_weights, trainable_parameter_order, weight_layout
 from sknn.nn.activations import RRELU_LOWER, RRELU_UPPER, resolve_activation
 from sknn.nn.layers.dropout import ALPHA_PRIME, alpha_dropout_affine, quantized_keep
+from sknn.nn.layers.periodic import TWO_PI
 from sknn.nn.losses import make_loss
 from sknn.spec import Activation, Regularization
 from sknn.spec import BatchNorm as BatchNormSpec
 from sknn.spec import Dense as DenseSpec
 from sknn.spec import Dropout as DropoutSpec
+from sknn.spec import PeriodicEmbedding as PeriodicEmbeddingSpec
 from sknn.spec import TiedDense as TiedDenseSpec
 
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
@@ -254,6 +256,21 @@ class _TiedLinear(nn.Module):
         return F.linear(X, self._tied[0].weight.t(), self.bias)
 
 
+class _PeriodicEmbedding(nn.Module):
+    """:class:`sknn.nn.layers.PeriodicEmbedding`: ``[x_j, cos(2 pi (c_jk x_j + b_jk))]``
+    per feature ``j``, in the NumPy layer's order of operations."""
+
+    def __init__(self, n_features, n_frequencies):
+        super().__init__()
+        self.frequencies = nn.Parameter(torch.empty(n_features, n_frequencies))
+        self.phases = nn.Parameter(torch.empty(n_features, n_frequencies))
+
+    def forward(self, X):
+        X = X.unsqueeze(-1)
+        cosines = torch.cos(X * (self.frequencies * TWO_PI) + self.phases * TWO_PI)
+        return torch.cat([X, cosines], dim=-1).flatten(1)
+
+
 def build_module(spec, device, generator=None):
     """``nn.Sequential`` of ``spec``'s layers, in ``spec.dtype`` on ``device``.
 
@@ -286,6 +303,9 @@ def build_module(spec, device, generator=None):
         elif isinstance(layer, TiedDenseSpec):
             modules.append(_TiedLinear(modules[layer.tied_to]))
             width = modules[-1].bias.shape[0]
+        elif isinstance(layer, PeriodicEmbeddingSpec):
+            modules.append(_PeriodicEmbedding(width, layer.n_frequencies))
+            width *= 1 + layer.n_frequencies
         else:
             raise TypeError(f"The torch engine cannot build a {type(layer).__name__} layer")
         if not getattr(layer, "trainable", True):  # frozen: no gradient, no update
@@ -307,7 +327,8 @@ def _draws_randomly(layer):
 _TORCH_WEIGHTS = {"kernel": ("weight", True), "bias": ("bias", False),
                   "gamma": ("weight", False), "beta": ("bias", False),
                   "moving_mean": ("running_mean", False), "moving_variance": ("running_var", False),
-                  "slope": ("weight", False)}
+                  "slope": ("weight", False), "frequencies": ("frequencies", False),
+                  "phases": ("phases", False)}
 
 
 def _weight_views(module, spec):

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from sknn.nn.layers import BatchNorm, Dense, Dropout, Sequential
+from sknn.nn.layers import BatchNorm, Dense, Dropout, PeriodicEmbedding, Sequential
 from sknn.nn.layers.activation import make_activation_layer
 from sknn.spec import Activation
 from sknn.spec import BatchNorm as BatchNormSpec
 from sknn.spec import Dense as DenseSpec
 from sknn.spec import Dropout as DropoutSpec
+from sknn.spec import PeriodicEmbedding as PeriodicEmbeddingSpec
 from sknn.spec import TiedDense as TiedDenseSpec
 
 
@@ -52,6 +53,9 @@ def build_layers(spec, rng=None):
         elif isinstance(layer, TiedDenseSpec):
             built = TiedDense(layers[layer.tied_to], needs_input_grad=has_params)
             width, reusable = built.fan_out, True
+        elif isinstance(layer, PeriodicEmbeddingSpec):
+            built = PeriodicEmbedding(width, layer.n_frequencies, needs_input_grad=has_params)
+            width, reusable = built.units, True
         else:
             raise TypeError(f"The NumPy engine cannot build a {type(layer).__name__} layer")
         trainable = getattr(layer, "trainable", True)

@@ -14,7 +14,7 @@ from sknn.engines.numpy_engine import NumpyEngine
 from sknn.network import initial_weights
 from sknn.nn.activations import ACTIVATIONS
 from sknn.nn.losses import LOSSES, LossSpec
-from sknn.spec import Regularization, mlp_spec
+from sknn.spec import PeriodicEmbedding, Regularization, mlp_spec
 
 from tests.nn.gradcheck import engine_numeric_gradient, reseeded_loss_and_gradient
 
@@ -153,3 +153,19 @@ def test_prelu_slopes_are_trained_parameters_outside_the_l2_penalty():
                    if hasattr(layer, "slope_grad")]
     assert len(slope_grads) == 2 and all(np.any(g != 0) for g in slope_grads)
     assert all(np.shares_memory(g, grad) for g in slope_grads)
+
+
+def test_a_network_with_a_periodic_embedding_matches_central_finite_differences():
+    # the embedding's frequencies and phases, and dense layers on its output; the
+    # L2 penalty acts on the kernels only
+    spec = mlp_spec(N_FEATURES, HIDDEN, N_OUTPUTS, "tanh", "log_loss", input_dropout=0.3,
+                    embedding=PeriodicEmbedding(3, 0.8), dtype="float64")
+    engine = NumpyEngine(spec, initial_weights(spec, np.random.RandomState(0)),
+                         regularization=Regularization(alpha=1e-3), rng=0)
+    _, _, X, Y, sample_weight = _problem("tanh", "log_loss")
+    data = engine.prepare(X, Y, sample_weight)
+    analytic = reseeded_loss_and_gradient(engine, data)[1].copy()
+    embedding = engine.network.layers[1]
+    assert np.shares_memory(embedding.phases_grad, engine.network.grads)
+    assert not np.shares_memory(embedding.frequencies, engine.network.kernels)
+    np.testing.assert_allclose(analytic, _numeric_gradient(engine, data), rtol=1e-5, atol=1e-7)

@@ -28,8 +28,8 @@ from sknn.nn.activations import ACTIVATIONS  # noqa: E402
 from sknn.nn.initializers import INITIALIZERS  # noqa: E402
 from sknn.nn.losses import LOSSES, OUTPUT_ACTIVATIONS, LossSpec, make_loss  # noqa: E402
 from sknn.nn.optimizers import OPTIMIZERS, make_optimizer  # noqa: E402
-from sknn.spec import (BatchNorm, Dropout, NetworkSpec, Regularization,  # noqa: E402
-                       TrainConfig, mlp_spec)
+from sknn.spec import (BatchNorm, Dropout, NetworkSpec, PeriodicEmbedding,  # noqa: E402
+                       Regularization, TrainConfig, mlp_spec)
 from sknn.training import run_epoch  # noqa: E402
 
 N_SAMPLES, N_FEATURES, N_OUTPUTS = 40, 5, 3
@@ -165,6 +165,21 @@ def test_batch_norm_accepts_a_batch_of_one_sample():
               for engine, d in zip(engines, prepared)]
     assert losses[1] == pytest.approx(losses[0], rel=TRAIN_TOL)
     _assert_weights_close(engines[0].get_weights(), engines[1].get_weights(), TRAIN_TOL)
+
+
+@pytest.mark.parametrize("frozen", [False, True])
+def test_a_periodic_embedding_trains_and_infers_alike(frozen):
+    # penalties and max-norm leave its frequencies and phases alone in both engines
+    spec = mlp_spec(N_FEATURES, (6, 5), N_OUTPUTS, "elu", "squared_error", input_dropout=0.0,
+                    embedding=PeriodicEmbedding(3, 0.5, trainable=not frozen),
+                    batch_norm=BatchNorm())
+    numpy_engine, _ = _train_and_compare(
+        spec, _data(), lrs=(0.05,), regularization=Regularization(alpha=0.3, l1=0.01,
+                                                                   max_norm=0.8))
+    initial = initial_weights(spec, np.random.RandomState(0))[0]
+    moved = [not np.array_equal(numpy_engine.get_weights()[0][name], initial[name])
+             for name in ("frequencies", "phases")]
+    assert moved == [not frozen] * 2
 
 
 def _every_loss_spec():

@@ -28,6 +28,10 @@ CONFIGURATIONS = [
     DeepNetClassifier(n_hidden=3, n_neurons=8, max_iter=20, dropout=0.1, random_state=0),
     DeepNetRegressor(early_stopping=True, validation_fraction=0.2, **SMALL),
     DeepNetRegressor(dropout=0.0, dtype="float64", **SMALL),
+    # the periodic embedding: sparse input, sample weights, pickling, ...
+    DeepNetClassifier(numeric_embedding="periodic", n_frequencies=3, **SMALL),
+    DeepNetRegressor(numeric_embedding="periodic", n_frequencies=3, dropout=0.0,
+                     dtype="float64", **SMALL),
 ]
 
 
