@@ -308,7 +308,7 @@ def test_unlabeled_rows_pretrain_and_labeled_rows_train(digits):
     assert -1 not in semi.classes_
     np.testing.assert_array_equal(semi.classes_, np.arange(10))
     # the autoencoder saw every row, shaped like the classifier's hidden stack
-    autoencoder = StackedAutoencoder(hidden_layer_sizes=(12, 12), activation="elu",
+    autoencoder = StackedAutoencoder(hidden_layer_sizes=(12, 12), activation="swish",
                                      max_iter=4, random_state=0).fit(X)
     _assert_same(semi.autoencoder_.network_.weights, autoencoder.network_.weights)
     # then the same as transfer from that autoencoder, trained on the labeled rows
