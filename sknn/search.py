@@ -69,7 +69,7 @@ _GRID_SHAPES = [(64,), (128,), (64, 64)]
 # norm and no weight penalty, and a dict space samples each knob on its own,
 # so selu would be drawn with batch_norm=True or alpha > 0 and warn. A SELU
 # network is searched as one: search_space(DeepNetClassifier(activation='selu')).
-_ACTIVATIONS = ["relu", "elu", "gelu", "tanh"]
+_ACTIVATIONS = ["relu", "elu", "gelu", "swish", "tanh"]
 _SOLVERS = ["adam", "nadam", "adamw", "rmsprop", "sgd"]
 _BATCH_SIZES = [32, 64, 128, 256]
 _PENALTIES = [None, "l2", "l1", "elasticnet"]
